@@ -1,0 +1,27 @@
+"""Shared fixtures: where the real benchmark files are (skipped with a reason when absent)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _shared_data_dir() -> Path | None:
+    env = os.environ.get("HARNESS_DATA")
+    for candidate in ([Path(env)] if env else []) + [REPO.parent / "shared" / "data"]:
+        if (candidate / "nb201").is_dir() or (candidate / "suite_zero").is_dir():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def real_data_dir() -> Path:
+    """The folder holding the real benchmark files (HARNESS_DATA or ../shared/data)."""
+    found = _shared_data_dir()
+    if found is None:
+        pytest.skip("real benchmark files not found: set HARNESS_DATA or put them in ../shared/data")
+    return found
