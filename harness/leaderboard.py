@@ -1,0 +1,102 @@
+"""Leaderboard of the reference proxy scores shipped with a benchmark file.
+
+Ranks each proxy's scores against a ground-truth column of the same (or a joined)
+table and assembles a results document. Nothing is computed by us but statistics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from harness.errors import ConfigError, DataError
+from harness.results import PerArchValues, ResultRow
+from harness.stats import summarise
+
+
+@dataclass(frozen=True)
+class LeaderboardOptions:
+    n_resamples: int = 1000
+    confidence: float = 0.95
+    seed: int = 0
+
+
+def reference_rows(
+    scores: pd.DataFrame,
+    truth: pd.Series,
+    *,
+    space: str,
+    dataset: str,
+    target: str,
+    options: LeaderboardOptions,
+) -> tuple[list[ResultRow], PerArchValues]:
+    """Rows for every proxy in `scores` (long form: arch, proxy, score, seconds) vs `truth`.
+
+    Architectures without a ground-truth value are an error (the caller joined the
+    tables); architectures whose score is missing for a proxy count as failed.
+    """
+    if scores.empty:
+        raise DataError(f"no reference proxy scores for dataset {dataset!r}")
+    wide = scores.pivot_table(index="arch", columns="proxy", values="score", aggfunc="first")
+    archs = wide.index.intersection(truth.index)
+    if len(archs) == 0:
+        raise DataError(f"no architecture of the {dataset!r} scores has a {target!r} value")
+    wide = wide.loc[archs].sort_index()
+    y = truth.loc[wide.index].to_numpy(dtype=float)
+    seconds = scores.groupby("proxy")["seconds"].mean()
+    rows: list[ResultRow] = []
+    for proxy in wide.columns:
+        x = wide[proxy].to_numpy(dtype=float)
+        summary = summarise(
+            x,
+            y,
+            higher_is_better=True,  # Suite-Zero scores are oriented so that higher is better
+            n_resamples=options.n_resamples,
+            confidence=options.confidence,
+            seed=options.seed,
+        )
+        figures = summary.to_dict()
+        secs = seconds.get(proxy, np.nan)
+        rows.append(
+            ResultRow(
+                space=space,
+                dataset=dataset,
+                target=target,
+                proxy=str(proxy),
+                higher_is_better=True,
+                n=figures.pop("n"),
+                n_failed=figures.pop("n_failed"),
+                kendall=figures.pop("kendall"),
+                kendall_lo=figures.pop("kendall_lo"),
+                kendall_hi=figures.pop("kendall_hi"),
+                spearman=figures.pop("spearman"),
+                spearman_lo=figures.pop("spearman_lo"),
+                spearman_hi=figures.pop("spearman_hi"),
+                pearson=figures.pop("pearson"),
+                pearson_lo=figures.pop("pearson_lo", None),
+                pearson_hi=figures.pop("pearson_hi", None),
+                seconds_per_arch=float(secs) if np.isfinite(secs) else None,
+                origin="reference",
+                extra=figures,
+            )
+        )
+    rows.sort(key=lambda r: -np.inf if r.kendall is None else -r.kendall)
+    per_arch = PerArchValues(
+        space=space,
+        dataset=dataset,
+        target=target,
+        archs=[str(a) for a in wide.index],
+        truth=[float(v) for v in y],
+        scores={str(p): [float(v) for v in wide[p].to_numpy(dtype=float)] for p in wide.columns},
+    )
+    return rows, per_arch
+
+
+def check_dataset(available: list[str], dataset: str, table_name: str) -> None:
+    if dataset not in available:
+        raise ConfigError(
+            f"table {table_name!r} has no reference scores for dataset {dataset!r} "
+            f"(available: {', '.join(available)})"
+        )

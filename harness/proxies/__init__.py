@@ -1,0 +1,39 @@
+"""Zero-cost proxies. Front door: `get_proxy`, `list_proxies`, `compute_proxies`.
+
+Every module in this package is imported on first use, so a proxy registers
+itself with `@register_proxy` and needs no hand-maintained import list.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from harness.proxies.base import (
+    NEEDS,
+    ProxyContext,
+    ProxySpec,
+    derive_seed,
+    get_proxy,
+    list_proxies,
+    register_proxy,
+)
+
+
+def _import_all() -> None:
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
+_import_all()
+
+__all__ = [
+    "NEEDS",
+    "ProxyContext",
+    "ProxySpec",
+    "derive_seed",
+    "get_proxy",
+    "list_proxies",
+    "register_proxy",
+]

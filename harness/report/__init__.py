@@ -1,0 +1,1 @@
+"""Reports: leaderboard tables now; plots, HTML and the regression gate later."""

@@ -1,0 +1,113 @@
+"""Leaderboard rows as a DataFrame, Markdown, CSV or JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict
+
+import pandas as pd
+
+from harness.results import ResultRow
+
+#: Columns every leaderboard CSV carries, in this order, before any others.
+CSV_COLUMNS = [
+    "space",
+    "dataset",
+    "target",
+    "proxy",
+    "n",
+    "n_failed",
+    "kendall",
+    "kendall_lo",
+    "kendall_hi",
+    "spearman",
+    "spearman_lo",
+    "spearman_hi",
+    "pearson",
+    "pearson_lo",
+    "pearson_hi",
+    "seconds_per_arch",
+    "origin",
+]
+
+
+def rows_to_frame(rows: Sequence[ResultRow]) -> pd.DataFrame:
+    records = []
+    for row in rows:
+        record = {k: v for k, v in asdict(row).items() if k != "extra"}
+        for key, value in row.extra.items():
+            if not isinstance(value, dict | list):
+                record[key] = value
+            elif isinstance(value, dict):
+                for sub, subvalue in value.items():
+                    if not isinstance(subvalue, dict | list):
+                        record[f"{key}_{sub}"] = subvalue
+        records.append(record)
+    frame = pd.DataFrame.from_records(records)
+    if frame.empty:
+        return pd.DataFrame(columns=CSV_COLUMNS)
+    ordered = CSV_COLUMNS + [c for c in frame.columns if c not in CSV_COLUMNS]
+    return frame.reindex(columns=ordered)
+
+
+def _num(value: object, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:.{digits}f}"
+
+
+def _interval(row: ResultRow, name: str) -> str:
+    point = getattr(row, name)
+    lo, hi = getattr(row, f"{name}_lo"), getattr(row, f"{name}_hi")
+    if point is None:
+        return "—"
+    if lo is None or hi is None:
+        return _num(point)
+    return f"{point:.3f} [{lo:.3f}, {hi:.3f}]"
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.3g}"
+
+
+def to_markdown(rows: Sequence[ResultRow], *, title: str | None = None) -> str:
+    """A Markdown table, one line per proxy, in the given order."""
+    lines = []
+    if title:
+        lines += [f"### {title}", ""]
+    lines.append(
+        "| rank | proxy | n | failed | Kendall τ [95% CI] | Spearman ρ [95% CI] | Pearson r "
+        "| s/arch |"
+    )
+    lines.append("|---:|---|---:|---:|---|---|---:|---:|")
+    for i, row in enumerate(rows, start=1):
+        lines.append(
+            f"| {i} | {row.proxy} | {row.n} | {row.n_failed} | {_interval(row, 'kendall')} | "
+            f"{_interval(row, 'spearman')} | {_num(row.pearson)} | "
+            f"{_seconds(row.seconds_per_arch)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(rows: Sequence[ResultRow]) -> str:
+    return rows_to_frame(rows).to_csv(index=False, float_format="%.6g")
+
+
+def to_json(rows: Sequence[ResultRow]) -> str:
+    frame = rows_to_frame(rows)
+    records = json.loads(frame.to_json(orient="records"))
+    return json.dumps(records, indent=2) + "\n"
+
+
+def render(rows: Sequence[ResultRow], fmt: str, *, title: str | None = None) -> str:
+    if fmt == "md":
+        return to_markdown(rows, title=title)
+    if fmt == "csv":
+        return to_csv(rows)
+    if fmt == "json":
+        return to_json(rows)
+    raise ValueError(f"unknown format {fmt!r}")

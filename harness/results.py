@@ -1,0 +1,120 @@
+"""The typed results document: one JSON file per run, from which every report is made.
+
+A document records how its numbers were made (config, versions, git hash, data
+checksums, seeds) and, per (space, dataset, target, proxy), the figures and the
+per-architecture values they were computed from, so that reports and the CI gate
+never recompute scores and every figure can be traced back.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from harness.errors import DataError
+
+SCHEMA_VERSION = 1
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return _json_safe(value.item())
+    return value
+
+
+@dataclass
+class ResultRow:
+    """Ranking quality of one proxy on one (space, dataset, target)."""
+
+    space: str
+    dataset: str
+    target: str
+    proxy: str
+    higher_is_better: bool
+    n: int
+    n_failed: int
+    kendall: float | None
+    kendall_lo: float | None
+    kendall_hi: float | None
+    spearman: float | None
+    spearman_lo: float | None
+    spearman_hi: float | None
+    pearson: float | None
+    pearson_lo: float | None = None
+    pearson_hi: float | None = None
+    seconds_per_arch: float | None = None
+    #: "reference" (scores shipped with a benchmark file) or "computed" (by this harness)
+    origin: str = "computed"
+    proxy_version: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PerArchValues:
+    """The values a group of rows was computed from (aligned on `archs`)."""
+
+    space: str
+    dataset: str
+    target: str
+    archs: list[str]
+    truth: list[float | None]
+    scores: dict[str, list[float | None]]
+
+
+@dataclass
+class ResultsDocument:
+    kind: str
+    run_id: str
+    config: dict[str, Any]
+    versions: dict[str, Any]
+    git_revision: str | None
+    data_files: dict[str, str]
+    seed: int | None
+    rows: list[ResultRow]
+    per_arch: list[PerArchValues] = field(default_factory=list)
+    machine: dict[str, Any] = field(default_factory=dict)
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    notes: list[str] = field(default_factory=list)
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return _json_safe(asdict(self))
+
+    def write(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n")
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def read(cls, path: Path) -> ResultsDocument:
+        try:
+            raw = json.loads(Path(path).read_text())
+        except FileNotFoundError:
+            raise DataError(f"{path}: results file not found") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise DataError(f"{path}: not a valid results JSON document ({exc})") from None
+        if not isinstance(raw, dict) or "rows" not in raw or "kind" not in raw:
+            raise DataError(f"{path}: not a harness results document (no 'kind'/'rows')")
+        if raw.get("schema_version") != SCHEMA_VERSION:
+            raise DataError(
+                f"{path}: results schema version {raw.get('schema_version')!r} is not "
+                f"{SCHEMA_VERSION}"
+            )
+        try:
+            rows = [ResultRow(**r) for r in raw.pop("rows")]
+            per_arch = [PerArchValues(**p) for p in raw.pop("per_arch", [])]
+            return cls(rows=rows, per_arch=per_arch, **raw)
+        except TypeError as exc:
+            raise DataError(f"{path}: malformed results document ({exc})") from None

@@ -1,0 +1,103 @@
+"""Paired, seeded percentile-bootstrap confidence intervals for the correlations.
+
+Architectures (rows) are resampled with replacement; all three statistics are
+computed on the same resamples. Intervals are plain percentile intervals of the
+replicates (numpy's default linear interpolation between order statistics).
+
+A replicate can be undefined (NaN): a resample whose score or truth is constant.
+Such replicates are left out of the quantiles and counted in `n_undefined`, so
+a reader can see when an interval rests on fewer resamples than asked for.
+If the point estimate itself is NaN, so is the interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from harness.stats._resample import paired_replicates
+from harness.stats._rows import (
+    MIN_ROWS,
+    check_confidence,
+    check_resamples,
+    make_generator,
+    usable_rows,
+)
+from harness.stats.rank import STATISTICS, point_estimate
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A point estimate with its bootstrap percentile interval."""
+
+    estimate: float
+    low: float
+    high: float
+    confidence: float
+    n_resamples: int
+    n_undefined: int
+
+
+@dataclass(frozen=True)
+class BootstrapCorrelations:
+    """Kendall, Spearman and Pearson with intervals from the same resamples."""
+
+    n: int
+    n_failed: int
+    kendall: Interval
+    spearman: Interval
+    pearson: Interval
+
+
+def percentile_interval(
+    estimate: float, replicates: np.ndarray, confidence: float
+) -> Interval:
+    """The central `confidence` percentile interval of the finite replicates."""
+    finite = replicates[np.isfinite(replicates)]
+    n_undefined = int(replicates.size - finite.size)
+    if not np.isfinite(estimate) or finite.size == 0:
+        low = high = float("nan")
+    else:
+        tail = (1.0 - confidence) / 2.0
+        low, high = (float(q) for q in np.quantile(finite, [tail, 1.0 - tail]))
+    return Interval(
+        estimate=float(estimate),
+        low=low,
+        high=high,
+        confidence=confidence,
+        n_resamples=int(replicates.size),
+        n_undefined=n_undefined,
+    )
+
+
+def bootstrap_correlations(
+    score: ArrayLike,
+    truth: ArrayLike,
+    *,
+    higher_is_better: bool = True,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int | np.random.Generator = 0,
+) -> BootstrapCorrelations:
+    """Point estimates and paired percentile intervals for Kendall, Spearman and Pearson.
+
+    Failed rows (non-finite score or truth) are left out before resampling and
+    counted in `n_failed`. With fewer than MIN_ROWS usable rows everything is NaN.
+    """
+    confidence = check_confidence(confidence)
+    n_resamples = check_resamples(n_resamples)
+    rng = make_generator(seed)
+    rows = usable_rows(score, truth, higher_is_better=higher_is_better)
+    if rows.n < MIN_ROWS:
+        replicates = np.full((1, len(STATISTICS), n_resamples), np.nan)
+    else:
+        replicates = paired_replicates([rows.score], rows.truth, STATISTICS, n_resamples, rng)
+    intervals = {
+        name: percentile_interval(
+            point_estimate(name, rows.score, rows.truth), replicates[0, t], confidence
+        )
+        for t, name in enumerate(STATISTICS)
+    }
+    return BootstrapCorrelations(n=rows.n, n_failed=rows.n_failed, **intervals)

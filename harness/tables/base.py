@@ -1,0 +1,307 @@
+"""`BenchmarkTable`: ground truth of one benchmark file, keyed by canonical architecture key.
+
+Ground truth and reference proxy scores travel together but apart: `frame` holds only
+what the benchmark measured after training (one float column per figure), while
+`reference_scores` holds proxy scores that some files ship (Suite-Zero), so nobody
+mistakes a shipped proxy score for ground truth or the other way round.
+
+Ground-truth columns are named `{dataset}/{metric}/{split}/{epochs}` with NAS-Bench-201's
+dataset names: `cifar10-valid` is trained on the CIFAR-10 train half and evaluated on
+the valid half (split `valid`) or the test set (split `test`); `cifar10` is trained on
+train+valid and evaluated on the test set; `cifar100` and `ImageNet16-120` are trained on
+their train sets and evaluated on their `x-valid` (split `valid`) or `x-test` (split
+`test`) halves of the original test set. Examples: `cifar10/accuracy/test/200`,
+`cifar10-valid/accuracy/valid/200`, `cifar10/accuracy/valid/100` (NAS-Bench-301),
+`cifar10/accuracy/valid/108` (NAS-Bench-101).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from harness.errors import ConfigError, DataError
+
+#: Spaces a table can be keyed by (the `harness.spaces` names).
+SPACES: tuple[str, ...] = ("nb201", "darts", "nb101")
+#: Columns of `BenchmarkTable.reference_scores`, in this order.
+REFERENCE_COLUMNS: tuple[str, ...] = ("arch", "dataset", "proxy", "score", "seconds")
+#: The default metric of the short `dataset/split/epochs` target form.
+DEFAULT_METRIC = "accuracy"
+#: When a dataset has several splits, `default_target` prefers them in this order.
+_SPLIT_PREFERENCE: tuple[str, ...] = ("test", "valid")
+
+
+class TargetName(NamedTuple):
+    """The four parts of a ground-truth column name."""
+
+    dataset: str
+    metric: str
+    split: str
+    epochs: str
+
+    def __str__(self) -> str:
+        return "/".join(self)
+
+
+def target_name(dataset: str, split: str, epochs: int | str, metric: str = DEFAULT_METRIC) -> str:
+    """The ground-truth column name `{dataset}/{metric}/{split}/{epochs}`."""
+    name = TargetName(dataset, metric, split, str(epochs))
+    check_target_name(str(name))
+    return str(name)
+
+
+def split_target_name(name: str) -> TargetName:
+    """The parts of a full four-part column name (ConfigError when it has another shape)."""
+    check_target_name(name)
+    return TargetName(*name.split("/"))
+
+
+def check_target_name(name: str) -> None:
+    parts = name.split("/") if isinstance(name, str) else []
+    if len(parts) != 4 or not all(p and p.strip() == p for p in parts):
+        raise ConfigError(
+            f"invalid ground-truth column name {name!r}: expected dataset/metric/split/epochs, "
+            "e.g. cifar10/accuracy/test/200"
+        )
+
+
+def empty_reference_scores() -> pd.DataFrame:
+    """A reference-score frame with no rows but the right columns and dtypes."""
+    return pd.DataFrame(
+        {
+            "arch": pd.Series([], dtype=object),
+            "dataset": pd.Series([], dtype=object),
+            "proxy": pd.Series([], dtype=object),
+            "score": pd.Series([], dtype=float),
+            "seconds": pd.Series([], dtype=float),
+        }
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file (or folder) a table was read from, with its sha256 (None for folders)."""
+
+    name: str
+    path: str
+    sha256: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class BenchmarkTable:
+    """Ground truth of one benchmark, indexed by canonical architecture key (`arch`).
+
+    Fields cannot be reassigned; treat the frames as read-only too (methods return new
+    tables). `benchmark_index` maps arch key -> the benchmark's own architecture index
+    where the file defines one (NAS-Bench-201/NATS row order), else None.
+    """
+
+    name: str
+    space: str
+    frame: pd.DataFrame
+    reference_scores: pd.DataFrame = field(default_factory=empty_reference_scores)
+    sources: tuple[SourceFile, ...] = ()
+    benchmark_index: pd.Series | None = None
+
+    def __post_init__(self) -> None:
+        if self.space not in SPACES:
+            raise ConfigError(
+                f"table {self.name}: unknown space {self.space!r} (known: {', '.join(SPACES)})"
+            )
+        frame = self.frame
+        if frame.index.name != "arch":
+            raise DataError(f"table {self.name}: frame index must be named 'arch'")
+        if len(frame) == 0:
+            raise DataError(f"table {self.name}: no architectures (empty table)")
+        if not frame.index.is_unique:
+            dup = frame.index[frame.index.duplicated()][0]
+            raise DataError(f"table {self.name}: architecture {dup!r} appears more than once")
+        for column in frame.columns:
+            check_target_name(column)
+            if not pd.api.types.is_float_dtype(frame[column]):
+                raise DataError(f"table {self.name}: column {column!r} is not float")
+        if frame.shape[1] == 0:
+            raise DataError(f"table {self.name}: no ground-truth columns")
+        missing = [c for c in REFERENCE_COLUMNS if c not in self.reference_scores.columns]
+        if missing:
+            raise DataError(
+                f"table {self.name}: reference_scores lacks column(s) {', '.join(missing)}"
+            )
+
+    # -- shape -------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def archs(self) -> list[str]:
+        """Canonical keys in table order."""
+        return self.frame.index.tolist()
+
+    def targets(self) -> list[str]:
+        """Ground-truth column names, in table order."""
+        return list(self.frame.columns)
+
+    def datasets(self) -> list[str]:
+        """Datasets with ground truth, in column order, each once."""
+        return list(dict.fromkeys(split_target_name(c).dataset for c in self.targets()))
+
+    def proxies(self) -> list[str]:
+        """Proxies with reference scores shipped in the file (possibly none)."""
+        return sorted(self.reference_scores["proxy"].unique().tolist())
+
+    # -- columns -------------------------------------------------------------------------
+    def column(self, spec: str) -> pd.Series:
+        """The ground-truth column named by `spec` (full or short form, see `parse_target`)."""
+        return self.frame[parse_target(spec, self)]
+
+    def default_target(self, dataset: str) -> str:
+        """The ground truth to rank against for proxies computed on `dataset` images.
+
+        Candidates are columns of `dataset` itself, else of `{dataset}-valid` (so CIFAR-10
+        proxies meet Suite-Zero's `cifar10-valid` accuracy); among them accuracy, then the
+        longest training, then split `test` before `valid`. Dataset names match
+        case-insensitively when no exact match exists.
+        """
+        parts = [split_target_name(c) for c in self.targets()]
+
+        def matching(wanted: str, fold: bool) -> list[TargetName]:
+            if fold:
+                return [p for p in parts if p.dataset.casefold() == wanted.casefold()]
+            return [p for p in parts if p.dataset == wanted]
+
+        candidates: list[TargetName] = []
+        for fold in (False, True):
+            for wanted in (dataset, f"{dataset}-valid"):
+                candidates = matching(wanted, fold)
+                if candidates:
+                    break
+            if candidates:
+                break
+        if not candidates:
+            raise ConfigError(
+                f"table {self.name} has no ground truth for dataset {dataset!r} "
+                f"(available: {', '.join(self.targets())})"
+            )
+
+        def preference(p: TargetName) -> tuple[int, float, int]:
+            epochs = float(p.epochs) if p.epochs.replace(".", "", 1).isdigit() else -1.0
+            split_rank = (
+                _SPLIT_PREFERENCE.index(p.split)
+                if p.split in _SPLIT_PREFERENCE
+                else len(_SPLIT_PREFERENCE)
+            )
+            return (0 if p.metric == DEFAULT_METRIC else 1, -epochs, split_rank)
+
+        return str(min(candidates, key=preference))
+
+    # -- combining -----------------------------------------------------------------------
+    def subset(self, archs: Iterable[str]) -> BenchmarkTable:
+        """The rows `archs`, in that order (DataError naming the first unknown key)."""
+        keys = list(archs)
+        unknown = [k for k in keys if k not in self.frame.index]
+        if unknown:
+            raise DataError(f"table {self.name}: architecture {unknown[0]!r} is not in the table")
+        refs = self.reference_scores
+        return BenchmarkTable(
+            name=self.name,
+            space=self.space,
+            frame=self.frame.loc[keys],
+            reference_scores=refs[refs["arch"].isin(set(keys))].reset_index(drop=True),
+            sources=self.sources,
+            benchmark_index=None
+            if self.benchmark_index is None
+            else self.benchmark_index.reindex(keys),
+        )
+
+    def join(self, other: BenchmarkTable, how: str = "inner") -> BenchmarkTable:
+        """Align two tables of the same space on the arch key.
+
+        `how="inner"` keeps architectures in both (e.g. Suite-Zero NB201 against the
+        CSV's test accuracy); `how="left"` keeps all of `self`, NaN where `other` lacks a
+        row. Columns of both are kept; a column name in both is an error, since the two
+        files would then claim the same figure.
+        """
+        if how not in ("inner", "left"):
+            raise ConfigError(f"join: how must be 'inner' or 'left', got {how!r}")
+        if self.space != other.space:
+            raise ConfigError(
+                f"cannot join table {self.name} ({self.space}) with {other.name} ({other.space})"
+            )
+        clash = [c for c in self.targets() if c in set(other.targets())]
+        if clash:
+            raise ConfigError(
+                f"cannot join table {self.name} with {other.name}: both have column(s) "
+                f"{', '.join(clash)}"
+            )
+        frame = self.frame.join(other.frame, how=how)
+        name = f"{self.name}+{other.name}"
+        if len(frame) == 0:
+            raise DataError(f"table {name}: {self.name} and {other.name} share no architecture")
+        keep = set(frame.index)
+        refs = pd.concat(
+            [r for r in (self.reference_scores, other.reference_scores) if len(r)]
+            or [empty_reference_scores()],
+            ignore_index=True,
+        )
+        refs = refs[refs["arch"].isin(keep)].reset_index(drop=True)
+        index = self.benchmark_index
+        if index is None and other.benchmark_index is not None:
+            index = other.benchmark_index
+        return BenchmarkTable(
+            name=name,
+            space=self.space,
+            frame=frame,
+            reference_scores=refs,
+            sources=self.sources + tuple(s for s in other.sources if s not in self.sources),
+            benchmark_index=None if index is None else index.reindex(frame.index),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"BenchmarkTable(name={self.name!r}, space={self.space!r}, rows={len(self)}, "
+            f"targets={self.targets()!r}, reference_scores={len(self.reference_scores)})"
+        )
+
+
+def parse_target(spec: str, table: BenchmarkTable) -> str:
+    """The column of `table` that `spec` names.
+
+    `spec` is a full column name (`cifar10/accuracy/test/200`) or the short form
+    `dataset/split/epochs` with the metric defaulting to accuracy (`cifar10/test/200`).
+    Anything else, or a name the table lacks, is a one-line ConfigError listing the
+    available targets.
+    """
+    available = table.targets()
+    text = spec.strip() if isinstance(spec, str) else ""
+    parts = text.split("/")
+    candidates: list[str] = []
+    if len(parts) == 4:
+        candidates.append(text)
+    elif len(parts) == 3:
+        dataset, split, epochs = parts
+        candidates.append("/".join((dataset, DEFAULT_METRIC, split, epochs)))
+    for candidate in candidates:
+        if candidate in available:
+            return candidate
+        folded = [c for c in available if c.casefold() == candidate.casefold()]
+        if len(folded) == 1:
+            return folded[0]
+    raise ConfigError(
+        f"unknown target {spec!r} for table {table.name} (available: {', '.join(available)}; "
+        "write dataset/split/epochs or dataset/metric/split/epochs)"
+    )
+
+
+def frame_from_columns(
+    archs: Sequence[str], columns: dict[str, Sequence[float]]
+) -> pd.DataFrame:
+    """A ground-truth frame: float columns in the given order, index `arch`."""
+    index = pd.Index(list(archs), name="arch", dtype=object)
+    return pd.DataFrame(
+        {name: np.asarray(values, dtype=float) for name, values in columns.items()}, index=index
+    )
