@@ -68,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"harness: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("harness: interrupted; completed work is kept, rerun to resume", file=sys.stderr)
         return 130

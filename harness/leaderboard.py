@@ -94,9 +94,12 @@ def reference_rows(
     return rows, per_arch
 
 
-def check_dataset(available: list[str], dataset: str, table_name: str) -> None:
-    if dataset not in available:
-        raise ConfigError(
-            f"table {table_name!r} has no reference scores for dataset {dataset!r} "
-            f"(available: {', '.join(available)})"
-        )
+def check_dataset(available: list[str], dataset: str, table_name: str) -> str:
+    """The dataset name as the table spells it (`cifar10` also finds `cifar10-valid`)."""
+    for candidate in (dataset, f"{dataset}-valid"):
+        if candidate in available:
+            return candidate
+    raise ConfigError(
+        f"table {table_name!r} has no reference scores for dataset {dataset!r} "
+        f"(available: {', '.join(available)})"
+    )

@@ -14,7 +14,10 @@ _PACKAGES = ("numpy", "scipy", "pandas", "torch", "matplotlib", "nas-bench-201",
 
 def package_versions(extra: tuple[str, ...] = ()) -> dict[str, str | None]:
     """Versions of the harness, Python and the packages that shape its numbers."""
-    out: dict[str, str | None] = {"harness": harness.__version__, "python": platform.python_version()}
+    out: dict[str, str | None] = {
+        "harness": harness.__version__,
+        "python": platform.python_version(),
+    }
     for name in _PACKAGES + extra:
         try:
             out[name] = metadata.version(name)

@@ -23,5 +23,7 @@ def real_data_dir() -> Path:
     """The folder holding the real benchmark files (HARNESS_DATA or ../shared/data)."""
     found = _shared_data_dir()
     if found is None:
-        pytest.skip("real benchmark files not found: set HARNESS_DATA or put them in ../shared/data")
+        pytest.skip(
+            "real benchmark files not found: set HARNESS_DATA or put them in ../shared/data"
+        )
     return found

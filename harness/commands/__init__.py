@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-_COMMANDS = ("tables", "leaderboard", "proxies")
+_COMMANDS = ("tables", "leaderboard", "proxies", "run")
 
 
 def register_all(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -56,13 +56,17 @@ class ImageBatch:
 
     def __post_init__(self) -> None:
         if self.images.dtype != torch.float32 or self.images.dim() != 4:
-            raise ValueError(f"images must be float32 [B, 3, H, W], got {self.images.dtype} "
-                             f"{tuple(self.images.shape)}")
+            raise ValueError(
+                f"images must be float32 [B, 3, H, W], got {self.images.dtype} "
+                f"{tuple(self.images.shape)}"
+            )
         if self.images.shape[1] != 3:
             raise ValueError(f"images must have 3 channels, got {self.images.shape[1]}")
         if self.labels.dtype != torch.int64 or tuple(self.labels.shape) != (self.images.shape[0],):
-            raise ValueError(f"labels must be int64 [{self.images.shape[0]}], got "
-                             f"{self.labels.dtype} {tuple(self.labels.shape)}")
+            raise ValueError(
+                f"labels must be int64 [{self.images.shape[0]}], got "
+                f"{self.labels.dtype} {tuple(self.labels.shape)}"
+            )
         if len(self.indices) != self.images.shape[0]:
             raise ValueError(f"{len(self.indices)} indices for {self.images.shape[0]} images")
         if not self.content_hash:
@@ -175,9 +179,7 @@ def resize(images: torch.Tensor, size: int) -> torch.Tensor:
     )
 
 
-def normalise(
-    images: torch.Tensor, mean: Sequence[float], std: Sequence[float]
-) -> torch.Tensor:
+def normalise(images: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
     """(x - mean) / std per channel in float32; a grey image is first copied to 3 channels."""
     if images.shape[1] == 1:
         images = images.expand(-1, 3, -1, -1)

@@ -136,6 +136,16 @@ class ProxyContext:
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     build_variant: Callable[..., nn.Module] | None = None
     cache: dict[str, Any] = field(default_factory=dict)
+    #: (C, H, W) of one input sample, for data-free proxies when there is no batch.
+    input_shape: tuple[int, ...] | None = None
+
+    def sample_shape(self) -> tuple[int, ...]:
+        """(C, H, W) of one input sample: from `images` when present, else `input_shape`."""
+        if self.images is not None:
+            return tuple(int(d) for d in self.images.shape[1:])
+        if self.input_shape is not None:
+            return tuple(int(d) for d in self.input_shape)
+        raise RuntimeError("this context has neither images nor input_shape")
 
     def fresh_network(self) -> nn.Module:
         """A private copy of the network with the shared initial weights."""

@@ -326,3 +326,12 @@ def sample_keys(n: int, seed: int) -> list[str]:
             seen.add(key)
             keys.append(key)
     return keys
+
+
+def key_from_naslib_as_written(text: str) -> str:
+    """The NASLib key's spec exactly as written (validated, not pruned or canonicalised).
+
+    For reproducing figures computed per file record, where records of one architecture
+    under different unpruned specs count separately.
+    """
+    return NB101Spec.from_naslib(text).to_string()

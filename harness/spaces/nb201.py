@@ -22,7 +22,13 @@ EDGES: tuple[tuple[int, int], ...] = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2
 NUM_NODES = 4
 
 #: NASLib's op indices and edge order (0->1, 0->2, 0->3, 1->2, 1->3, 2->3).
-NASLIB_OPS: tuple[str, ...] = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
+NASLIB_OPS: tuple[str, ...] = (
+    "skip_connect",
+    "none",
+    "nor_conv_3x3",
+    "nor_conv_1x1",
+    "avg_pool_3x3",
+)
 #: naslib_tuple[NASLIB_TO_STRING[k]] is the op of the k-th edge in string order.
 NASLIB_TO_STRING: tuple[int, ...] = (0, 1, 3, 2, 4, 5)
 
@@ -42,9 +48,7 @@ class NB201Arch:
             )
         for op in self.ops:
             if op not in OPS:
-                raise ArchitectureError(
-                    f"unknown NB201 op {op!r} (known: {', '.join(OPS)})"
-                )
+                raise ArchitectureError(f"unknown NB201 op {op!r} (known: {', '.join(OPS)})")
 
     # -- encodings ---------------------------------------------------------------
     @classmethod
@@ -62,7 +66,9 @@ class NB201Arch:
         ops: list[str] = []
         for target, group in enumerate(groups, start=1):
             if not _GROUP_RE.match(group):
-                raise ArchitectureError(f"malformed NB201 arch string {text!r}: bad group {group!r}")
+                raise ArchitectureError(
+                    f"malformed NB201 arch string {text!r}: bad group {group!r}"
+                )
             entries = group.strip("|").split("|")
             if len(entries) != target:
                 raise ArchitectureError(
@@ -102,8 +108,10 @@ class NB201Arch:
             text = indices.strip()
             if not re.fullmatch(r"\(\s*\d+(\s*,\s*\d+)*\s*,?\s*\)", text):
                 raise ArchitectureError(f"malformed NASLib NB201 tuple {indices!r}")
-            indices = [int(t) for t in text.strip("()").split(",") if t.strip()]
-        idx = list(indices)
+            idx = [int(t) for t in text.strip("()").split(",") if t.strip()]
+        else:
+            idx = list(indices)
+        # Messages quote `indices` as the caller gave it, so the user sees their own text.
         if len(idx) != len(EDGES):
             raise ArchitectureError(
                 f"NASLib NB201 tuple needs {len(EDGES)} op indices, got {len(idx)}: {indices!r}"
@@ -111,7 +119,8 @@ class NB201Arch:
         for i in idx:
             if not isinstance(i, int) or not 0 <= i < len(NASLIB_OPS):
                 raise ArchitectureError(
-                    f"NASLib NB201 op index {i!r} out of range 0..{len(NASLIB_OPS) - 1}"
+                    f"NASLib NB201 op index {i!r} out of range 0..{len(NASLIB_OPS) - 1} "
+                    f"in {indices!r}"
                 )
         return cls(tuple(NASLIB_OPS[idx[NASLIB_TO_STRING[k]]] for k in range(len(EDGES))))
 

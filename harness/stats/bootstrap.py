@@ -51,9 +51,7 @@ class BootstrapCorrelations:
     pearson: Interval
 
 
-def percentile_interval(
-    estimate: float, replicates: np.ndarray, confidence: float
-) -> Interval:
+def percentile_interval(estimate: float, replicates: np.ndarray, confidence: float) -> Interval:
     """The central `confidence` percentile interval of the finite replicates."""
     finite = replicates[np.isfinite(replicates)]
     n_undefined = int(replicates.size - finite.size)
@@ -93,7 +91,7 @@ def bootstrap_correlations(
     if rows.n < MIN_ROWS:
         replicates = np.full((1, len(STATISTICS), n_resamples), np.nan)
     else:
-        replicates = paired_replicates([rows.score], rows.truth, STATISTICS, n_resamples, rng)
+        replicates = paired_replicates([(rows.score, rows.truth)], STATISTICS, n_resamples, rng)
     intervals = {
         name: percentile_interval(
             point_estimate(name, rows.score, rows.truth), replicates[0, t], confidence

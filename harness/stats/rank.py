@@ -67,7 +67,9 @@ class Correlations:
     pearson: float
 
 
-def correlations(score: ArrayLike, truth: ArrayLike, *, higher_is_better: bool = True) -> Correlations:
+def correlations(
+    score: ArrayLike, truth: ArrayLike, *, higher_is_better: bool = True
+) -> Correlations:
     """Kendall tau-b, Spearman rho and Pearson r of the oriented score against the truth."""
     rows = usable_rows(score, truth, higher_is_better=higher_is_better)
     return Correlations(

@@ -98,7 +98,9 @@ class BenchmarkTable:
 
     Fields cannot be reassigned; treat the frames as read-only too (methods return new
     tables). `benchmark_index` maps arch key -> the benchmark's own architecture index
-    where the file defines one (NAS-Bench-201/NATS row order), else None.
+    where the file defines one (NAS-Bench-201/NATS row order), else None. `notes` are
+    one-line remarks on how the file was read that a report should carry (e.g. records
+    merged because their keys share a canonical key).
     """
 
     name: str
@@ -107,6 +109,7 @@ class BenchmarkTable:
     reference_scores: pd.DataFrame = field(default_factory=empty_reference_scores)
     sources: tuple[SourceFile, ...] = ()
     benchmark_index: pd.Series | None = None
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.space not in SPACES:
@@ -121,12 +124,12 @@ class BenchmarkTable:
         if not frame.index.is_unique:
             dup = frame.index[frame.index.duplicated()][0]
             raise DataError(f"table {self.name}: architecture {dup!r} appears more than once")
+        if frame.shape[1] == 0:
+            raise DataError(f"table {self.name}: no ground-truth columns")
         for column in frame.columns:
             check_target_name(column)
             if not pd.api.types.is_float_dtype(frame[column]):
                 raise DataError(f"table {self.name}: column {column!r} is not float")
-        if frame.shape[1] == 0:
-            raise DataError(f"table {self.name}: no ground-truth columns")
         missing = [c for c in REFERENCE_COLUMNS if c not in self.reference_scores.columns]
         if missing:
             raise DataError(
@@ -216,6 +219,7 @@ class BenchmarkTable:
             benchmark_index=None
             if self.benchmark_index is None
             else self.benchmark_index.reindex(keys),
+            notes=self.notes,
         )
 
     def join(self, other: BenchmarkTable, how: str = "inner") -> BenchmarkTable:
@@ -259,6 +263,7 @@ class BenchmarkTable:
             reference_scores=refs,
             sources=self.sources + tuple(s for s in other.sources if s not in self.sources),
             benchmark_index=None if index is None else index.reindex(frame.index),
+            notes=self.notes + tuple(n for n in other.notes if n not in self.notes),
         )
 
     def __repr__(self) -> str:
@@ -297,9 +302,7 @@ def parse_target(spec: str, table: BenchmarkTable) -> str:
     )
 
 
-def frame_from_columns(
-    archs: Sequence[str], columns: dict[str, Sequence[float]]
-) -> pd.DataFrame:
+def frame_from_columns(archs: Sequence[str], columns: dict[str, Sequence[float]]) -> pd.DataFrame:
     """A ground-truth frame: float columns in the given order, index `arch`."""
     index = pd.Index(list(archs), name="arch", dtype=object)
     return pd.DataFrame(

@@ -1,0 +1,129 @@
+"""`harness leaderboard`: rank the reference proxy scores shipped with a benchmark table."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from harness.cli import output_dir, run_id
+from harness.errors import ConfigError
+
+#: Where a space's ground truth lives when the scored table lacks the asked-for target.
+_TRUTH_TABLES = {"nb201": "nb201-csv"}
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "leaderboard",
+        parents=[common],
+        help="rank the reference proxy scores of a table",
+        description="Rank the proxy scores shipped in a benchmark table (e.g. NAS-Bench-Suite-"
+        "Zero) against ground-truth accuracy; write results.json, leaderboard.md and "
+        "leaderboard.csv.",
+    )
+    p.add_argument("--table", default="suite-zero-nb201", help="table (suite-zero-nb201)")
+    p.add_argument("--dataset", default="cifar10", help="dataset of the proxy scores (cifar10)")
+    p.add_argument(
+        "--target",
+        help="ground truth: dataset/split/epochs or dataset/metric/split/epochs "
+        "(default: the table's own accuracy for --dataset)",
+    )
+    p.add_argument(
+        "--truth-table",
+        help="table to join for the target when --table lacks it (nb201: nb201-csv)",
+    )
+    p.add_argument(
+        "--duplicates",
+        choices=("as-written", "mean", "first"),
+        default="as-written",
+        help="Suite-Zero records of one architecture: rank each record as the file's authors "
+        "did (as-written, default), average them (mean) or keep the first",
+    )
+    p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (1000)")
+    p.add_argument("--confidence", type=float, default=0.95, help="interval level (0.95)")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from harness.leaderboard import LeaderboardOptions, check_dataset, reference_rows
+    from harness.provenance import git_revision, machine_info, package_versions
+    from harness.report.leaderboard_table import render, to_csv, to_markdown
+    from harness.results import ResultsDocument
+    from harness.tables import load_table, parse_target
+
+    if args.resamples < 0:
+        raise ConfigError(f"--resamples must be >= 0, got {args.resamples}")
+    if not 0 < args.confidence < 1:
+        raise ConfigError(f"--confidence must lie in (0, 1), got {args.confidence}")
+    table_options = {"duplicates": args.duplicates} if args.table.startswith("suite-zero") else {}
+    table = load_table(args.table, args.data_dir, **table_options)
+    score_datasets = sorted(set(table.reference_scores["dataset"]))
+    score_dataset = check_dataset(score_datasets, args.dataset, table.name)
+    truth_table = table
+    if args.truth_table or (args.target and not _has_target(table, args.target)):
+        other = args.truth_table or _TRUTH_TABLES.get(table.space)
+        if other is None:
+            raise ConfigError(f"table {table.name} has no target {args.target!r} to rank against")
+        truth_table = table.join(load_table(other, args.data_dir))
+    target = (
+        parse_target(args.target, truth_table)
+        if args.target
+        else truth_table.default_target(args.dataset)
+    )
+    scores = table.reference_scores[table.reference_scores["dataset"] == score_dataset]
+    options = LeaderboardOptions(
+        n_resamples=args.resamples, confidence=args.confidence, seed=args.seed
+    )
+    rows, per_arch = reference_rows(
+        scores,
+        truth_table.column(target),
+        space=table.space,
+        dataset=args.dataset,
+        target=target,
+        options=options,
+    )
+    rid = run_id("leaderboard", table.name, args.dataset)
+    out = output_dir(args, rid)
+    config = {
+        "command": "leaderboard",
+        "table": args.table,
+        "truth_table": truth_table.name,
+        "dataset": args.dataset,
+        "duplicates": table_options.get("duplicates"),
+        "target": target,
+        "bootstrap_resamples": args.resamples,
+        "confidence": args.confidence,
+        "seed": args.seed,
+    }
+    document = ResultsDocument(
+        kind="leaderboard",
+        run_id=rid,
+        config=config,
+        versions=package_versions(),
+        git_revision=git_revision(),
+        data_files={s.name: s.sha256 or "" for s in truth_table.sources},
+        seed=args.seed,
+        rows=rows,
+        per_arch=[per_arch],
+        machine=machine_info(),
+        notes=list(truth_table.notes)
+        + ["reference scores and timings as shipped in the file (NASLib), not computed here"],
+    )
+    document.write(out / "results.json")
+    title = f"{table.name} · {args.dataset} · target {target}"
+    (out / "leaderboard.md").write_text(to_markdown(rows, title=title))
+    (out / "leaderboard.csv").write_text(to_csv(rows))
+    print(render(rows, args.format, title=title), end="")
+    if args.format == "md":
+        print(f"\nwrote {Path(out) / 'results.json'}, leaderboard.md, leaderboard.csv")
+    return 0
+
+
+def _has_target(table, spec: str) -> bool:
+    from harness.tables import parse_target
+
+    try:
+        parse_target(spec, table)
+    except ConfigError:
+        return False
+    return True

@@ -1,0 +1,151 @@
+"""Run configuration: TOML file -> dataclass, with `--set key=value` overrides.
+
+The embedded default is the run the README promises: NB201, CIFAR-10 200-epoch
+test accuracy, 200 architectures (one per isomorphism class), every proxy, a
+Fashion-MNIST batch of 64.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class InputConfig:
+    source: str = "fashion-mnist"
+    batch_size: int = 64
+    split: str = "train"
+    class_balanced: bool = True
+    #: folder of the image files (default: each source's usual place)
+    path: str = ""
+    #: 0 = the natural size for the target data set (16 for ImageNet16-120, else 32)
+    image_size: int = 0
+    #: fall back to synthetic inputs (with a warning) when the files are absent
+    fallback_to_synthetic: bool = True
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    table: str = "nb201-csv"
+    target: str = "cifar10/test/200"
+    archs: int = 200
+    unique: bool = True
+    #: stratify the sample by quantiles of the target (0 = no stratification)
+    stratify_quantiles: int = 0
+    proxies: tuple[str, ...] = ("*",)
+    seed: int = 0
+    device: str = "cpu"
+    network_variant: str = "as_trained"
+    #: the score store (SQLite), shared across runs so that reruns resume
+    store: str = "reports/scores.sqlite"
+    bootstrap_resamples: int = 1000
+    confidence: float = 0.95
+    input: InputConfig = field(default_factory=InputConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _coerce(name: str, value: Any, default: Any) -> Any:
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise ConfigError(f"config value {name} must be true or false, got {value!r}")
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"config value {name} must be an integer, got {value!r}")
+        return value
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"config value {name} must be a number, got {value!r}")
+        return float(value)
+    if isinstance(default, tuple):
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"config value {name} must be a list of names, got {value!r}")
+        return tuple(value)
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise ConfigError(f"config value {name} must be text, got {value!r}")
+        return value
+    return value
+
+
+def _apply(obj: Any, values: dict[str, Any], prefix: str = "") -> Any:
+    names = {f.name: f for f in dataclasses.fields(obj)}
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        full = f"{prefix}{key}"
+        if key not in names:
+            raise ConfigError(
+                f"unknown config key {full!r} (known: {', '.join(prefix + n for n in names)})"
+            )
+        current = getattr(obj, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise ConfigError(f"config key {full!r} must be a table of settings")
+            changes[key] = _apply(current, value, prefix=f"{full}.")
+        else:
+            changes[key] = _coerce(full, value, current)
+    return dataclasses.replace(obj, **changes)
+
+
+def load_run_config(
+    path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()
+) -> RunConfig:
+    """The embedded default, updated by the TOML file (its `[run]` table or top level),
+    then by `key=value` overrides (dotted keys reach nested tables: `input.batch_size=32`)."""
+    config = RunConfig()
+    if path is not None:
+        try:
+            raw = tomllib.loads(Path(path).read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: config file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML ({exc})") from None
+        section = raw.get("run", raw)
+        if "input" in raw and "run" in raw:
+            section = {**section, "input": raw["input"]}
+        config = _apply(config, section)
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set expects key=value, got {item!r}")
+        nested: dict[str, Any] = {}
+        cursor = nested
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            cursor = cursor.setdefault(part, {})
+        cursor[parts[-1]] = _parse_value(text.strip())
+        config = _apply(config, nested)
+    validate(config)
+    return config
+
+
+def validate(config: RunConfig) -> None:
+    if config.archs < 1:
+        raise ConfigError(f"archs must be >= 1, got {config.archs}")
+    if config.input.batch_size < 1:
+        raise ConfigError(f"input.batch_size must be >= 1, got {config.input.batch_size}")
+    if not 0 < config.confidence < 1:
+        raise ConfigError(f"confidence must lie in (0, 1), got {config.confidence}")
+    if config.bootstrap_resamples < 0:
+        raise ConfigError(f"bootstrap_resamples must be >= 0, got {config.bootstrap_resamples}")
+    if not config.proxies:
+        raise ConfigError("proxies must name at least one proxy (or '*')")

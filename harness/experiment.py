@@ -1,0 +1,285 @@
+"""`harness run`: sample architectures, score proxies into the store, correlate, report.
+
+Wiring only: sampling (tables), inputs, scoring (proxies via `harness.scoring`),
+the store, and the correlation engine. Scores already in the store are reused, so
+an interrupted run resumes where it stopped and reruns compute nothing twice.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from harness.config import RunConfig
+from harness.errors import ConfigError, DataError
+from harness.proxies import get_proxy, list_proxies
+from harness.results import PerArchValues, ResultRow, ResultsDocument
+from harness.scoring import ScoringPlan, score_architecture
+from harness.stats import summarise
+from harness.store import ScoreStore
+from harness.tables import load_table, parse_target, split_target_name
+
+#: Classes of the classifier head for each NAS-Bench-201 data set name.
+_NUM_CLASSES = {"cifar10": 10, "cifar10-valid": 10, "cifar100": 100, "imagenet16-120": 120}
+
+#: Runs architectures through `score_architecture`; an executor (serial, processes, dask)
+#: takes (plan, [(arch, proxies), ...], on_done) and calls on_done(records) per arch.
+Executor = Callable[..., None]
+
+
+def num_classes_for(dataset: str) -> int:
+    try:
+        return _NUM_CLASSES[dataset.lower()]
+    except KeyError:
+        raise ConfigError(
+            f"unknown number of classes for data set {dataset!r} "
+            f"(known: {', '.join(sorted(_NUM_CLASSES))})"
+        ) from None
+
+
+def expand_proxies(patterns: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(per-architecture proxies to compute, set-level proxies to combine), in order.
+
+    Patterns are names or globs; `*` is every registered proxy. A set-level proxy
+    brings the per-architecture proxies it combines.
+    """
+    names: list[str] = []
+    for pattern in patterns:
+        matched = list_proxies(pattern) if any(c in pattern for c in "*?[") else [pattern]
+        if not matched:
+            raise ConfigError(f"no proxy matches {pattern!r}")
+        for name in matched:
+            get_proxy(name)  # unknown names fail here with a did-you-mean
+            if name not in names:
+                names.append(name)
+    per_arch, set_level = [], []
+    for name in names:
+        spec = get_proxy(name)
+        if spec.combine is not None:
+            set_level.append(name)
+            for part in spec.combines:
+                if part not in per_arch:
+                    per_arch.append(part)
+        elif name not in per_arch:
+            per_arch.append(name)
+    return per_arch, set_level
+
+
+@dataclass
+class RunOutcome:
+    document: ResultsDocument
+    computed_archs: int
+    reused_archs: int
+
+
+def prepare_batch(config: RunConfig, num_classes: int, dataset: str):
+    """The image batch, falling back to synthetic (with a warning) if the files are absent."""
+    from harness.inputs import load_batch
+
+    size = config.input.image_size or (16 if dataset.lower().startswith("imagenet16") else 32)
+    options = dict(
+        batch_size=config.input.batch_size,
+        seed=config.seed,
+        split=config.input.split,
+        class_balanced=config.input.class_balanced,
+        image_size=size,
+    )
+    notes: list[str] = []
+    try:
+        batch = load_batch(config.input.source, path=config.input.path or None, **options)
+    except DataError as exc:
+        if not config.input.fallback_to_synthetic:
+            raise
+        message = f"{exc}; using synthetic Gaussian inputs instead"
+        print(f"WARNING: {message}", file=sys.stderr)
+        warnings.warn(message, stacklevel=2)
+        notes.append(f"input fallback: {message}")
+        batch = load_batch("synthetic", num_classes=num_classes, **options)
+    return batch, notes
+
+
+def serial_executor(plan: ScoringPlan, todo, on_done) -> None:
+    for arch, proxies in todo:
+        on_done(arch, score_architecture(plan, arch, proxies))
+
+
+def run_experiment(
+    config: RunConfig,
+    *,
+    data_dir: str | None,
+    run_id: str,
+    executor: Executor = serial_executor,
+    progress: bool = True,
+) -> RunOutcome:
+    from tqdm import tqdm
+
+    from harness.provenance import git_revision, machine_info, package_versions
+    from harness.sampling import sample_archs
+
+    table = load_table(config.table, data_dir)
+    target = parse_target(config.target, table)
+    dataset = split_target_name(target).dataset
+    num_classes = num_classes_for(dataset)
+    per_arch_proxies, set_level = expand_proxies(config.proxies)
+    archs = sample_archs(
+        table,
+        config.archs,
+        config.seed,
+        unique=config.unique,
+        stratify=config.stratify_quantiles or None,
+        target=target,
+    )
+    batch, notes = prepare_batch(config, num_classes, dataset)
+    torch.device(config.device)  # fail early on a malformed device string
+    plan = ScoringPlan(
+        space=table.space,
+        dataset=dataset,
+        num_classes=num_classes,
+        network_variant=config.network_variant,
+        device=config.device,
+        run_seed=config.seed,
+        proxies=tuple(per_arch_proxies),
+        images=batch.images,
+        labels=batch.labels,
+        input_source=batch.source,
+        input_hash=batch.content_hash,
+    )
+    Path(config.store).parent.mkdir(parents=True, exist_ok=True)
+    with ScoreStore(config.store) as store:
+        missing = store.missing(k for arch in archs for k in plan.keys(arch))
+        todo_map: dict[str, list[str]] = {}
+        for key in missing:
+            todo_map.setdefault(key.arch, []).append(key.proxy)
+        todo = [(arch, todo_map[arch]) for arch in archs if arch in todo_map]
+        bar = tqdm(
+            total=len(todo),
+            desc=f"scoring {len(per_arch_proxies)} proxies",
+            unit="arch",
+            disable=not progress,
+            file=sys.stderr,
+        )
+
+        def on_done(arch: str, records) -> None:
+            store.put_many(records)
+            bar.update(1)
+
+        try:
+            executor(plan, todo, on_done)
+        finally:
+            bar.close()
+        records = {
+            (r.key.arch, r.key.proxy): r
+            for r in (store.get(k) for arch in archs for k in plan.keys(arch))
+            if r is not None
+        }
+
+    truth = table.column(target).reindex(archs).to_numpy(dtype=float)
+    scores: dict[str, np.ndarray] = {}
+    seconds: dict[str, float] = {}
+    statuses: dict[str, dict[str, int]] = {}
+    for proxy in per_arch_proxies:
+        values, secs, counts = [], [], {"ok": 0, "nan": 0, "error": 0}
+        for arch in archs:
+            record = records.get((arch, proxy))
+            if record is None:
+                raise DataError(f"{config.store}: no record for {proxy} on {arch} after scoring")
+            values.append(np.nan if record.score is None else record.score)
+            secs.append(record.seconds)
+            counts[record.status] += 1
+        scores[proxy] = np.asarray(values, dtype=float)
+        seconds[proxy] = float(np.mean(secs))
+        statuses[proxy] = counts
+    for name in set_level:
+        spec = get_proxy(name)
+        scores[name] = np.asarray(spec.combine({p: scores[p] for p in spec.combines}), float)
+        seconds[name] = float(sum(seconds[p] for p in spec.combines))
+        statuses[name] = {"combined_from": list(spec.combines)}
+
+    wanted = [p for p in per_arch_proxies + set_level if _requested(p, config.proxies)]
+    rows = []
+    for proxy in wanted:
+        spec = get_proxy(proxy)
+        summary = summarise(
+            scores[proxy],
+            truth,
+            higher_is_better=spec.higher_is_better,
+            n_resamples=config.bootstrap_resamples,
+            confidence=config.confidence,
+            seed=config.seed,
+        ).to_dict()
+        rows.append(
+            ResultRow(
+                space=table.space,
+                dataset=dataset,
+                target=target,
+                proxy=proxy,
+                higher_is_better=spec.higher_is_better,
+                n=summary.pop("n"),
+                n_failed=summary.pop("n_failed"),
+                kendall=summary.pop("kendall"),
+                kendall_lo=summary.pop("kendall_lo"),
+                kendall_hi=summary.pop("kendall_hi"),
+                spearman=summary.pop("spearman"),
+                spearman_lo=summary.pop("spearman_lo"),
+                spearman_hi=summary.pop("spearman_hi"),
+                pearson=summary.pop("pearson"),
+                pearson_lo=summary.pop("pearson_lo", None),
+                pearson_hi=summary.pop("pearson_hi", None),
+                seconds_per_arch=seconds[proxy],
+                origin="computed",
+                proxy_version=spec.version,
+                extra={**summary, "statuses": statuses[proxy]},
+            )
+        )
+    rows.sort(key=lambda r: -np.inf if r.kendall is None else -r.kendall)
+    per_arch = PerArchValues(
+        space=table.space,
+        dataset=dataset,
+        target=target,
+        archs=list(archs),
+        truth=[float(v) for v in truth],
+        scores={p: [float(v) for v in scores[p]] for p in wanted},
+    )
+    config_dict = config.to_dict()
+    config_dict["resolved"] = {
+        "target": target,
+        "num_classes": num_classes,
+        "proxies": wanted,
+        "input_source": batch.source,
+        "input_hash": batch.content_hash,
+        "input_indices_sha": _indices_digest(batch.indices),
+        "store": str(Path(config.store).resolve()),
+    }
+    document = ResultsDocument(
+        kind="run",
+        run_id=run_id,
+        config=config_dict,
+        versions=package_versions(),
+        git_revision=git_revision(),
+        data_files={s.name: s.sha256 or "" for s in table.sources},
+        seed=config.seed,
+        rows=rows,
+        per_arch=[per_arch],
+        machine=machine_info(),
+        notes=list(table.notes) + notes,
+    )
+    reused = len(archs) - len(todo)
+    return RunOutcome(document=document, computed_archs=len(todo), reused_archs=reused)
+
+
+def _requested(proxy: str, patterns: Iterable[str]) -> bool:
+    import fnmatch
+
+    return any(fnmatch.fnmatchcase(proxy, p) for p in patterns)
+
+
+def _indices_digest(indices: Iterable[int]) -> str:
+    import hashlib
+
+    return hashlib.sha256(",".join(str(i) for i in indices).encode()).hexdigest()[:16]

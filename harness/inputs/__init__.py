@@ -1,0 +1,158 @@
+"""Image batches for the proxies. `load_batch(source, ...)` is the front door.
+
+Sources: "fashion-mnist" (idx files, 10 classes, padded to 32x32), "cifar10", "cifar100"
+(torchvision python pickles), "imagenet16-120" (NAS-Bench-201 pickles, 16x16) and
+"synthetic" (Gaussian). Names are matched ignoring case and `_` vs `-`.
+
+A batch depends only on (source, split, batch_size, seed, class_balanced, image_size) and
+the files: the same request gives the same indices and the same bytes in any process.
+Images are a plain selection of the data set, normalised, with no augmentation: the proxy
+literature sometimes scores a train-loader batch with random crop and flip, which would tie
+scores to augmentation noise; we leave it out on purpose (no `augment` option).
+
+Decoded data sets are cached per process (one read of a split per folder), and only the
+selected images are converted to float per batch.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from harness.errors import ConfigError, UnknownNameError
+from harness.inputs import cifar, fashion_mnist, imagenet16, synthetic
+from harness.inputs.base import (
+    ImageBatch,
+    LabelledImages,
+    batch_content_hash,
+    check_batch_request,
+    check_image_size,
+    select_indices,
+)
+from harness.inputs.fashion_mnist import fashion_mnist_available
+
+__all__ = [
+    "ImageBatch",
+    "batch_content_hash",
+    "clear_cache",
+    "fashion_mnist_available",
+    "list_sources",
+    "load_batch",
+]
+
+PathLike = str | os.PathLike[str] | None
+
+
+@dataclass(frozen=True)
+class _FileSource:
+    """How the front door reads one file-backed source."""
+
+    num_classes: int
+    splits: tuple[str, ...]
+    load: Callable[[PathLike, str], LabelledImages]
+    prepare: Callable[[np.ndarray, int | None], torch.Tensor]
+    split_aliases: tuple[tuple[str, str], ...] = ()
+
+
+_FILE_SOURCES: dict[str, _FileSource] = {
+    fashion_mnist.NAME: _FileSource(
+        fashion_mnist.NUM_CLASSES,
+        fashion_mnist.SPLITS,
+        fashion_mnist.load_images,
+        fashion_mnist.prepare,
+    ),
+    **{
+        name: _FileSource(
+            variant.num_classes,
+            cifar.SPLITS,
+            functools.partial(cifar.load_images, name),
+            functools.partial(cifar.prepare, name),
+        )
+        for name, variant in cifar.VARIANTS.items()
+    },
+    imagenet16.NAME: _FileSource(
+        imagenet16.NUM_CLASSES,
+        imagenet16.SPLITS,
+        imagenet16.load_images,
+        imagenet16.prepare,
+        tuple(imagenet16.SPLIT_ALIASES.items()),
+    ),
+}
+
+
+def list_sources() -> list[str]:
+    """Names `load_batch` accepts."""
+    return sorted([*_FILE_SOURCES, synthetic.NAME])
+
+
+def canonical_source(name: str) -> str:
+    """The registered spelling of a source name ("ImageNet16_120" -> "imagenet16-120")."""
+    spelled = str(name).strip().lower().replace("_", "-")
+    if spelled not in list_sources():
+        raise UnknownNameError("input source", str(name), list_sources())
+    return spelled
+
+
+def clear_cache() -> None:
+    """Forget decoded data sets (they are kept per process for speed)."""
+    fashion_mnist._load_cached.cache_clear()
+    cifar._load_cached.cache_clear()
+    imagenet16._load_cached.cache_clear()
+
+
+def load_batch(
+    source: str,
+    *,
+    batch_size: int,
+    seed: int,
+    split: str = "train",
+    class_balanced: bool = False,
+    path: PathLike = None,
+    image_size: int | None = None,
+    num_classes: int | None = None,
+) -> ImageBatch:
+    """A normalised float32 [B, 3, S, S] batch of `source`, chosen by `seed`.
+
+    `path` is the data folder (default: each source's usual place). `image_size` None keeps
+    each source's natural size: 32 for Fashion-MNIST (padded), CIFAR and synthetic, 16 for
+    ImageNet16-120. `num_classes` sets the synthetic label range; for a file source it may
+    only repeat the data set's own count. `class_balanced` draws as equal a number per class
+    as the data allow. Errors: ConfigError (bad request), DataError (missing or bad files).
+    """
+    name = canonical_source(source)
+    check_batch_request(batch_size, seed)
+    if image_size is not None:
+        check_image_size(image_size)
+    if name == synthetic.NAME:
+        if split not in synthetic.SPLITS:
+            raise ConfigError(f"split {split!r} is not one of {', '.join(synthetic.SPLITS)}")
+        return synthetic.make_batch(
+            batch_size=batch_size,
+            seed=seed,
+            split=split,
+            class_balanced=class_balanced,
+            image_size=image_size,
+            num_classes=num_classes,
+        )
+    spec = _FILE_SOURCES[name]
+    split = dict(spec.split_aliases).get(split, split)
+    if split not in spec.splits:
+        raise ConfigError(f"split {split!r} of {name} is not one of {', '.join(spec.splits)}")
+    if num_classes is not None and num_classes != spec.num_classes:
+        raise ConfigError(f"num_classes {num_classes} does not match {name}'s {spec.num_classes}")
+    data = spec.load(path, split)
+    indices = select_indices(data, batch_size, seed, class_balanced, f"{name} {split}")
+    return ImageBatch(
+        images=spec.prepare(data.pixels[indices], image_size),
+        labels=torch.from_numpy(data.labels[indices].copy()),
+        num_classes=spec.num_classes,
+        source=name,
+        split=split,
+        indices=tuple(int(i) for i in indices),
+        seed=seed,
+    )

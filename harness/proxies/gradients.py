@@ -1,0 +1,112 @@
+"""Gradient proxies on the shared cross-entropy pass A: grad_norm, snip, plain, fisher, grasp.
+
+Conventions of the reference code (foresight / NASLib), kept here: only
+`nn.Conv2d` and `nn.Linear` weights are counted (biases and BN never), the
+network is a private copy in train mode (BN with batch statistics), the loss is
+the mean cross-entropy on the context batch, and a score is the plain sum over
+every element of every layer; nothing is averaged.
+
+Where the references and the papers differ:
+
+* fisher: the paper's quantity is the sum over output channels of
+  F_k = 1/2 * mean_n (sum_spatial a * dL/da)^2 (Theis et al. 2018; Turner et
+  al. 2020). foresight/NASLib copy F_k to every weight of channel k before
+  summing, i.e. weight it by the fan-in C_in*kh*kw. `fisher` is the paper,
+  `fisher_fanin` the reference convention (to reproduce published numbers).
+* grasp: foresight's sign, -sum W * Hg (higher is better), with temperature 1
+  and the same batch for both passes; the GraSP paper ranks by +W * Hg.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from harness.proxies.base import ProxyContext, register_proxy
+from harness.proxies.passes import (
+    batch_for,
+    labels_for,
+    logits_of,
+    loss_grad_pass,
+    measured_layers,
+    private_copy,
+    sum_of_elements,
+)
+
+_LOSS_PASS_NEEDS = ("data", "labels", "loss_grads")
+
+
+@register_proxy(
+    name="grad_norm",
+    version="1",
+    needs=_LOSS_PASS_NEEDS,
+    description="Sum over conv/linear layers of the Frobenius norm of dL/dW.",
+)
+def grad_norm(ctx: ProxyContext) -> float:
+    return sum_of_elements([layer.grad.norm() for layer in loss_grad_pass(ctx).layers])
+
+
+@register_proxy(
+    name="snip",
+    version="1",
+    needs=_LOSS_PASS_NEEDS,
+    description="SNIP saliency: sum of |W * dL/dW| over conv/linear weights.",
+)
+def snip(ctx: ProxyContext) -> float:
+    return sum_of_elements(
+        [(layer.weight * layer.grad).abs() for layer in loss_grad_pass(ctx).layers]
+    )
+
+
+@register_proxy(
+    name="plain",
+    version="1",
+    needs=_LOSS_PASS_NEEDS,
+    description="Signed sum of W * dL/dW over conv/linear weights.",
+)
+def plain(ctx: ProxyContext) -> float:
+    return sum_of_elements([layer.weight * layer.grad for layer in loss_grad_pass(ctx).layers])
+
+
+@register_proxy(
+    name="fisher",
+    version="1",
+    needs=_LOSS_PASS_NEEDS,
+    description="Fisher channel saliency (paper): sum over conv/linear output channels of F_k.",
+)
+def fisher(ctx: ProxyContext) -> float:
+    return sum_of_elements([layer.fisher for layer in loss_grad_pass(ctx).layers])
+
+
+@register_proxy(
+    name="fisher_fanin",
+    version="1",
+    needs=_LOSS_PASS_NEEDS,
+    description="Fisher as foresight/NASLib sum it: each channel's F_k weighted by its fan-in.",
+)
+def fisher_fanin(ctx: ProxyContext) -> float:
+    layers = loss_grad_pass(ctx).layers
+    return sum_of_elements([layer.fisher * layer.weight[0].numel() for layer in layers])
+
+
+@register_proxy(
+    name="grasp",
+    version="1",
+    needs=("data", "labels", "loss_grads", "own_pass"),
+    description="GraSP (foresight sign): -sum W * Hg, g from pass A, Hg by double backward.",
+)
+def grasp(ctx: ProxyContext) -> float:
+    # Pass 1 of the reference is pass A: same initial weights, batch and mode.
+    first_grads = [layer.grad for layer in loss_grad_pass(ctx).layers]
+    net = private_copy(ctx)
+    weights = [module.weight for _, module in measured_layers(net)]
+    loss = torch.nn.functional.cross_entropy(logits_of(net(batch_for(net, ctx))), labels_for(ctx))
+    grads = torch.autograd.grad(loss, weights, create_graph=True, allow_unused=True)
+    pairs = [(g, f) for g, f in zip(first_grads, grads, strict=True) if f is not None]
+    if not pairs:
+        raise RuntimeError("no conv/linear weight reaches the loss")
+    inner = sum((g * f).sum() for g, f in pairs)
+    hessian_grads = torch.autograd.grad(inner, weights, allow_unused=True)
+    terms = [
+        -w.detach() * hg for w, hg in zip(weights, hessian_grads, strict=True) if hg is not None
+    ]
+    return sum_of_elements(terms)

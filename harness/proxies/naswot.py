@@ -1,0 +1,42 @@
+"""NASWOT (Mellor et al. ICML 2021): log|det| of the ReLU-code kernel, from pass B.
+
+Every module whose type name contains "ReLU" (the reference's rule) contributes,
+at every call on pass B's forward, c c^T + (1 - c)(1 - c)^T with
+c = 1[ReLU input > 0] flattened per sample; entry (i, j) is the number of units
+minus the Hamming distance between the codes of samples i and j. K is built in
+float64 (exact integers) and the score is slogdet's log-magnitude.
+
+Conventions: all ReLUs that run in the forward count (NASLib); the original
+counted those visited by the Jacobian backward, which on the benchmark
+networks is the same set. The original NB201 network had `num_classes = 1`;
+that is a network variant chosen by whoever builds the network, not here.
+Duplicate codes make K singular: log|det| = -inf, recorded as status "nan".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from harness.proxies.base import ProxyContext, register_proxy
+from harness.proxies.passes import jacobian_pass
+
+
+def naswot_score(kernel: torch.Tensor | np.ndarray) -> float:
+    """log|det K| of a NASWOT kernel (-inf when K is singular)."""
+    matrix = np.asarray(torch.as_tensor(kernel).detach().cpu().to(torch.float64))
+    _, log_abs_det = np.linalg.slogdet(matrix)
+    return float(log_abs_det)
+
+
+@register_proxy(
+    name="nwot",
+    version="1",
+    needs=("data", "activations"),
+    description="NASWOT: log|det| of the kernel of binary ReLU codes over the batch.",
+)
+def nwot(ctx: ProxyContext) -> float:
+    result = jacobian_pass(ctx)
+    if result.relu_calls == 0:
+        raise RuntimeError("the network has no ReLU module, so NASWOT has no codes")
+    return naswot_score(result.relu_kernel)

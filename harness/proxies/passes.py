@@ -1,0 +1,286 @@
+"""Shared passes: computed once per context, lazily, and cached in `ctx.cache`.
+
+Several proxies read the same forward/backward pass, so the engine computes it
+once and hands every user the same result:
+
+* **Pass A** (`loss_grad_pass`): ONE cross-entropy forward/backward on the
+  context batch, on a private copy in train mode (BN normalises with batch
+  statistics), hooks registered before the pass. It yields, for every
+  `nn.Conv2d` / `nn.Linear` layer, the initial weight W, the gradient
+  g = dL/dW and the per-output-channel Fisher value
+  F_k = 1/2 * mean_n (sum_spatial a * dL/da)^2 (a = the layer's output,
+  bias included). It serves grad_norm, snip, plain, fisher, grasp's first
+  pass and ZiCo's first batch.
+* **Pass B** (`jacobian_pass`): ONE forward with input gradient on a private
+  copy in train mode, backpropagating ones from the logits, giving the input
+  Jacobian J [B, C*H*W] (jacov, epe_nas). Forward hooks on every ReLU module
+  of that same forward build the NASWOT kernel
+  K = sum_l c_l c_l^T + (1 - c_l)(1 - c_l)^T with c_l = 1[ReLU input > 0], in
+  float64. The input is a fresh leaf tensor and J comes from
+  `torch.autograd.grad`, so nothing accumulates in a shared `x.grad` (the
+  NASLib pitfall where a second Jacobian included the first).
+
+Every access is logged in `ctx.cache["pass_log"]` as a `PassUse`, so the engine
+can charge the time of a shared pass to the proxies that used it. A pass that
+fails is cached as failed: every later user gets the same reason without
+recomputing it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from harness.proxies.base import ProxyContext
+
+#: `ctx.cache` key of an optional second labelled batch, `(images, labels)`, for ZiCo.
+SECOND_BATCH_KEY = "second_batch"
+#: `ctx.cache` key of the list of `PassUse` records.
+PASS_LOG_KEY = "pass_log"
+LOSS_GRADS_KEY = "pass_a_loss_grads"
+JACOBIAN_KEY = "pass_b_input_jacobian"
+
+
+@dataclass(frozen=True)
+class PassUse:
+    """One access to a shared pass; `seconds` is set when this access computed it."""
+
+    key: str
+    seconds: float | None
+
+
+@dataclass(frozen=True)
+class LayerGrads:
+    """Pass A's record of one conv/linear layer."""
+
+    name: str
+    weight: torch.Tensor
+    grad: torch.Tensor
+    fisher: torch.Tensor
+
+
+@dataclass(frozen=True)
+class LossGradPass:
+    """Pass A: per-layer weights, loss gradients and Fisher values, in module order."""
+
+    layers: tuple[LayerGrads, ...]
+    loss: float
+
+
+@dataclass(frozen=True)
+class JacobianPass:
+    """Pass B: the input Jacobian and the NASWOT ReLU kernel from the same forward."""
+
+    jacobian: torch.Tensor
+    logit_width: int
+    relu_kernel: torch.Tensor
+    relu_calls: int
+
+
+class SharedPassError(RuntimeError):
+    """A shared pass failed; raised for every proxy that needs it."""
+
+
+@dataclass(frozen=True)
+class _FailedPass:
+    reason: str
+
+
+def logits_of(output: Any) -> torch.Tensor:
+    """The logits of a network output (xautodl nets return `(features, logits)`)."""
+    if isinstance(output, tuple | list):
+        return output[-1]
+    return output
+
+
+def measured_layers(net: nn.Module) -> list[tuple[str, nn.Module]]:
+    """The layers every gradient proxy counts: nn.Conv2d and nn.Linear, in module order."""
+    return [(n, m) for n, m in net.named_modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+
+
+def sum_of_elements(values: list[torch.Tensor]) -> float:
+    """The sum of every element of every tensor: the reference aggregation (float64)."""
+    return math.fsum(float(v.detach().to(torch.float64).sum()) for v in values)
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for queued device work so that a clock read covers it."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def private_copy(ctx: ProxyContext) -> nn.Module:
+    """A deep copy with the initial weights, on the context device, train mode, no grads."""
+    net = ctx.fresh_network().to(ctx.device)
+    for param in net.parameters():
+        param.grad = None
+    return net.train()
+
+
+def _param_dtype(net: nn.Module) -> torch.dtype:
+    for param in net.parameters():
+        if param.is_floating_point():
+            return param.dtype
+    return torch.get_default_dtype()
+
+
+def batch_for(
+    net: nn.Module, ctx: ProxyContext, images: torch.Tensor | None = None
+) -> torch.Tensor:
+    """The images on the context device, in the network's floating dtype."""
+    images = ctx.images if images is None else images
+    if images is None:
+        raise RuntimeError("this proxy needs a data batch but the context has none")
+    return images.to(device=ctx.device, dtype=_param_dtype(net))
+
+
+def labels_for(ctx: ProxyContext, labels: torch.Tensor | None = None) -> torch.Tensor:
+    labels = ctx.labels if labels is None else labels
+    if labels is None:
+        raise RuntimeError("this proxy needs labels but the context has none")
+    return labels.to(device=ctx.device, dtype=torch.long)
+
+
+def cross_entropy_weight_grads(
+    net: nn.Module, images: torch.Tensor, labels: torch.Tensor
+) -> list[torch.Tensor]:
+    """dL/dW of every conv/linear weight for one CE forward/backward (zeros where unused).
+
+    `net` must be a private copy: its `.grad` fields are overwritten.
+    """
+    for param in net.parameters():
+        param.grad = None
+    loss = F.cross_entropy(logits_of(net(images)), labels)
+    loss.backward()
+    return [_grad_or_zeros(m.weight) for _, m in measured_layers(net)]
+
+
+def _grad_or_zeros(weight: torch.Tensor) -> torch.Tensor:
+    if weight.grad is None:
+        return torch.zeros_like(weight).detach()
+    return weight.grad.detach().clone()
+
+
+def _shared(ctx: ProxyContext, key: str, build: Callable[[ProxyContext], Any]) -> Any:
+    log = ctx.cache.setdefault(PASS_LOG_KEY, [])
+    if key in ctx.cache:
+        log.append(PassUse(key, None))
+        value = ctx.cache[key]
+    else:
+        synchronize(ctx.device)
+        start = time.perf_counter()
+        try:
+            with torch.enable_grad():
+                value = build(ctx)
+        except Exception as exc:  # recorded: every user of the pass reports it
+            value = _FailedPass(f"{type(exc).__name__}: {exc}".replace("\n", " "))
+        synchronize(ctx.device)
+        ctx.cache[key] = value
+        log.append(PassUse(key, time.perf_counter() - start))
+    if isinstance(value, _FailedPass):
+        raise SharedPassError(f"shared pass {key!r} failed: {value.reason}")
+    return value
+
+
+def loss_grad_pass(ctx: ProxyContext) -> LossGradPass:
+    """Pass A (computed on first use, then cached)."""
+    return _shared(ctx, LOSS_GRADS_KEY, _build_loss_grad_pass)
+
+
+def jacobian_pass(ctx: ProxyContext) -> JacobianPass:
+    """Pass B (computed on first use, then cached)."""
+    return _shared(ctx, JACOBIAN_KEY, _build_jacobian_pass)
+
+
+def _fisher_hook(name: str, fisher: dict[str, torch.Tensor]) -> Callable[..., None]:
+    def on_forward(module: nn.Module, inputs: Any, output: torch.Tensor) -> None:
+        if not output.requires_grad:
+            return
+        # A copy, so that an in-place op after the layer cannot change it.
+        activation = output.detach().clone()
+
+        def on_grad(grad: torch.Tensor) -> None:
+            product = activation * grad
+            if product.dim() > 2:
+                product = product.sum(dim=tuple(range(2, product.dim())))
+            value = 0.5 * product.pow(2).mean(dim=0)
+            fisher[name] = fisher[name] + value if name in fisher else value
+
+        output.register_hook(on_grad)
+
+    return on_forward
+
+
+def _build_loss_grad_pass(ctx: ProxyContext) -> LossGradPass:
+    net = private_copy(ctx)
+    layers = measured_layers(net)
+    fisher: dict[str, torch.Tensor] = {}
+    handles = [m.register_forward_hook(_fisher_hook(n, fisher)) for n, m in layers]
+    try:
+        images, labels = batch_for(net, ctx), labels_for(ctx)
+        loss = F.cross_entropy(logits_of(net(images)), labels)
+        loss.backward()
+    finally:
+        for handle in handles:
+            handle.remove()
+    records = []
+    for name, module in layers:
+        weight = module.weight
+        channel_values = fisher.get(name)
+        if channel_values is None:
+            channel_values = weight.new_zeros(weight.shape[0])
+        records.append(
+            LayerGrads(
+                name=name,
+                weight=weight.detach().clone(),
+                grad=_grad_or_zeros(weight),
+                fisher=channel_values.detach(),
+            )
+        )
+    return LossGradPass(layers=tuple(records), loss=float(loss.detach()))
+
+
+def _is_relu(module: nn.Module) -> bool:
+    # The NASWOT reference matches 'ReLU' in the type name (ReLU, ReLU6, LeakyReLU).
+    return "ReLU" in type(module).__name__
+
+
+def _build_jacobian_pass(ctx: ProxyContext) -> JacobianPass:
+    net = private_copy(ctx)
+    images = batch_for(net, ctx).detach().clone().requires_grad_(True)
+    batch = images.shape[0]
+    kernel = torch.zeros(batch, batch, dtype=torch.float64, device=ctx.device)
+    calls = 0
+
+    def record_codes(module: nn.Module, inputs: Any, output: torch.Tensor) -> None:
+        nonlocal kernel, calls
+        codes = (inputs[0].detach().reshape(batch, -1) > 0).to(torch.float64)
+        kernel = kernel + codes @ codes.T + (1.0 - codes) @ (1.0 - codes).T
+        calls += 1
+
+    handles = [m.register_forward_hook(record_codes) for m in net.modules() if _is_relu(m)]
+    try:
+        logits = logits_of(net(images))
+    finally:
+        for handle in handles:
+            handle.remove()
+    jacobian = None
+    if logits.requires_grad:
+        (jacobian,) = torch.autograd.grad(
+            logits, images, grad_outputs=torch.ones_like(logits), allow_unused=True
+        )
+    if jacobian is None:  # the logits do not depend on the input at all
+        jacobian = torch.zeros_like(images)
+    return JacobianPass(
+        jacobian=jacobian.detach().reshape(batch, -1).cpu(),
+        logit_width=int(logits.shape[1]),
+        relu_kernel=kernel.cpu(),
+        relu_calls=calls,
+    )

@@ -1,0 +1,173 @@
+"""SWAP-score (Peng et al., ICLR 2024): distinct sample-wise activation patterns.
+
+Forward S real images through a network re-initialised as in ZenNAS (conv/linear
+N(0, 1), BN gamma 1 / beta 0), in train mode under no_grad. Every `nn.ReLU` whose
+input is 4-D contributes its outputs, binarised as post-ReLU > 0; concatenated they
+form an S x V matrix (samples x neurons). The score is the number of distinct rows of
+its transpose, i.e. of distinct per-neuron patterns across the S samples, so
+Psi <= min(V, 2^S). Rows are bit-packed before `unique` (never floats).
+
+Reference (`pym1024/SWAP`, `src/metrics/swap.py`, `correlation.py`): S = 16 real
+CIFAR-10 images, 32 repeats with a fresh N(0, 1) re-init each, mean of the repeats.
+Our default is S = 16 (the first 16 images of `ctx.images`) and **8** repeats, which
+keeps the proxy around a second per NB201 network on a CPU; pass `repeats=32` to
+`swap_score` for the reference setting. The reference scores its DARTS networks with a
+C = 3, one-cell, stem-less net; we score the network the engine built (or a variant,
+see `swap_score(variant_options=...)`). On a full NB201 network (millions of ReLU
+outputs) Psi comes close to its bound 2^16 = 65,536 (64,100 for one cell we tried), so
+differences between large networks are small; that is the reference's setting.
+
+`swap_reg` is the regularised score Psi * exp(-(Theta - mu)^2 / sigma), with Theta
+the parameter count in thousands (parameters whose name contains "auxiliary" are left
+out, as in the reference). The reference code ships no values for mu and sigma (its
+`SWAP(regular=False, mu=None, sigma=None)` leaves them to the caller) and the paper's
+values were not found, so the defaults are the harness's: mu = 1500 and sigma = 1.5e6
+(thousands), i.e. mu = sigma = 1.5 with Theta in millions as a public port of SWAP
+uses; this centres the factor on the largest NB201 networks (about 1.5M parameters).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from harness.proxies.base import ProxyContext, register_proxy
+from harness.proxies.zen import gaussian_reinit
+
+DEFAULT_SAMPLES = 16
+DEFAULT_REPEATS = 8
+DEFAULT_MU = 1500.0
+DEFAULT_SIGMA = 1.5e6
+
+
+def count_unique_rows(codes: np.ndarray) -> int:
+    """Number of distinct rows of a 2-D boolean matrix, compared as packed bit strings."""
+    codes = np.asarray(codes, dtype=bool)
+    if codes.ndim != 2:
+        raise ValueError(f"expected a 2-D matrix of codes, got shape {codes.shape}")
+    n_rows, n_bits = codes.shape
+    if n_rows == 0:
+        return 0
+    if n_bits == 0:
+        return 1
+    packed = np.packbits(codes, axis=1)
+    padded_bytes = -(-packed.shape[1] // 8) * 8
+    if padded_bytes != packed.shape[1]:
+        packed = np.pad(packed, ((0, 0), (0, padded_bytes - packed.shape[1])))
+    words = np.ascontiguousarray(packed).view(np.uint64)
+    if words.shape[1] == 1:
+        return int(np.unique(words[:, 0]).size)
+    return int(np.unique(words, axis=0).shape[0])
+
+
+class ReluCodes:
+    """Records, per forward, the binary codes (output > 0) of every nn.ReLU with 4-D input.
+
+    `codes()` returns one (batch, neurons) boolean matrix per recorded forward, neurons
+    concatenated in call order. Codes are taken inside the hook, so later in-place ops
+    cannot change them.
+    """
+
+    def __init__(self, net: nn.Module):
+        self._current: list[torch.Tensor] = []
+        self._handles = [
+            module.register_forward_hook(self._record)
+            for module in net.modules()
+            if isinstance(module, nn.ReLU)
+        ]
+
+    def _record(self, _module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+        if isinstance(inputs, tuple) and inputs and inputs[0].dim() == 4:
+            self._current.append((output.detach() > 0).reshape(output.shape[0], -1).cpu())
+
+    def take(self, batch_size: int) -> np.ndarray:
+        """The codes of the forward just run, as a (batch, neurons) bool array; then reset."""
+        parts, self._current = self._current, []
+        if not parts:
+            return np.zeros((batch_size, 0), dtype=bool)
+        return torch.cat(parts, dim=1).numpy()
+
+    def remove(self) -> None:
+        for handle in self._handles:
+            handle.remove()
+
+
+def parameter_count_thousands(net: nn.Module) -> float:
+    """Theta of the regulariser: parameters (without auxiliary heads) in thousands."""
+    total = sum(p.numel() for name, p in net.named_parameters() if "auxiliary" not in name)
+    return total / 1e3
+
+
+def regular_factor(theta_thousands: float, mu: float, sigma: float) -> float:
+    """exp(-(Theta - mu)^2 / sigma), the SWAP size regulariser."""
+    return math.exp(-((theta_thousands - mu) ** 2) / sigma)
+
+
+def swap_score(
+    ctx: ProxyContext,
+    *,
+    samples: int = DEFAULT_SAMPLES,
+    repeats: int = DEFAULT_REPEATS,
+    regularise: bool = False,
+    mu: float = DEFAULT_MU,
+    sigma: float = DEFAULT_SIGMA,
+    variant_options: Mapping[str, Any] | None = None,
+) -> float:
+    """Mean SWAP-score over `repeats` Gaussian re-inits (optionally size-regularised).
+
+    `variant_options` scores `ctx.variant("swap", **variant_options)` (e.g. a narrower
+    network, as the reference's C = 3 DARTS net) instead of the engine's network.
+    """
+    if ctx.images is None:
+        raise ValueError("swap needs a real image batch (ctx.images is None)")
+    images = ctx.images[:samples].to(ctx.device)
+    generator = ctx.generator("swap")
+    if variant_options is None:
+        net = ctx.fresh_network().to(ctx.device)
+    else:
+        net = ctx.variant("swap", **variant_options)
+    net.train()
+    recorder = ReluCodes(net)
+    counts = []
+    try:
+        for _ in range(repeats):
+            gaussian_reinit(net, generator)
+            with torch.no_grad():
+                net(images)
+            codes = recorder.take(images.shape[0])
+            counts.append(count_unique_rows(codes.T))
+    finally:
+        recorder.remove()
+    score = float(np.mean(counts))
+    if regularise:
+        score *= regular_factor(parameter_count_thousands(net), mu, sigma)
+    return score
+
+
+@register_proxy(
+    name="swap",
+    version="1",
+    needs=("data", "own_pass"),
+    higher_is_better=True,
+    description="SWAP: distinct per-neuron ReLU patterns over 16 images, Gaussian re-init",
+)
+def swap(ctx: ProxyContext) -> float:
+    """SWAP-score, 16 images, 8 repeats (reference: 32); see the module docstring."""
+    return swap_score(ctx)
+
+
+@register_proxy(
+    name="swap_reg",
+    version="1",
+    needs=("data", "own_pass"),
+    higher_is_better=True,
+    description="SWAP times the size regulariser exp(-(Theta - mu)^2 / sigma), Theta in 1e3",
+)
+def swap_reg(ctx: ProxyContext) -> float:
+    """Regularised SWAP-score, mu = 1500, sigma = 1.5e6 (harness defaults; see docstring)."""
+    return swap_score(ctx, regularise=True)

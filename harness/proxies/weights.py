@@ -1,0 +1,57 @@
+"""Data-free size proxies: l2_norm, params, flops.
+
+They read the initial weights or the architecture only, never a batch.
+params and flops use the shared counters of `harness.proxies.complexity`
+(imported on use, so that this module never fails to register).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from harness.proxies.base import ProxyContext, register_proxy
+from harness.proxies.passes import measured_layers, sum_of_elements
+
+
+@register_proxy(
+    name="l2_norm",
+    version="1",
+    description="Sum over conv/linear layers of the Frobenius norm of the initial weights.",
+)
+def l2_norm(ctx: ProxyContext) -> float:
+    with torch.no_grad():
+        return sum_of_elements([m.weight.norm() for _, m in measured_layers(ctx.network)])
+
+
+@register_proxy(
+    name="params",
+    version="1",
+    description="Number of trainable parameters.",
+)
+def params(ctx: ProxyContext) -> float:
+    from harness.proxies.complexity import count_params
+
+    return float(count_params(ctx.network))
+
+
+@register_proxy(
+    name="flops",
+    version="1",
+    description="FLOPs per example at the input size (NAS-Bench-Suite-Zero's counting).",
+)
+def flops(ctx: ProxyContext) -> float:
+    from harness.proxies.complexity import count_flops
+
+    return float(count_flops(ctx.fresh_network().to(ctx.device), ctx.sample_shape()))
+
+
+@register_proxy(
+    name="flops_xautodl",
+    version="1",
+    description="FLOPs per example as NAS-Bench-201's API counts them (conv/linear MACs).",
+)
+def flops_xautodl(ctx: ProxyContext) -> float:
+    from harness.proxies.complexity import count_flops
+
+    net = ctx.fresh_network().to(ctx.device)
+    return float(count_flops(net, ctx.sample_shape(), convention="xautodl"))

@@ -1,0 +1,176 @@
+"""Zen-score (Lin et al., ICCV 2021): expressivity of a Gaussian-initialised network.
+
+Re-initialise every Conv2d/Linear weight from N(0, 1) with zero bias and every
+BatchNorm/GroupNorm to gamma = 1, beta = 0; draw x ~ N(0, 1) shaped like the batch
+and x' = x + gamma_mix * eps with eps ~ N(0, 1); then
+
+    Delta = mean over the batch of ||f(x) - f(x')||_1      (f = pre-GAP feature map)
+    zen   = log Delta + sum over BN layers of log sqrt(mean over channels of sigma^2)
+
+Both forwards run in train mode under no_grad, as in ZenNAS
+(`ZeroShotProxy/compute_zen_score.py`). The two conventions differ only in sigma^2:
+
+* ``"paper"`` (default): the paper's BN scaling factor, the per-channel mini-batch
+  variance of each BN layer's input on the forward of x (biased, the variance BN
+  divides by), read with hooks. Every BN layer counts, tracked or not.
+* ``"reference"``: what ZenNAS's code reads, `running_var` after both train-mode
+  forwards. Starting from a reset buffer (running_var = 1, which is what a freshly
+  built net has, so this equals the reference) and momentum m = 0.1 it is
+  (1-m)^2 + (1-m) m v(x) + m v(x'), with v the unbiased batch variance. Layers built
+  with ``track_running_stats=False`` (NASLib / foresight cell BN) have no buffer: ZenNAS's
+  code fails on them and some ports skip them. We apply the same update rule to the
+  hooked batch variances, so every BN layer counts in both conventions.
+
+Only `nn.BatchNorm2d` layers enter the sum, as in the reference. The L1 norm per
+sample follows the reference code. ZenNAS searches with repeat = 1 and batch 64; we
+use the shape of `ctx.images` when the engine provides a batch (only its shape: the
+proxy is data-free) and (64, 3, 32, 32) otherwise, and repeat 1 by default.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import torch
+from torch import nn
+
+from harness.proxies.base import ProxyContext, register_proxy
+
+BNConvention = Literal["paper", "reference"]
+
+DEFAULT_SHAPE: tuple[int, int, int, int] = (64, 3, 32, 32)
+MIXUP_GAMMA = 1e-2
+
+
+@torch.no_grad()
+def gaussian_reinit(net: nn.Module, generator: torch.Generator) -> None:
+    """ZenNAS/SWAP re-init: conv/linear weights N(0, 1), zero bias; norm gamma 1, beta 0.
+
+    Draws on the CPU from `generator` and copies, so results do not depend on the device.
+    """
+    for module in net.modules():
+        if isinstance(module, nn.Conv2d | nn.Linear):
+            module.weight.copy_(torch.randn(module.weight.shape, generator=generator))
+            if module.bias is not None:
+                module.bias.zero_()
+        elif isinstance(module, nn.modules.batchnorm._BatchNorm | nn.GroupNorm):
+            if module.weight is not None:
+                module.weight.fill_(1.0)
+            if module.bias is not None:
+                module.bias.zero_()
+
+
+def _log(value: float) -> float:
+    """Natural log that maps 0 to -inf and negatives/NaN to NaN instead of raising."""
+    if value > 0:
+        return math.log(value)
+    return -math.inf if value == 0 else math.nan
+
+
+def _features(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    forward_features = getattr(net, "forward_features", None)
+    if forward_features is None:
+        raise TypeError(
+            f"zen needs the pre-global-average-pooling feature map, but "
+            f"{type(net).__name__} has no forward_features(x)"
+        )
+    return forward_features(x)
+
+
+class _BatchVariances:
+    """Per-channel batch variances of every BatchNorm2d input, one entry per forward."""
+
+    def __init__(self, net: nn.Module):
+        self.layers = [m for m in net.modules() if isinstance(m, nn.BatchNorm2d)]
+        self.biased: dict[int, list[torch.Tensor]] = {i: [] for i in range(len(self.layers))}
+        self.unbiased: dict[int, list[torch.Tensor]] = {i: [] for i in range(len(self.layers))}
+        self._handles = [
+            layer.register_forward_pre_hook(self._hook(i)) for i, layer in enumerate(self.layers)
+        ]
+
+    def _hook(self, index: int):
+        def record(_module: nn.Module, inputs: tuple[torch.Tensor, ...]) -> None:
+            x = inputs[0].detach()
+            count = x.numel() // x.shape[1]
+            biased = x.var(dim=(0, 2, 3), correction=0).double()
+            self.biased[index].append(biased)
+            self.unbiased[index].append(biased * count / max(count - 1, 1))
+
+        return record
+
+    def remove(self) -> None:
+        for handle in self._handles:
+            handle.remove()
+
+
+def _reference_variance(layer: nn.BatchNorm2d, unbiased: list[torch.Tensor]) -> torch.Tensor:
+    """running_var as the reference reads it (emulated for layers without the buffer)."""
+    if layer.track_running_stats and layer.running_var is not None:
+        return layer.running_var.double()
+    running = torch.ones_like(unbiased[0])
+    for step, variance in enumerate(unbiased, start=1):
+        factor = 1.0 / step if layer.momentum is None else layer.momentum
+        running = (1.0 - factor) * running + factor * variance
+    return running
+
+
+def _log_bn_scaling(recorder: _BatchVariances, convention: BNConvention) -> float:
+    total = 0.0
+    for index, layer in enumerate(recorder.layers):
+        if not recorder.biased[index]:
+            continue  # a BN layer that the forward never reached scales nothing
+        if convention == "paper":
+            variance = recorder.biased[index][0]
+        else:
+            variance = _reference_variance(layer, recorder.unbiased[index])
+        total += 0.5 * _log(float(variance.mean()))
+    return total
+
+
+def zen_score(
+    ctx: ProxyContext,
+    *,
+    bn_convention: BNConvention = "paper",
+    repeats: int = 1,
+    mixup_gamma: float = MIXUP_GAMMA,
+) -> float:
+    """Zen-score of `ctx`'s architecture, averaged over `repeats` Gaussian re-inits."""
+    if bn_convention not in ("paper", "reference"):
+        raise ValueError(f"bn_convention must be 'paper' or 'reference', got {bn_convention!r}")
+    shape = tuple(ctx.images.shape) if ctx.images is not None else DEFAULT_SHAPE
+    generator = ctx.generator("zen")
+    net = ctx.fresh_network().to(ctx.device)
+    net.train()
+    dtype = next(net.parameters(), torch.empty(0)).dtype
+    scores = []
+    for _ in range(repeats):
+        gaussian_reinit(net, generator)
+        for module in net.modules():
+            if isinstance(module, nn.modules.batchnorm._BatchNorm) and module.track_running_stats:
+                module.reset_running_stats()
+        x = torch.randn(shape, generator=generator).to(ctx.device, dtype)
+        eps = torch.randn(shape, generator=generator).to(ctx.device, dtype)
+        recorder = _BatchVariances(net)
+        try:
+            with torch.no_grad():
+                out = _features(net, x)
+                out_mixed = _features(net, x + mixup_gamma * eps)
+        finally:
+            recorder.remove()
+        diff = (out - out_mixed).abs().double()
+        delta = float(diff.reshape(diff.shape[0], -1).sum(dim=1).mean())
+        scores.append(_log(delta) + _log_bn_scaling(recorder, bn_convention))
+    return float(sum(scores) / len(scores))
+
+
+@register_proxy(
+    name="zen",
+    version="1",
+    needs=("own_pass",),
+    higher_is_better=True,
+    description="Zen-score: log feature-map sensitivity to input noise plus BN scaling (Lin 2021)",
+)
+def zen(ctx: ProxyContext) -> float:
+    """Zen-score with the paper's BN scaling (batch variances); see the module docstring."""
+    return zen_score(ctx)

@@ -1,0 +1,79 @@
+"""Network builders' front door: `build_network(space, key, ...)` and `list_variants(space)`.
+
+Every network returned is a plain `nn.Module` with:
+
+- `forward(x)` -> logits (one tensor);
+- `forward_features(x)` -> the feature map just before global average pooling;
+- attributes `num_classes`, `in_channels` (channels the input must have) and
+  `classifier` (the final Linear).
+
+Builders do not seed: the caller seeds torch (same seed, same initial weights) and the
+weights keep PyTorch's default initialisation. A variant names a convention that
+changes what the network computes (BN settings); options change its geometry. Record
+both with any score computed on the network. The variants and options of each space
+are described in its builder module: `nb201_network`, `darts_network`, `nb101_network`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+from torch import nn
+
+from harness.errors import ConfigError, UnknownNameError
+from harness.spaces import get_space
+
+_BUILDER_MODULES = {
+    "nb201": "harness.spaces.nb201_network",
+    "darts": "harness.spaces.darts_network",
+    "nb101": "harness.spaces.nb101_network",
+}
+
+
+def _builder(space: str) -> ModuleType:
+    try:
+        module = _BUILDER_MODULES[space]
+    except KeyError:
+        raise UnknownNameError("search space", space, list(_BUILDER_MODULES)) from None
+    return importlib.import_module(module)
+
+
+def list_variants(space: str) -> list[str]:
+    """The network variants of `space`; the first, `as_trained`, is the default."""
+    return list(_builder(space).VARIANTS)
+
+
+def list_options(space: str) -> list[str]:
+    """The options `build_network` accepts for `space`."""
+    return list(_builder(space).OPTIONS)
+
+
+def build_network(
+    space: str,
+    key: str | Any,
+    *,
+    num_classes: int = 10,
+    variant: str = "as_trained",
+    **options: Any,
+) -> nn.Module:
+    """The network of the architecture `key` of `space`.
+
+    `key` is a canonical key of the space (or an architecture value the space's `parse`
+    returns). `num_classes` sizes the classifier; `variant` is one of
+    `list_variants(space)`; `options` are the space's geometry options.
+    """
+    builder = _builder(space)
+    if variant not in builder.VARIANTS:
+        raise UnknownNameError(f"{space} network variant", variant, list(builder.VARIANTS))
+    unknown = sorted(set(options) - set(builder.OPTIONS))
+    if unknown:
+        raise ConfigError(
+            f"unknown {space} network option(s) {', '.join(unknown)} "
+            f"(known: {', '.join(builder.OPTIONS)})"
+        )
+    if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 1:
+        raise ConfigError(f"num_classes must be a positive integer, got {num_classes!r}")
+    arch = get_space(space).parse(key) if isinstance(key, str) else key
+    return builder.build(arch, num_classes=num_classes, variant=variant, **options)

@@ -1,0 +1,63 @@
+"""The correlation engine: how well does a proxy rank architectures?
+
+Front door of the statistics room (numpy/scipy/pandas only). Every function
+takes the score and the ground truth as parallel 1-D arrays plus
+`higher_is_better`; scores are oriented before any figure is computed, and rows
+with a non-finite score or truth are left out and counted, never filled in.
+
+    summarise(score, truth)                  every leaderboard figure at once
+    correlations / kendall_tau / spearman_rho / pearson_r    point estimates (scipy)
+    bootstrap_correlations                   paired percentile intervals (vectorised)
+    top_k_overlap / top_ranked               does the proxy find the best archs?
+    pairwise_accuracy / ..._by_gap           share of pairs ordered like the truth
+    compare_proxies / compare_runs           bootstrap tests of a difference
+"""
+
+from harness.stats._rows import MIN_ROWS
+from harness.stats.bootstrap import BootstrapCorrelations, Interval, bootstrap_correlations
+from harness.stats.compare import ProxyDifference, RunDifference, compare_proxies, compare_runs
+from harness.stats.pairwise import (
+    DEFAULT_GAP_EDGES,
+    GapBin,
+    PairCounts,
+    pairwise_accuracy,
+    pairwise_accuracy_by_gap,
+)
+from harness.stats.rank import (
+    STATISTICS,
+    Correlations,
+    correlations,
+    kendall_tau,
+    pearson_r,
+    spearman_rho,
+)
+from harness.stats.summary import CorrelationSummary, summarise
+from harness.stats.topk import DEFAULT_PERCENTAGES, TopRanked, top_k_overlap, top_ranked
+
+__all__ = [
+    "DEFAULT_GAP_EDGES",
+    "DEFAULT_PERCENTAGES",
+    "MIN_ROWS",
+    "STATISTICS",
+    "BootstrapCorrelations",
+    "CorrelationSummary",
+    "Correlations",
+    "GapBin",
+    "Interval",
+    "PairCounts",
+    "ProxyDifference",
+    "RunDifference",
+    "TopRanked",
+    "bootstrap_correlations",
+    "compare_proxies",
+    "compare_runs",
+    "correlations",
+    "kendall_tau",
+    "pairwise_accuracy",
+    "pairwise_accuracy_by_gap",
+    "pearson_r",
+    "spearman_rho",
+    "summarise",
+    "top_k_overlap",
+    "top_ranked",
+]

@@ -1,0 +1,51 @@
+"""Benchmark tables: benchmark files of every supported format -> one `BenchmarkTable`.
+
+Front door: `load_table(name, data_dir=None, **options)` and `list_tables()`.
+
+| table | file (relative to the data folder) |
+|---|---|
+| `nb201-csv` | `nb201/nats_tss_test_accuracy.csv` |
+| `suite-zero-nb201` / `-nb301` / `-nb101` | `suite_zero/zc_nasbench{201,301,101}.json` |
+| `nb201-official` | `nb201/NAS-Bench-201-v1_1-096897.pth` (or `path=`) |
+| `nats-tss` | `nb201/NATS-tss-v1_0-3ffb9-simple/` (or `path=`) |
+| `generic` | any CSV/Parquet: `path=`, `space=`, `arch_column=`, `targets=` |
+
+Loaders check known files against `data/manifest.toml` (`verify=False` skips it).
+This room knows pandas and the space modules, never networks or proxies.
+"""
+
+from harness.tables import generic, nb201_csv, official, suite_zero  # noqa: F401  (registers)
+from harness.tables._registry import list_tables, load_table, register_table, table_info
+from harness.tables.base import (
+    BenchmarkTable,
+    SourceFile,
+    parse_target,
+    split_target_name,
+    target_name,
+)
+from harness.tables.generic import load_generic
+from harness.tables.manifest import (
+    FileStatus,
+    ManifestEntry,
+    find_manifest,
+    load_manifest,
+    verify_data_dir,
+)
+
+__all__ = [
+    "BenchmarkTable",
+    "FileStatus",
+    "ManifestEntry",
+    "SourceFile",
+    "find_manifest",
+    "list_tables",
+    "load_generic",
+    "load_manifest",
+    "load_table",
+    "parse_target",
+    "register_table",
+    "split_target_name",
+    "table_info",
+    "target_name",
+    "verify_data_dir",
+]

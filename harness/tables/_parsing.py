@@ -1,0 +1,103 @@
+"""Plumbing shared by the loaders: reading files and keys with one-line errors."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from harness.errors import ArchitectureError, DataError
+
+
+def read_json(path: Path, label: str) -> Any:
+    """Parse a JSON file; a truncated or malformed file is a DataError naming it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise DataError(f"{label}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    if not text.strip():
+        raise DataError(f"{label}: empty file")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise DataError(
+            f"{label}: malformed JSON ({err.msg} at line {err.lineno} column {err.colno}); "
+            "is the file truncated?"
+        ) from None
+
+
+def read_csv(path: Path, label: str, text_columns: Iterable[str] = ()) -> pd.DataFrame:
+    """Read a CSV with the named columns kept as text; unreadable or empty is a DataError."""
+    try:
+        frame = pd.read_csv(path, dtype={c: str for c in text_columns}, keep_default_na=True)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{label}: empty file") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise DataError(f"{label}: malformed CSV ({first_line})") from None
+    if len(frame) == 0:
+        raise DataError(f"{label}: no rows (empty table)")
+    return frame
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], label: str) -> None:
+    for column in columns:
+        if column not in frame.columns:
+            raise DataError(f"{label}: missing column {column!r}")
+
+
+def numeric_column(
+    frame: pd.DataFrame, column: str, label: str, row_label: Callable[[int], str]
+) -> pd.Series:
+    """A float column; a missing or non-numeric cell is a DataError naming its row."""
+    values = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    bad = values.isna()
+    if bad.any():
+        position = int(bad.to_numpy().nonzero()[0][0])
+        raw = frame[column].iloc[position]
+        problem = "is empty" if pd.isna(raw) else f"is not a number: {raw!r}"
+        raise DataError(f"{label}: {row_label(position)}: column {column!r} {problem}")
+    return values
+
+
+def canonical_keys(
+    raw_keys: Iterable[object],
+    convert: Callable[[str], str],
+    label: str,
+    row_label: Callable[[int, object], str],
+) -> list[str]:
+    """Convert every raw key; an invalid one is an ArchitectureError naming file and row."""
+    keys = []
+    for position, raw in enumerate(raw_keys):
+        if not isinstance(raw, str) or not raw.strip():
+            raise ArchitectureError(
+                f"{label}: {row_label(position, raw)}: missing architecture key"
+            )
+        try:
+            keys.append(convert(raw))
+        except ArchitectureError as err:
+            raise ArchitectureError(f"{label}: {row_label(position, raw)}: {err}") from None
+    return keys
+
+
+def first_duplicate(keys: Iterable[str]) -> tuple[str, int] | None:
+    """The first key seen twice, with the position of its second occurrence."""
+    seen: set[str] = set()
+    for position, key in enumerate(keys):
+        if key in seen:
+            return key, position
+        seen.add(key)
+    return None
+
+
+def as_float(value: object, where: str) -> float:
+    """A JSON number (or null, meaning a failed computation: NaN) as a float."""
+    if value is None:
+        return math.nan
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise DataError(f"{where}: expected a number, got {value!r}")
+    return float(value)

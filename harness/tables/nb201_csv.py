@@ -1,0 +1,69 @@
+"""NAS-Bench-201 / NATS-Bench topology test accuracies from the exported CSV.
+
+The file lists all 15,625 cells in the benchmark's own index order with test accuracy
+after 200 epochs (mean over seeds): CIFAR-10 trained on train+valid (NAS-Bench-201's
+`cifar10`), CIFAR-100 and ImageNet16-120 on their `x-test` halves. The exporter's
+`UniqueString` column is ignored; isomorphism comes from `harness.spaces.nb201`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from harness.errors import DataError
+from harness.spaces import get_space
+from harness.tables._parsing import (
+    canonical_keys,
+    first_duplicate,
+    numeric_column,
+    read_csv,
+    require_columns,
+)
+from harness.tables._registry import register_table
+from harness.tables.base import BenchmarkTable, frame_from_columns, target_name
+from harness.tables.manifest import checked_source
+
+FILE = "nb201/nats_tss_test_accuracy.csv"
+ARCH_COLUMN = "ArchitectureString"
+#: File column -> ground-truth column.
+COLUMNS: dict[str, str] = {
+    "CIFAR10TestAccuracy200Epochs": target_name("cifar10", "test", 200),
+    "CIFAR100TestAccuracy200Epochs": target_name("cifar100", "test", 200),
+    "ImageNetTestAccuracy200Epochs": target_name("ImageNet16-120", "test", 200),
+}
+
+
+@register_table("nb201-csv", files=(FILE,))
+def load_nb201_csv(
+    data_dir: Path, *, verify: bool = True, path: str | os.PathLike[str] | None = None
+) -> BenchmarkTable:
+    """NAS-Bench-201 test accuracy at 200 epochs, all 15,625 cells (CSV export)."""
+    source = checked_source(data_dir, FILE, verify=verify, path=path)
+    label = source.name
+    raw = read_csv(Path(source.path), label, text_columns=[ARCH_COLUMN])
+    require_columns(raw, [ARCH_COLUMN, *COLUMNS], label)
+
+    def row_label(position: int, _raw: object = None) -> str:
+        return f"line {position + 2}"  # 1-based, after the header
+
+    space = get_space("nb201")
+    keys = canonical_keys(raw[ARCH_COLUMN], space.canonical_key, label, row_label)
+    duplicate = first_duplicate(keys)
+    if duplicate is not None:
+        key, position = duplicate
+        raise DataError(f"{label}: {row_label(position)}: architecture {key!r} appears twice")
+    columns = {
+        target: numeric_column(raw, column, label, row_label).to_numpy()
+        for column, target in COLUMNS.items()
+    }
+    frame = frame_from_columns(keys, columns)
+    return BenchmarkTable(
+        name="nb201-csv",
+        space="nb201",
+        frame=frame,
+        sources=(source,),
+        benchmark_index=pd.Series(range(len(keys)), index=frame.index, name="benchmark_index"),
+    )

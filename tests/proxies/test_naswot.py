@@ -1,0 +1,73 @@
+"""NASWOT: the kernel against explicit Hamming distances, log|det| by LU, sanity."""
+
+from __future__ import annotations
+
+import naive
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from harness.proxies.engine import compute_proxies
+from harness.proxies.naswot import naswot_score
+from harness.proxies.passes import jacobian_pass
+
+
+def _hamming_kernel(ctx) -> np.ndarray:
+    codes = naive.relu_codes(ctx.network, ctx.images)
+    n = ctx.images.shape[0]
+    kernel = np.zeros((n, n))
+    for c in codes:
+        for i in range(n):
+            for j in range(n):
+                kernel[i, j] += c.shape[1] - int((c[i] != c[j]).sum())
+    return kernel
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_kernel_is_units_minus_hamming_distance(seed, make_context):
+    ctx = make_context(seed)
+    kernel = jacobian_pass(ctx).relu_kernel
+    assert kernel.dtype == torch.float64
+    np.testing.assert_array_equal(kernel.numpy(), _hamming_kernel(ctx))
+    units = 4 * 6 * 6 + 5 * 3 * 3  # every unit agrees with itself
+    assert set(np.diag(kernel.numpy())) == {units}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_score_matches_naive(seed, make_context, score):
+    ctx = make_context(seed)
+    assert score("nwot", ctx) == pytest.approx(naive.nwot(ctx.network, ctx.images), rel=1e-10)
+
+
+def test_log_abs_det_of_known_matrices():
+    assert naswot_score(torch.diag(torch.tensor([2.0, 3.0, 4.0]))) == pytest.approx(np.log(24))
+    assert naswot_score(torch.tensor([[1.0, 2.0], [3.0, 4.0]])) == pytest.approx(np.log(2))
+
+
+def test_permutation_and_scale_invariance(make_context, score):
+    ctx = make_context(3)
+    reference = score("nwot", ctx)
+    permuted = make_context(3)
+    perm = torch.tensor([7, 6, 5, 4, 3, 2, 1, 0])
+    permuted.images, permuted.labels = ctx.images[perm], ctx.labels[perm]
+    assert score("nwot", permuted) == pytest.approx(reference, rel=1e-12)
+    scaled = make_context(3)
+    with torch.no_grad():  # after the last ReLU: no code changes
+        scaled.network.classifier.weight.mul_(-5.0)
+    assert score("nwot", scaled) == reference
+
+
+def test_duplicate_samples_give_a_singular_kernel_recorded_as_nan(make_context):
+    ctx = make_context(0)
+    ctx.images = torch.cat([ctx.images[:4], ctx.images[:4]])
+    outcome = compute_proxies(["nwot"], ctx)["nwot"]
+    assert outcome.status == "nan" and "-inf" in outcome.error
+
+
+def test_network_without_relu_is_an_error(make_context):
+    net = nn.Sequential(nn.Conv2d(3, 2, 1), nn.Flatten(), nn.LazyLinear(3)).double()
+    ctx = make_context(0, net=net)
+    net(ctx.images)  # materialise the lazy layer
+    outcome = compute_proxies(["nwot"], ctx)["nwot"]
+    assert outcome.status == "error" and "no ReLU" in outcome.error

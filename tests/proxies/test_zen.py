@@ -1,0 +1,120 @@
+"""Zen-score against a hand-computed version on a tiny net, plus sanity properties."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from naive_ownpass import PlainConvNet, TinyNB201, naive_zen_plain, real_nb201_context
+
+from harness.proxies import ProxyContext, get_proxy
+from harness.proxies.zen import gaussian_reinit, zen_score
+
+CONV_OPS = ("nor_conv_3x3", "skip_connect", "nor_conv_1x1", "avg_pool_3x3", "none", "nor_conv_3x3")
+
+
+def _context(net: torch.nn.Module, shape=(6, 3, 8, 8), seed: int = 3) -> ProxyContext:
+    torch.manual_seed(0)
+    return ProxyContext(network=net, images=torch.randn(shape), seed=seed)
+
+
+@pytest.mark.parametrize("convention", ["paper", "reference"])
+def test_matches_step_by_step_computation(convention):
+    torch.manual_seed(1)
+    ctx = _context(PlainConvNet())
+    got = zen_score(ctx, bn_convention=convention)
+    expected = naive_zen_plain(
+        ctx.network, tuple(ctx.images.shape), ctx.generator("zen"), convention
+    )
+    assert got == pytest.approx(expected, rel=1e-5, abs=1e-5)
+
+
+def test_conventions_differ():
+    ctx = _context(PlainConvNet())
+    assert zen_score(ctx, bn_convention="paper") != zen_score(ctx, bn_convention="reference")
+
+
+@pytest.mark.parametrize("convention", ["paper", "reference"])
+def test_untracked_bn_scores_like_tracked_bn(convention):
+    # same weights and draws; untracked layers use hooked batch variances (emulated
+    # running_var for the reference convention), so both nets must score the same
+    torch.manual_seed(1)
+    tracked = PlainConvNet(track=True)
+    untracked = PlainConvNet(track=False)
+    untracked.load_state_dict(tracked.state_dict(), strict=False)
+    a = zen_score(_context(tracked), bn_convention=convention)
+    b = zen_score(_context(untracked), bn_convention=convention)
+    assert a == pytest.approx(b, rel=1e-6)
+
+
+def test_deterministic_per_seed_and_leaves_network_alone():
+    torch.manual_seed(2)
+    net = TinyNB201(CONV_OPS)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    ctx = _context(net)
+    first = zen_score(ctx)
+    assert zen_score(ctx) == first
+    assert zen_score(_context(net, seed=4)) != first
+    for key, value in net.state_dict().items():
+        assert torch.equal(value, before[key]), key
+    assert math.isfinite(first)
+
+
+def test_repeats_average_independent_draws():
+    ctx = _context(TinyNB201(CONV_OPS))
+    one = zen_score(ctx, repeats=1)
+    three = zen_score(ctx, repeats=3)
+    assert math.isfinite(three) and three != one
+
+
+def test_all_none_network_does_not_crash():
+    ctx = _context(TinyNB201(("none",) * 6))
+    value = get_proxy("zen").compute(ctx)
+    assert isinstance(value, float)
+    assert value == -math.inf  # zero features: log(0)
+
+
+def test_data_free_default_shape():
+    ctx = ProxyContext(network=TinyNB201(CONV_OPS), images=None, seed=1)
+    assert math.isfinite(zen_score(ctx))
+
+
+def test_needs_forward_features():
+    ctx = _context(torch.nn.Sequential(torch.nn.Conv2d(3, 2, 1)))
+    with pytest.raises(TypeError, match="forward_features"):
+        zen_score(ctx)
+
+
+def test_gaussian_reinit_values():
+    net = PlainConvNet()
+    gen = torch.Generator().manual_seed(0)
+    gaussian_reinit(net, gen)
+    assert torch.all(net.conv1.bias == 0)
+    assert torch.all(net.bn1.weight == 1) and torch.all(net.bn1.bias == 0)
+    expected = torch.randn(net.conv1.weight.shape, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(net.conv1.weight, expected)
+
+
+def test_registration():
+    spec = get_proxy("zen")
+    assert spec.higher_is_better and spec.version == "1"
+    assert spec.needs == frozenset({"own_pass"}) and spec.data_free
+
+
+@pytest.mark.parametrize("variant", ["as_trained", "proxy_bn"])
+def test_with_the_real_nb201_builder(variant):
+    # proxy_bn cells have untracked BN: both conventions must still count every layer
+    ctx = real_nb201_context(CONV_OPS, C=4, N=1, variant=variant)
+    for convention in ("paper", "reference"):
+        assert math.isfinite(zen_score(ctx, bn_convention=convention))
+    none = real_nb201_context(("none",) * 6, C=4, N=1, variant=variant)
+    assert zen_score(none) == -math.inf
+
+
+@pytest.mark.parametrize("zero_output", [False, True])
+def test_through_the_engine_on_a_float64_net(make_context, zero_output):
+    from harness.proxies.engine import compute_proxies
+
+    outcome = compute_proxies(["zen"], make_context(zero_output=zero_output))["zen"]
+    assert outcome.status == ("nan" if zero_output else "ok"), outcome.error
