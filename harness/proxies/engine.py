@@ -138,7 +138,7 @@ def _charge_shared_passes(runs: dict[str, _Run]) -> dict[str, ProxyOutcome]:
     outcomes = {}
     for name, run in runs.items():
         share = sum(
-            pass_seconds[key] for key in run.passes_used if key in pass_seconds
+            pass_seconds[key] / users[key] for key in run.passes_used if key in pass_seconds
         )
         outcomes[name] = ProxyOutcome(run.score, run.own_seconds + share, run.status, run.error)
     return outcomes

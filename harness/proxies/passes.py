@@ -110,9 +110,9 @@ def sum_of_elements(values: list[torch.Tensor]) -> float:
     return math.fsum(float(v.detach().to(torch.float64).sum()) for v in values)
 
 
-def synchronize(device: torch.device) -> None:
+def synchronize(device: torch.device | str) -> None:
     """Wait for queued device work so that a clock read covers it."""
-    if device.type == "cuda":
+    if torch.device(device).type == "cuda":
         torch.cuda.synchronize(device)
 
 

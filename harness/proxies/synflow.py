@@ -10,7 +10,9 @@ BN handling is where the references differ; each is a registered name:
 
 * `synflow` (paper default): the SynFlow code scores the model in **eval
   mode**, so BN keeps its place and uses its |running statistics| and |affine|
-  parameters; at PyTorch's init that is x / sqrt(1 + eps).
+  parameters; at PyTorch's init that is x / sqrt(1 + eps). A BN without running
+  statistics (`track_running_stats=False`, the proxy-literature NB201 cells)
+  normalises with the single sample's statistics even in eval mode.
 * `synflow_nobn` (NASLib convention, `bn=False`): every BN's forward is the
   identity, net in train mode. This is the variant behind NAS-Bench-Suite-Zero's
   synflow numbers.

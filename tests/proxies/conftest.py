@@ -78,7 +78,9 @@ def make_context() -> Callable[..., ProxyContext]:
     def make(seed: int = 0, net: nn.Module | None = None, batch: int = BATCH, **options):
         images, labels = tiny_batch(seed, batch)
         network = tiny_net(seed, **options) if net is None else net
-        return ProxyContext(network=network, images=images, labels=labels, num_classes=CLASSES, seed=seed)
+        return ProxyContext(
+            network=network, images=images, labels=labels, num_classes=CLASSES, seed=seed
+        )
 
     return make
 

@@ -49,12 +49,14 @@ def grad_norm(net, images, labels) -> float:
 
 def snip(net, images, labels) -> float:
     weights, grads = loss_grads(net, images, labels)
-    return sum(float((w.double() * g.double()).abs().sum()) for w, g in zip(weights, grads))
+    return sum(
+        float((w.double() * g.double()).abs().sum()) for w, g in zip(weights, grads, strict=True)
+    )
 
 
 def plain(net, images, labels) -> float:
     weights, grads = loss_grads(net, images, labels)
-    return sum(float((w.double() * g.double()).sum()) for w, g in zip(weights, grads))
+    return sum(float((w.double() * g.double()).sum()) for w, g in zip(weights, grads, strict=True))
 
 
 def fisher_channels(net, images, labels) -> list[torch.Tensor]:
@@ -81,8 +83,11 @@ def fisher_channels(net, images, labels) -> list[torch.Tensor]:
         grad = grad.reshape(grad.shape[0], grad.shape[1])
         values = []
         for k in range(grad.shape[1]):
-            values.append(0.5 * float(sum(float(grad[n, k]) ** 2 for n in range(grad.shape[0])))
-                          / grad.shape[0])
+            values.append(
+                0.5
+                * float(sum(float(grad[n, k]) ** 2 for n in range(grad.shape[0])))
+                / grad.shape[0]
+            )
         channels.append(torch.tensor(values, dtype=torch.float64))
     return channels
 
@@ -98,7 +103,9 @@ def fisher(net, images, labels, fan_in: bool = False) -> float:
 
 def _weight_loss(net: nn.Module, images, labels):
     """L(W_1..W_n) as a pure function of the conv/linear weights (other params fixed)."""
-    names = [name + ".weight" for name, m in net.named_modules() if type(m) in (nn.Conv2d, nn.Linear)]
+    names = [
+        name + ".weight" for name, m in net.named_modules() if type(m) in (nn.Conv2d, nn.Linear)
+    ]
     fixed = {n: p.detach() for n, p in net.named_parameters() if n not in names}
 
     def loss_of(*weights):
@@ -176,7 +183,12 @@ def synflow_two_linear_closed_form(w1: torch.Tensor, w2: torch.Tensor) -> float:
     """
     a = w1.detach().abs().double()
     b = w2.detach().abs().double()
-    r = float(torch.ones(1, b.shape[0], dtype=torch.float64) @ b @ a @ torch.ones(a.shape[1], 1, dtype=torch.float64))
+    r = float(
+        torch.ones(1, b.shape[0], dtype=torch.float64)
+        @ b
+        @ a
+        @ torch.ones(a.shape[1], 1, dtype=torch.float64)
+    )
     return 2 * r
 
 
@@ -213,7 +225,9 @@ def pearson_matrix(rows: torch.Tensor) -> np.ndarray:
         for j in range(n):
             a = rows[i] - rows[i].mean()
             b = rows[j] - rows[j].mean()
-            out[i, j] = float((a * b).sum() / math.sqrt(float((a * a).sum()) * float((b * b).sum())))
+            out[i, j] = float(
+                (a * b).sum() / math.sqrt(float((a * a).sum()) * float((b * b).sum()))
+            )
     return out
 
 

@@ -93,7 +93,9 @@ def test_a_failing_proxy_is_recorded_and_the_others_run(make_context, temporary_
     temporary_proxy("test_raises", boom)
     temporary_proxy("test_nan", lambda ctx: math.nan)
     temporary_proxy("test_inf", lambda ctx: torch.tensor(-math.inf))
-    outcomes = compute_proxies(["test_raises", "snip", "test_nan", "test_inf", "nwot"], make_context(0))
+    outcomes = compute_proxies(
+        ["test_raises", "snip", "test_nan", "test_inf", "nwot"], make_context(0)
+    )
     assert outcomes["test_raises"].status == "error"
     assert outcomes["test_raises"].error == "RuntimeError: deliberate failure"
     assert math.isnan(outcomes["test_raises"].score)

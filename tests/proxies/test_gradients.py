@@ -44,6 +44,27 @@ def test_fisher_fanin_weights_each_channel_by_fan_in(make_context):
     assert got == pytest.approx(expected, **TIGHT)
 
 
+class InPlaceNet(torch.nn.Module):
+    """conv -> in-place ReLU: the hooked conv output is overwritten after the hook ran."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3, padding=1)
+        self.relu = torch.nn.ReLU(inplace=True)
+        self.classifier = torch.nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.classifier(self.relu(self.conv(x)).mean(dim=(2, 3)))
+
+
+@pytest.mark.parametrize("name", ["fisher", "snip", "grasp"])
+def test_in_place_activation_after_a_layer(name, make_context, score):
+    torch.manual_seed(0)
+    ctx = make_context(0, net=InPlaceNet().double())
+    expected = NAIVE[name](ctx.network, ctx.images, ctx.labels)
+    assert score(name, ctx) == pytest.approx(expected, **TIGHT)
+
+
 def test_unused_layer_counts_zero(make_context, score):
     ctx = make_context(0)
     reference = {name: score(name, ctx) for name in NAIVE}

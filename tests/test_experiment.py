@@ -1,0 +1,159 @@
+"""`harness run` end to end on a few architectures: scoring, store reuse, failures as data."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from harness.cli import main
+from harness.config import load_run_config
+from harness.experiment import expand_proxies, run_experiment
+from harness.proxies import get_proxy
+from harness.scoring import ScoringPlan, arch_seed, score_architecture
+from harness.store import ScoreStore
+
+CHEAP = "params,flops,l2_norm,synflow,grad_norm,snip"
+
+
+def _config(tmp_path, *extra):
+    return load_run_config(
+        None,
+        [
+            "archs=4",
+            f'proxies="{CHEAP}"',
+            f'store="{tmp_path / "scores.sqlite"}"',
+            'input.source="synthetic"',
+            "input.batch_size=8",
+            "bootstrap_resamples=50",
+            *extra,
+        ],
+    )
+
+
+def test_run_scores_stores_and_resumes(real_data_dir, tmp_path):
+    config = _config(tmp_path)
+    first = run_experiment(config, data_dir=str(real_data_dir), run_id="a", progress=False)
+    assert (first.computed_archs, first.reused_archs) == (4, 0)
+    rows = {r.proxy: r for r in first.document.rows}
+    assert set(rows) == set(CHEAP.split(","))
+    assert all(r.n + r.n_failed == 4 for r in rows.values())
+    assert all(r.seconds_per_arch is not None and r.seconds_per_arch >= 0 for r in rows.values())
+    with ScoreStore(config.store) as store:
+        assert store.count() == 4 * 6
+
+    again = run_experiment(config, data_dir=str(real_data_dir), run_id="b", progress=False)
+    assert (again.computed_archs, again.reused_archs) == (0, 4)
+    assert again.document.per_arch[0].scores == first.document.per_arch[0].scores
+    with ScoreStore(config.store) as store:
+        assert store.count() == 4 * 6  # nothing written twice
+
+
+def test_scores_do_not_depend_on_order_or_subset(real_data_dir, tmp_path):
+    config = _config(tmp_path)
+    doc = run_experiment(config, data_dir=str(real_data_dir), run_id="a", progress=False).document
+    per_arch = doc.per_arch[0]
+    plan = ScoringPlan(
+        space="nb201",
+        dataset="cifar10",
+        num_classes=10,
+        network_variant="as_trained",
+        device="cpu",
+        run_seed=0,
+        proxies=("synflow", "grad_norm"),
+        images=_synthetic(8).images,
+        labels=_synthetic(8).labels,
+        input_source="synthetic",
+        input_hash=_synthetic(8).content_hash,
+    )
+    arch = per_arch.archs[2]  # scored alone, out of order
+    records = {r.key.proxy: r for r in score_architecture(plan, arch)}
+    for proxy in ("synflow", "grad_norm"):
+        assert records[proxy].score == per_arch.scores[proxy][2]
+
+
+def _synthetic(batch_size):
+    from harness.inputs import load_batch
+
+    return load_batch("synthetic", batch_size=batch_size, seed=0, class_balanced=True)
+
+
+def test_arch_without_path_is_recorded_not_fatal():
+    batch = _synthetic(4)
+    plan = ScoringPlan(
+        space="nb201",
+        dataset="cifar10",
+        num_classes=10,
+        network_variant="as_trained",
+        device="cpu",
+        run_seed=0,
+        proxies=("params", "synflow", "grad_norm", "jacov", "nwot"),
+        images=batch.images,
+        labels=batch.labels,
+        input_source="synthetic",
+        input_hash=batch.content_hash,
+    )
+    dead = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
+    records = {r.key.proxy: r for r in score_architecture(plan, dead)}
+    assert records["params"].status == "ok"
+    for record in records.values():
+        assert record.status in ("ok", "nan", "error")
+        if record.status != "ok":
+            assert record.score is None and record.error
+
+
+def test_arch_seed_depends_on_key_and_run_seed_only():
+    a = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+    assert arch_seed(0, a) == arch_seed(0, a)
+    assert arch_seed(0, a) != arch_seed(1, a)
+
+
+def test_expand_proxies_brings_set_level_components():
+    per_arch, set_level = expand_proxies(["tenas", "params"])
+    assert set_level == ["tenas"]
+    assert per_arch[:2] == list(get_proxy("tenas").combines)
+    assert "params" in per_arch
+    every, _ = expand_proxies(["*"])
+    assert "tenas" not in every and "synflow" in every
+
+
+def test_unknown_proxy_is_one_line(real_data_dir, tmp_path, capsys):
+    code = main(
+        ["run", "--data-dir", str(real_data_dir), "--out", str(tmp_path / "o")]
+        + ["--proxies", "synflw", "--set", f'store="{tmp_path / "s.sqlite"}"']
+    )
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert "did you mean synflow" in err and len(err.splitlines()) == 1
+
+
+def test_run_command_writes_documents(real_data_dir, tmp_path, capsys):
+    out = tmp_path / "o"
+    code = main(
+        ["run", "--data-dir", str(real_data_dir), "--out", str(out), "--archs", "3"]
+        + ["--proxies", "params,flops", "--no-progress"]
+        + ["--set", f'store="{tmp_path / "s.sqlite"}"', "--set", 'input.source="synthetic"']
+        + ["--set", "bootstrap_resamples=20"]
+    )
+    assert code == 0
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["kind"] == "run"
+    assert doc["config"]["resolved"]["target"] == "cifar10/accuracy/test/200"
+    assert doc["config"]["resolved"]["input_source"] == "synthetic"
+    assert {r["proxy"] for r in doc["rows"]} == {"params", "flops"}
+    truth = np.asarray(doc["per_arch"][0]["truth"], float)
+    assert np.all(np.isfinite(truth))
+    assert (out / "leaderboard.csv").read_text().startswith("space,dataset,target,proxy")
+    assert "3 architectures scored" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("source", ["fashion-mnist"])
+def test_missing_images_fall_back_to_synthetic_with_a_warning(real_data_dir, tmp_path, source):
+    config = _config(
+        tmp_path, f'input.source="{source}"', f'input.path="{tmp_path / "nothing"}"', "archs=2"
+    )
+    with pytest.warns(UserWarning, match="synthetic"):
+        outcome = run_experiment(config, data_dir=str(real_data_dir), run_id="w", progress=False)
+    assert outcome.document.config["resolved"]["input_source"] == "synthetic"
+    assert any("fallback" in n for n in outcome.document.notes)
