@@ -38,7 +38,8 @@ class RunConfig:
     unique: bool = True
     #: stratify the sample by quantiles of the target (0 = no stratification)
     stratify_quantiles: int = 0
-    proxies: tuple[str, ...] = ("*",)
+    #: names or globs; "standard" is the 19-proxy suite, "*" every registered proxy
+    proxies: tuple[str, ...] = ("standard",)
     seed: int = 0
     device: str = "cpu"
     network_variant: str = "as_trained"

@@ -18,7 +18,7 @@ import torch
 
 from harness.config import RunConfig
 from harness.errors import ConfigError, DataError
-from harness.proxies import get_proxy, list_proxies
+from harness.proxies import STANDARD_PROXIES, get_proxy, list_proxies
 from harness.results import PerArchValues, ResultRow, ResultsDocument
 from harness.scoring import ScoringPlan, score_architecture
 from harness.stats import summarise
@@ -51,7 +51,12 @@ def expand_proxies(patterns: Iterable[str]) -> tuple[list[str], list[str]]:
     """
     names: list[str] = []
     for pattern in patterns:
-        matched = list_proxies(pattern) if any(c in pattern for c in "*?[") else [pattern]
+        if pattern == "standard":
+            matched = list(STANDARD_PROXIES)
+        elif any(c in pattern for c in "*?["):
+            matched = list_proxies(pattern)
+        else:
+            matched = [pattern]
         if not matched:
             raise ConfigError(f"no proxy matches {pattern!r}")
         for name in matched:
@@ -276,7 +281,10 @@ def run_experiment(
 def _requested(proxy: str, patterns: Iterable[str]) -> bool:
     import fnmatch
 
-    return any(fnmatch.fnmatchcase(proxy, p) for p in patterns)
+    return any(
+        fnmatch.fnmatchcase(proxy, p) or (p == "standard" and proxy in STANDARD_PROXIES)
+        for p in patterns
+    )
 
 
 def _indices_digest(indices: Iterable[int]) -> str:

@@ -17,7 +17,7 @@ def test_embedded_default_is_the_documented_run():
         200,
         True,
     )
-    assert config.proxies == ("*",)
+    assert config.proxies == ("standard",)
     assert (config.input.source, config.input.batch_size) == ("fashion-mnist", 64)
 
 

@@ -1,13 +1,17 @@
-"""One module per `harness` subcommand; each exposes `register(subparsers, common)`."""
+"""One module per `harness` subcommand; each exposes `register(subparsers, common)`.
+
+Every module of this package is a command, registered in alphabetical order, so a new
+command needs no edit here.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
-
-_COMMANDS = ("tables", "leaderboard", "proxies", "run")
+import pkgutil
 
 
 def register_all(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    for name in _COMMANDS:
-        importlib.import_module(f"{__name__}.{name}").register(sub, common)
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}").register(sub, common)

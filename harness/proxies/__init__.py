@@ -11,6 +11,7 @@ import pkgutil
 
 from harness.proxies.base import (
     NEEDS,
+    STANDARD_PROXIES,
     ProxyContext,
     ProxySpec,
     derive_seed,
@@ -28,10 +29,15 @@ def _import_all() -> None:
 
 _import_all()
 
+from harness.proxies.engine import ProxyOutcome, compute_proxies  # noqa: E402
+
 __all__ = [
     "NEEDS",
+    "STANDARD_PROXIES",
     "ProxyContext",
+    "ProxyOutcome",
     "ProxySpec",
+    "compute_proxies",
     "derive_seed",
     "get_proxy",
     "list_proxies",

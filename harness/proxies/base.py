@@ -57,6 +57,30 @@ class ProxySpec:
 
 _REGISTRY: dict[str, ProxySpec] = {}
 
+#: The standard suite: the seed papers' proxies and the usual zero-cost set. Registered
+#: variants (e.g. `fisher_fanin`, `synflow_nobn`, `swap_reg`) are named options on top.
+STANDARD_PROXIES: tuple[str, ...] = (
+    "synflow",
+    "snip",
+    "grasp",
+    "fisher",
+    "grad_norm",
+    "jacov",
+    "plain",
+    "l2_norm",
+    "params",
+    "flops",
+    "nwot",
+    "epe_nas",
+    "zen",
+    "ntk_cond",
+    "linear_regions",
+    "tenas",
+    "zico",
+    "meco",
+    "swap",
+)
+
 
 def register_proxy(
     *,

@@ -125,6 +125,22 @@ def swap_score(
     """
     if ctx.images is None:
         raise ValueError("swap needs a real image batch (ctx.images is None)")
+    cache_key = ("swap", samples, repeats, tuple(sorted((variant_options or {}).items())))
+    cached = ctx.cache.get(cache_key)
+    if cached is None:
+        cached = ctx.cache[cache_key] = _mean_unique_patterns(
+            ctx, samples, repeats, variant_options
+        )
+    score, params_thousands = cached
+    if regularise:
+        score *= regular_factor(params_thousands, mu, sigma)
+    return score
+
+
+def _mean_unique_patterns(
+    ctx: ProxyContext, samples: int, repeats: int, variant_options: Mapping[str, Any] | None
+) -> tuple[float, float]:
+    """(mean SWAP count over the repeats, parameters in thousands); swap and swap_reg share it."""
     images = ctx.images[:samples].to(ctx.device)
     generator = ctx.generator("swap")
     if variant_options is None:
@@ -143,10 +159,7 @@ def swap_score(
             counts.append(count_unique_rows(codes.T))
     finally:
         recorder.remove()
-    score = float(np.mean(counts))
-    if regularise:
-        score *= regular_factor(parameter_count_thousands(net), mu, sigma)
-    return score
+    return float(np.mean(counts)), parameter_count_thousands(net)
 
 
 @register_proxy(

@@ -5,9 +5,9 @@ Macro structure (NB301: init_channels C = 32, 8 layers): stem conv3x3(3 -> 3C, n
 channels and halve the resolution; global average pooling of the last cell's output and
 a Linear classifier. Each cell preprocesses its two inputs (the outputs of the two
 previous cells) with ReLU-Conv1x1-BN, input 0 with FactorizedReduce instead when the
-previous cell was a reduction cell (input 0 is then at twice the resolution); node k + 2 (k = 0..3) sums its two `(op, input)` pairs; the cell
-concatenates nodes 2..5. In a reduction cell the ops reading an input node (0 or 1) have
-stride 2.
+previous cell was a reduction cell (input 0 is then at twice the resolution); node k + 2
+(k = 0..3) sums its two `(op, input)` pairs; the cell concatenates nodes 2..5. In a
+reduction cell the ops reading an input node (0 or 1) have stride 2.
 
 Ops: `max_pool_3x3` / `avg_pool_3x3` (padding 1; avg with count_include_pad=False),
 `skip_connect` (identity, or FactorizedReduce when strided), `sep_conv_kxk` (ReLU,
@@ -32,11 +32,14 @@ Parameter and FLOP counts against the `params` / `flops` columns of Suite-Zero's
 32x32 input):
 
 - `proxy_bn`: equal on all 725 rows, params and FLOPs.
-- `as_trained`: equal on no row; it has 0.2%..1.3% more params (median +0.8%, i.e.
-  +2.2k..+11.3k, median +6.3k: the affine weights and biases of the cell-op BNs) and
-  0.04%..0.5% more FLOPs (median +0.2%); Spearman 0.9998 with the Suite-Zero params.
+- `as_trained`: params equal on no row: +0.55% .. +1.22% (median +0.98%; +3.2k .. +15.5k
+  parameters, median +9.0k: the affine weights and biases of the cell-op BNs); FLOPs
+  equal on 2 rows, -0.47% .. +0.78% (median +0.40%: affine BN counts twice, the pooling
+  BNs are gone). Rank agreement with the Suite-Zero figures: params Spearman 0.99999,
+  Kendall 0.9986; FLOPs Spearman 0.99995.
 - `as_trained` with `auxiliary=True`: the head adds a constant 468,234 params for 10
-  classes (median +61%); its FLOPs are not counted since it does not run in eval mode.
+  classes (+37% .. +82%, median +53% over the Suite-Zero figure); FLOPs unchanged, since
+  the head does not run in eval mode, where FLOPs are counted.
 """
 
 from __future__ import annotations
