@@ -45,6 +45,14 @@ class RunConfig:
     network_variant: str = "as_trained"
     #: the score store (SQLite), shared across runs so that reruns resume
     store: str = "reports/scores.sqlite"
+    #: who computes: serial, processes (a local pool) or dask (see harness.execution)
+    executor: str = "processes"
+    #: worker processes (0 = cores // threads)
+    workers: int = 0
+    #: torch threads per architecture; fixed so scores are bit-identical across executors
+    threads: int = 1
+    #: Dask scheduler address ("" = a local cluster)
+    scheduler: str = ""
     bootstrap_resamples: int = 1000
     confidence: float = 0.95
     input: InputConfig = field(default_factory=InputConfig)
@@ -148,5 +156,11 @@ def validate(config: RunConfig) -> None:
         raise ConfigError(f"confidence must lie in (0, 1), got {config.confidence}")
     if config.bootstrap_resamples < 0:
         raise ConfigError(f"bootstrap_resamples must be >= 0, got {config.bootstrap_resamples}")
+    if config.executor not in ("serial", "processes", "dask"):
+        raise ConfigError(f"executor must be serial, processes or dask, got {config.executor!r}")
+    if config.threads < 1 or config.workers < 0:
+        raise ConfigError(
+            f"threads must be >= 1 and workers >= 0, got {config.threads} and {config.workers}"
+        )
     if not config.proxies:
         raise ConfigError("proxies must name at least one proxy (or '*')")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,19 +18,16 @@ import torch
 
 from harness.config import RunConfig
 from harness.errors import ConfigError, DataError
+from harness.execution import get_executor
 from harness.proxies import STANDARD_PROXIES, get_proxy, list_proxies
 from harness.results import PerArchValues, ResultRow, ResultsDocument
-from harness.scoring import ScoringPlan, score_architecture
+from harness.scoring import ScoringPlan
 from harness.stats import summarise
 from harness.store import ScoreStore
 from harness.tables import load_table, parse_target, split_target_name
 
 #: Classes of the classifier head for each NAS-Bench-201 data set name.
 _NUM_CLASSES = {"cifar10": 10, "cifar10-valid": 10, "cifar100": 100, "imagenet16-120": 120}
-
-#: Runs architectures through `score_architecture`; an executor (serial, processes, dask)
-#: takes (plan, [(arch, proxies), ...], on_done) and calls on_done(records) per arch.
-Executor = Callable[..., None]
 
 
 def num_classes_for(dataset: str) -> int:
@@ -109,17 +106,11 @@ def prepare_batch(config: RunConfig, num_classes: int, dataset: str):
     return batch, notes
 
 
-def serial_executor(plan: ScoringPlan, todo, on_done) -> None:
-    for arch, proxies in todo:
-        on_done(arch, score_architecture(plan, arch, proxies))
-
-
 def run_experiment(
     config: RunConfig,
     *,
     data_dir: str | None,
     run_id: str,
-    executor: Executor = serial_executor,
     progress: bool = True,
 ) -> RunOutcome:
     from tqdm import tqdm
@@ -174,8 +165,14 @@ def run_experiment(
             store.put_many(records)
             bar.update(1)
 
+        executor = get_executor(
+            config.executor,
+            workers=config.workers,
+            threads=config.threads,
+            address=config.scheduler,
+        )
         try:
-            executor(plan, todo, on_done)
+            executor.run(plan, todo, on_done)
         finally:
             bar.close()
         records = {

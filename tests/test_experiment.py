@@ -9,6 +9,7 @@ import pytest
 
 from harness.cli import main
 from harness.config import load_run_config
+from harness.execution._threads import torch_threads
 from harness.experiment import expand_proxies, run_experiment
 from harness.proxies import get_proxy
 from harness.scoring import ScoringPlan, arch_seed, score_architecture
@@ -27,6 +28,7 @@ def _config(tmp_path, *extra):
             'input.source="synthetic"',
             "input.batch_size=8",
             "bootstrap_resamples=50",
+            'executor="serial"',
             *extra,
         ],
     )
@@ -67,8 +69,9 @@ def test_scores_do_not_depend_on_order_or_subset(real_data_dir, tmp_path):
         input_source="synthetic",
         input_hash=_synthetic(8).content_hash,
     )
-    arch = per_arch.archs[2]  # scored alone, out of order
-    records = {r.key.proxy: r for r in score_architecture(plan, arch)}
+    arch = per_arch.archs[2]  # scored alone, out of order, with the run's thread count
+    with torch_threads(config.threads):
+        records = {r.key.proxy: r for r in score_architecture(plan, arch)}
     for proxy in ("synflow", "grad_norm"):
         assert records[proxy].score == per_arch.scores[proxy][2]
 
@@ -132,7 +135,7 @@ def test_run_command_writes_documents(real_data_dir, tmp_path, capsys):
     out = tmp_path / "o"
     code = main(
         ["run", "--data-dir", str(real_data_dir), "--out", str(out), "--archs", "3"]
-        + ["--proxies", "params,flops", "--no-progress"]
+        + ["--proxies", "params,flops", "--no-progress", "--executor", "serial"]
         + ["--set", f'store="{tmp_path / "s.sqlite"}"', "--set", 'input.source="synthetic"']
         + ["--set", "bootstrap_resamples=20"]
     )

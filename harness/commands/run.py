@@ -15,6 +15,12 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--proxies", help="comma-separated proxy names or globs (default: all)")
     p.add_argument("--device", help="torch device, e.g. cpu or cuda (default cpu)")
     p.add_argument(
+        "--executor",
+        choices=("serial", "processes", "dask"),
+        help="who computes: serial, a local process pool (default) or Dask",
+    )
+    p.add_argument("--workers", type=int, help="worker processes (default: cores // threads)")
+    p.add_argument(
         "--set",
         action="append",
         default=[],
@@ -47,6 +53,10 @@ def overrides_from(args: argparse.Namespace) -> list[str]:
         sets.append(f"proxies={args.proxies!r}".replace("'", '"'))
     if args.device:
         sets.append(f'device="{args.device}"')
+    if getattr(args, "executor", None):
+        sets.append(f'executor="{args.executor}"')
+    if getattr(args, "workers", None) is not None:
+        sets.append(f"workers={args.workers}")
     if args.seed is not None:
         sets.append(f"seed={args.seed}")
     return sets + list(args.set)

@@ -1,0 +1,63 @@
+"""Executors: who runs `score_architecture` for each architecture.
+
+An executor takes a `ScoringPlan`, the work `[(arch, [proxy, ...]), ...]` and a callback
+`on_done(arch, records)` that the *driver* calls as results arrive, so only the driver
+writes to the score store (a retried or duplicated task writes nothing twice, because the
+store ignores keys it already holds). Every executor computes each architecture with the
+same number of torch threads (`threads`), which keeps scores bit-identical whichever
+executor and however many workers ran them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from harness.errors import ConfigError, UnknownNameError
+from harness.scoring import ScoringPlan
+from harness.store import ScoreRecord
+
+Work = Sequence[tuple[str, Sequence[str]]]
+OnDone = Callable[[str, list[ScoreRecord]], None]
+
+
+class Executor(Protocol):
+    name: str
+
+    def run(self, plan: ScoringPlan, work: Work, on_done: OnDone) -> None: ...
+
+
+EXECUTORS = ("serial", "processes", "dask")
+
+
+def default_workers(threads: int) -> int:
+    return max(1, (os.cpu_count() or 1) // max(1, threads))
+
+
+def get_executor(
+    name: str,
+    *,
+    workers: int = 0,
+    threads: int = 1,
+    address: str = "",
+) -> Executor:
+    """The executor `name` (serial, processes, dask); workers 0 = cores // threads."""
+    if threads < 1:
+        raise ConfigError(f"threads per worker must be >= 1, got {threads}")
+    if workers < 0:
+        raise ConfigError(f"workers must be >= 0, got {workers}")
+    workers = workers or default_workers(threads)
+    if name == "serial":
+        from harness.execution.serial import SerialExecutor
+
+        return SerialExecutor(threads=threads)
+    if name == "processes":
+        from harness.execution.processes import ProcessExecutor
+
+        return ProcessExecutor(workers=workers, threads=threads)
+    if name == "dask":
+        from harness.execution.dask import DaskExecutor
+
+        return DaskExecutor(workers=workers, threads=threads, address=address)
+    raise UnknownNameError("executor", name, list(EXECUTORS))

@@ -1,0 +1,70 @@
+"""A local pool of worker processes; workers x threads <= cores by default.
+
+Workers are spawned (not forked: torch's thread pools do not survive a fork), receive
+the plan once at start-up, and return records; the driver writes them to the store.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+
+from harness.scoring import ScoringPlan, score_architecture
+
+_PLAN: ScoringPlan | None = None
+
+
+def _start_worker(plan: ScoringPlan, threads: int) -> None:
+    import signal
+
+    import torch
+
+    global _PLAN
+    # Ctrl-C is the driver's to handle: it cancels what has not started and keeps the rest.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    torch.set_num_threads(threads)
+    _PLAN = plan
+
+
+def _score(arch: str, proxies: list[str]):
+    assert _PLAN is not None, "worker started without a plan"
+    return arch, score_architecture(_PLAN, arch, proxies)
+
+
+@dataclass(frozen=True)
+class ProcessExecutor:
+    workers: int = 2
+    threads: int = 1
+    name: str = "processes"
+
+    def run(self, plan: ScoringPlan, work, on_done) -> None:
+        if not work:
+            return
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(
+            max_workers=min(self.workers, len(work)),
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(plan, self.threads),
+        )
+        pending = set()
+        queue = iter(work)
+        try:
+            # Keep at most two tasks per worker in flight, so an interrupt loses little.
+            for arch, proxies in queue:
+                pending.add(pool.submit(_score, arch, list(proxies)))
+                if len(pending) >= 2 * self.workers:
+                    break
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    arch, records = future.result()
+                    on_done(arch, records)
+                    for arch_next, proxies_next in queue:
+                        pending.add(pool.submit(_score, arch_next, list(proxies_next)))
+                        break
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
