@@ -20,7 +20,7 @@ from harness.config import RunConfig
 from harness.errors import ConfigError, DataError
 from harness.execution import get_executor
 from harness.proxies import STANDARD_PROXIES, get_proxy, list_proxies
-from harness.results import PerArchValues, ResultRow, ResultsDocument
+from harness.results import PerArchValues, ResultsDocument, row_from_summary, sort_by_kendall
 from harness.scoring import ScoringPlan
 from harness.stats import summarise
 from harness.store import ScoreStore
@@ -126,7 +126,7 @@ def run_experiment(
     archs = sample_archs(
         table,
         config.archs,
-        config.seed,
+        config.sample_seed if config.sample_seed >= 0 else config.seed,
         unique=config.unique,
         stratify=config.stratify_quantiles or None,
         target=target,
@@ -216,30 +216,20 @@ def run_experiment(
             seed=config.seed,
         ).to_dict()
         rows.append(
-            ResultRow(
+            row_from_summary(
+                summary,
                 space=table.space,
                 dataset=dataset,
                 target=target,
                 proxy=proxy,
                 higher_is_better=spec.higher_is_better,
-                n=summary.pop("n"),
-                n_failed=summary.pop("n_failed"),
-                kendall=summary.pop("kendall"),
-                kendall_lo=summary.pop("kendall_lo"),
-                kendall_hi=summary.pop("kendall_hi"),
-                spearman=summary.pop("spearman"),
-                spearman_lo=summary.pop("spearman_lo"),
-                spearman_hi=summary.pop("spearman_hi"),
-                pearson=summary.pop("pearson"),
-                pearson_lo=summary.pop("pearson_lo", None),
-                pearson_hi=summary.pop("pearson_hi", None),
                 seconds_per_arch=seconds[proxy],
                 origin="computed",
                 proxy_version=spec.version,
-                extra={**summary, "statuses": statuses[proxy]},
+                extra={"statuses": statuses[proxy]},
             )
         )
-    rows.sort(key=lambda r: -np.inf if r.kendall is None else -r.kendall)
+    rows = sort_by_kendall(rows)
     per_arch = PerArchValues(
         space=table.space,
         dataset=dataset,

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from harness.errors import ConfigError, DataError
-from harness.results import PerArchValues, ResultRow
+from harness.results import PerArchValues, ResultRow, row_from_summary, sort_by_kendall
 from harness.stats import summarise
 
 
@@ -57,32 +57,20 @@ def reference_rows(
             confidence=options.confidence,
             seed=options.seed,
         )
-        figures = summary.to_dict()
         secs = seconds.get(proxy, np.nan)
         rows.append(
-            ResultRow(
+            row_from_summary(
+                summary.to_dict(),
                 space=space,
                 dataset=dataset,
                 target=target,
                 proxy=str(proxy),
                 higher_is_better=True,
-                n=figures.pop("n"),
-                n_failed=figures.pop("n_failed"),
-                kendall=figures.pop("kendall"),
-                kendall_lo=figures.pop("kendall_lo"),
-                kendall_hi=figures.pop("kendall_hi"),
-                spearman=figures.pop("spearman"),
-                spearman_lo=figures.pop("spearman_lo"),
-                spearman_hi=figures.pop("spearman_hi"),
-                pearson=figures.pop("pearson"),
-                pearson_lo=figures.pop("pearson_lo", None),
-                pearson_hi=figures.pop("pearson_hi", None),
                 seconds_per_arch=float(secs) if np.isfinite(secs) else None,
                 origin="reference",
-                extra=figures,
             )
         )
-    rows.sort(key=lambda r: -np.inf if r.kendall is None else -r.kendall)
+    rows = sort_by_kendall(rows)
     per_arch = PerArchValues(
         space=space,
         dataset=dataset,

@@ -59,6 +59,38 @@ class ResultRow:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+_FIGURES = (
+    "n",
+    "n_failed",
+    "kendall",
+    "kendall_lo",
+    "kendall_hi",
+    "spearman",
+    "spearman_lo",
+    "spearman_hi",
+    "pearson",
+    "pearson_lo",
+    "pearson_hi",
+)
+
+
+def row_from_summary(summary: dict[str, Any], **fields: Any) -> ResultRow:
+    """A row from a `CorrelationSummary.to_dict()`: its figures become fields, the rest extra.
+
+    `fields` gives the identity (space, dataset, target, proxy, higher_is_better, ...);
+    an `extra` among them is merged after the summary's own extra figures.
+    """
+    figures = dict(summary)
+    own = {name: figures.pop(name, None) for name in _FIGURES}
+    extra = {**figures, **fields.pop("extra", {})}
+    return ResultRow(**own, **fields, extra=extra)
+
+
+def sort_by_kendall(rows: list[ResultRow]) -> list[ResultRow]:
+    """Best Kendall tau first; rows without one last."""
+    return sorted(rows, key=lambda r: float("inf") if r.kendall is None else -r.kendall)
+
+
 @dataclass
 class PerArchValues:
     """The values a group of rows was computed from (aligned on `archs`)."""
