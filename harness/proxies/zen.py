@@ -12,7 +12,9 @@ Both forwards run in train mode under no_grad, as in ZenNAS
 
 * ``"paper"`` (default): the paper's BN scaling factor, the per-channel mini-batch
   variance of each BN layer's input on the forward of x (biased, the variance BN
-  divides by), read with hooks. Every BN layer counts, tracked or not.
+  divides by), read with hooks. Every BN layer counts, tracked or not, except one whose
+  input is exactly zero (a dead branch, e.g. an NB201 edge out of a node fed only by
+  `none`): its log-variance would be -inf although it contributes nothing to f.
 * ``"reference"``: what ZenNAS's code reads, `running_var` after both train-mode
   forwards. Starting from a reset buffer (running_var = 1, which is what a freshly
   built net has, so this equals the reference) and momentum m = 0.1 it is
@@ -122,6 +124,10 @@ def _log_bn_scaling(recorder: _BatchVariances, convention: BNConvention) -> floa
             continue  # a BN layer that the forward never reached scales nothing
         if convention == "paper":
             variance = recorder.biased[index][0]
+            if not bool(variance.any()):
+                # A BN on a dead branch (its input is exactly zero: e.g. an NB201 edge out
+                # of a node fed only by `none`) scales nothing that reaches the output.
+                continue
         else:
             variance = _reference_variance(layer, recorder.unbiased[index])
         total += 0.5 * _log(float(variance.mean()))
@@ -166,7 +172,7 @@ def zen_score(
 
 @register_proxy(
     name="zen",
-    version="1",
+    version="2",
     needs=("own_pass",),
     higher_is_better=True,
     description="Zen-score: log feature-map sensitivity to input noise plus BN scaling (Lin 2021)",

@@ -98,7 +98,7 @@ def test_gaussian_reinit_values():
 
 def test_registration():
     spec = get_proxy("zen")
-    assert spec.higher_is_better and spec.version == "1"
+    assert spec.higher_is_better and spec.version == "2"
     assert spec.needs == frozenset({"own_pass"}) and spec.data_free
 
 
@@ -110,6 +110,15 @@ def test_with_the_real_nb201_builder(variant):
         assert math.isfinite(zen_score(ctx, bn_convention=convention))
     none = real_nb201_context(("none",) * 6, C=4, N=1, variant=variant)
     assert zen_score(none) == -math.inf
+
+
+def test_dead_branch_bn_is_skipped_not_minus_infinity():
+    # node 1 is fed only by `none`, so the 1x1 conv out of node 1 sees exact zeros; the
+    # cell still computes conv3x3(x) on 0 -> 3 and must get a finite score (bug seen on
+    # real NB201 cells: 4 of 29 scored -inf before the fix).
+    ops = ("none", "avg_pool_3x3", "skip_connect", "nor_conv_3x3", "nor_conv_1x1", "none")
+    ctx = real_nb201_context(ops, C=4, N=1)
+    assert math.isfinite(zen_score(ctx, bn_convention="paper"))
 
 
 @pytest.mark.parametrize("zero_output", [False, True])
