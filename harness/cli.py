@@ -56,11 +56,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt(signum, frame):  # noqa: ARG001
+    raise KeyboardInterrupt
+
+
+def _stop_on_sigterm():
+    """Treat SIGTERM (a scheduler or `kill`) like Ctrl-C: stop cleanly, keep what is stored.
+
+    Returns the previous handler (None off the main thread, where none can be set).
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _interrupt)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
+    previous = _stop_on_sigterm()
     try:
         return handler(args)
     except HarnessError as exc:
@@ -74,6 +92,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("harness: interrupted; completed work is kept, rerun to resume", file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

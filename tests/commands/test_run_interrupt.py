@@ -13,7 +13,10 @@ from harness.store import ScoreStore
 
 
 @pytest.mark.timeout(300)
-def test_interrupted_run_resumes(real_data_dir, tmp_path):
+@pytest.mark.parametrize(
+    ("signum", "executor"), [(signal.SIGINT, "serial"), (signal.SIGTERM, "processes")]
+)
+def test_interrupted_run_resumes(real_data_dir, tmp_path, signum, executor):
     store = tmp_path / "scores.sqlite"
     args = [
         sys.executable,
@@ -29,7 +32,7 @@ def test_interrupted_run_resumes(real_data_dir, tmp_path):
         "--proxies",
         "params,synflow,grad_norm,snip,jacov",
         "--executor",
-        "serial",
+        executor,
         "--no-progress",
         "--set",
         f'store="{store}"',
@@ -38,7 +41,10 @@ def test_interrupted_run_resumes(real_data_dir, tmp_path):
         "--set",
         "input.batch_size=8",
     ]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # start_new_session: the signal goes to the driver alone, as `kill PID` would
+    proc = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     deadline = time.monotonic() + 120
     stored = 0
     while time.monotonic() < deadline and stored < 10:
@@ -50,7 +56,7 @@ def test_interrupted_run_resumes(real_data_dir, tmp_path):
             except Exception:
                 stored = 0
     assert stored >= 10, "the run stored nothing in time"
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
