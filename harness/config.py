@@ -11,9 +11,11 @@ import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from harness.errors import ConfigError
+
+_Config = TypeVar("_Config")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class RunConfig:
     #: names or globs; "standard" is the 19-proxy suite, "*" every registered proxy
     proxies: tuple[str, ...] = ("standard",)
     seed: int = 0
+    #: seed of the architecture sample alone; negative (default) = use `seed`. Fixing it
+    #: while `seed` varies keeps the same architectures, so two runs pair (harness compare)
+    sample_seed: int = -1
     device: str = "cpu"
     network_variant: str = "as_trained"
     #: the score store (SQLite), shared across runs so that reruns resume
@@ -120,7 +125,27 @@ def load_run_config(
 ) -> RunConfig:
     """The embedded default, updated by the TOML file (its `[run]` table or top level),
     then by `key=value` overrides (dotted keys reach nested tables: `input.batch_size=32`)."""
-    config = RunConfig()
+    config = load_config(RunConfig(), path, overrides, section="run")
+    validate(config)
+    return config
+
+
+def load_config(
+    default: _Config,
+    path: str | Path | None = None,
+    overrides: list[str] | tuple[str, ...] = (),
+    *,
+    section: str,
+) -> _Config:
+    """`default` (a frozen config dataclass) updated by a TOML file, then by `--set` overrides.
+
+    The file's settings are its `[section]` table, else its top level; with a `[section]`
+    table, other top-level tables named like a nested settings field of `default` (such as
+    `[input]`) join it. Overrides are `key=value` with TOML values (bare text is a string);
+    dotted keys reach nested tables. Unknown keys and ill-typed values are ConfigErrors.
+    Commands validate the result themselves.
+    """
+    config = default
     if path is not None:
         try:
             raw = tomllib.loads(Path(path).read_text())
@@ -128,22 +153,28 @@ def load_run_config(
             raise ConfigError(f"{path}: config file not found") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: invalid TOML ({exc})") from None
-        section = raw.get("run", raw)
-        if "input" in raw and "run" in raw:
-            section = {**section, "input": raw["input"]}
-        config = _apply(config, section)
+        values = raw.get(section, raw)
+        if section in raw:
+            if not isinstance(values, dict):
+                raise ConfigError(f"{path}: [{section}] must be a table of settings")
+            nested = {
+                f.name
+                for f in dataclasses.fields(default)
+                if dataclasses.is_dataclass(getattr(default, f.name))
+            }
+            values = {**values, **{k: v for k, v in raw.items() if k in nested}}
+        config = _apply(config, values)
     for item in overrides:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"--set expects key=value, got {item!r}")
-        nested: dict[str, Any] = {}
-        cursor = nested
+        nested_values: dict[str, Any] = {}
+        cursor = nested_values
         parts = key.strip().split(".")
         for part in parts[:-1]:
             cursor = cursor.setdefault(part, {})
         cursor[parts[-1]] = _parse_value(text.strip())
-        config = _apply(config, nested)
-    validate(config)
+        config = _apply(config, nested_values)
     return config
 
 

@@ -16,10 +16,19 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser(
         "leaderboard",
         parents=[common],
-        help="rank the reference proxy scores of a table",
+        help="rank the reference proxy scores of a table, or merge results documents",
         description="Rank the proxy scores shipped in a benchmark table (e.g. NAS-Bench-Suite-"
         "Zero) against ground-truth accuracy; write results.json, leaderboard.md and "
-        "leaderboard.csv.",
+        "leaderboard.csv. With --results, merge the rows of several results documents into "
+        "one ranking instead (mean tau with intervals per space/dataset; leaderboard.md, .csv "
+        "and .html).",
+    )
+    p.add_argument(
+        "--results",
+        nargs="+",
+        metavar="RESULTS",
+        help="merge these results documents (results.json files, or folders searched for "
+        "them) instead of ranking a table",
     )
     p.add_argument("--table", default="suite-zero-nb201", help="table (suite-zero-nb201)")
     p.add_argument("--dataset", default="cifar10", help="dataset of the proxy scores (cifar10)")
@@ -51,10 +60,14 @@ def run(args: argparse.Namespace) -> int:
     from harness.results import ResultsDocument
     from harness.tables import load_table, parse_target
 
+    if args.seed is None:  # a command's set_defaults(seed=None) reaches the shared option
+        args.seed = 0
     if args.resamples < 0:
         raise ConfigError(f"--resamples must be >= 0, got {args.resamples}")
     if not 0 < args.confidence < 1:
         raise ConfigError(f"--confidence must lie in (0, 1), got {args.confidence}")
+    if args.results:
+        return merge(args)
     table_options = {"duplicates": args.duplicates} if args.table.startswith("suite-zero") else {}
     table = load_table(args.table, args.data_dir, **table_options)
     score_datasets = sorted(set(table.reference_scores["dataset"]))
@@ -116,6 +129,34 @@ def run(args: argparse.Namespace) -> int:
     print(render(rows, args.format, title=title), end="")
     if args.format == "md":
         print(f"\nwrote {Path(out) / 'results.json'}, leaderboard.md, leaderboard.csv")
+    return 0
+
+
+def merge(args: argparse.Namespace) -> int:
+    """`--results`: one ranking over several results documents (see harness.report.merge)."""
+    from harness.report import load_documents
+    from harness.report.merge import merge_documents, merged_frame, merged_html, merged_markdown
+
+    if args.resamples < 1:
+        raise ConfigError(f"--resamples must be >= 1 to merge runs, got {args.resamples}")
+    sources = load_documents(args.results)
+    merged = merge_documents(
+        sources, n_resamples=args.resamples, confidence=args.confidence, seed=args.seed
+    )
+    out = output_dir(args, run_id("leaderboard", "merged"))
+    out.mkdir(parents=True, exist_ok=True)
+    markdown = merged_markdown(merged, sources)
+    csv = merged_frame(merged).to_csv(index=False, float_format="%.6g")
+    (out / "leaderboard.md").write_text(markdown)
+    (out / "leaderboard.csv").write_text(csv)
+    (out / "leaderboard.html").write_text(merged_html(merged, sources))
+    if args.format == "md":
+        print(markdown, end="")
+        print(f"\nmerged {len(sources)} documents; wrote {out / 'leaderboard.md'}, .csv, .html")
+    elif args.format == "csv":
+        print(csv, end="")
+    else:
+        print(merged_frame(merged).to_json(orient="records", indent=2))
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 from harness.errors import ConfigError, UnknownNameError
@@ -52,8 +54,80 @@ def test_serial_and_processes_agree_bit_for_bit(plan):
     assert set(serial) == set(ARCHS)
 
 
+requires_dask = pytest.mark.skipif(
+    importlib.util.find_spec("distributed") is None,
+    reason="Dask distributed is not installed (pip install '.[dist]')",
+)
+
+
+@requires_dask
+@pytest.mark.timeout(180)
+def test_dask_local_cluster_agrees_bit_for_bit_with_serial(plan):
+    serial = _collect(get_executor("serial", threads=1), plan)
+    dask = _collect(get_executor("dask", workers=2, threads=1), plan)
+    assert dask == serial
+
+
+def test_dask_without_distributed_is_a_one_line_config_error(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if absent
+    with pytest.raises(ConfigError, match=r"pip install 'harness\[dist\]'") as caught:
+        get_executor("dask", workers=1)
+    assert "\n" not in str(caught.value)
+
+
 def test_unknown_or_bad_executor_settings():
     with pytest.raises(UnknownNameError, match="did you mean serial"):
         get_executor("serail")
     with pytest.raises(ConfigError):
         get_executor("processes", threads=0)
+
+
+def test_dask_chunks_are_deterministic_and_cover_the_work_once(plan):
+    from harness.execution.dask import CHUNK_SIZE, chunk_work, task_key
+
+    work = [(f"arch{i}", ["params"]) for i in range(1000)]
+    chunks = chunk_work(work, workers=2)
+    assert [item for chunk in chunks for item in chunk] == [(a, list(p)) for a, p in work]
+    assert max(len(c) for c in chunks) == CHUNK_SIZE
+    small = chunk_work(work[:20], workers=2)
+    assert len(small) >= 2 * 2  # every worker gets several tasks on a small run
+    keys = [task_key(plan, chunk) for chunk in chunks]
+    assert len(set(keys)) == len(keys)
+    assert keys == [task_key(plan, chunk) for chunk in chunk_work(work, workers=2)]
+    other_seed = type(plan)(**{**plan.__dict__, "run_seed": 1})
+    assert task_key(other_seed, chunks[0]) != keys[0]
+
+
+def test_run_with_dask_absent_exits_2_with_one_line(real_data_dir, tmp_path, monkeypatch, capsys):
+    import sys
+
+    from harness.cli import main
+
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    code = main(
+        [
+            "run",
+            "--data-dir",
+            str(real_data_dir),
+            "--out",
+            str(tmp_path / "out"),
+            "--archs",
+            "2",
+            "--proxies",
+            "params",
+            "--executor",
+            "dask",
+            "--no-progress",
+            "--set",
+            f'store="{tmp_path / "s.sqlite"}"',
+            "--set",
+            'input.source="synthetic"',
+            "--set",
+            "input.batch_size=4",
+        ]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and "harness[dist]" in err[0], err

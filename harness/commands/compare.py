@@ -1,0 +1,106 @@
+"""`harness compare BASE.json NEW.json`: the regression gate for CI.
+
+Exit status: 0 when no drop is both beyond its threshold and significant, 1 when
+one is (a regression), 2 for a user error (bad file, bad option).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from harness.errors import ConfigError
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    from harness.report.gate import DEFAULT_FAIL_ON
+
+    p = sub.add_parser(
+        "compare",
+        parents=[common],
+        help="regression gate: compare two results documents, exit 1 on a significant drop",
+        description="Print the change of every (space, dataset, proxy) between BASE and NEW and "
+        "exit 1 only when a drop is larger than its threshold AND significant under a bootstrap "
+        "test over the architectures (paired when both runs scored the same architectures, "
+        "unpaired otherwise). New or missing proxies are reported, not failed.",
+    )
+    p.add_argument("base", help="baseline results.json (or a folder holding one)")
+    p.add_argument("new", help="candidate results.json (or a folder holding one)")
+    p.add_argument(
+        "--fail-on",
+        default=DEFAULT_FAIL_ON,
+        help=f"STAT:THRESHOLD,... drops that fail (default {DEFAULT_FAIL_ON}); STAT is "
+        "kendall, spearman or pearson; -0.02 and 0.02 both mean a drop of more than 0.02",
+    )
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level (0.05)")
+    p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (1000)")
+    p.add_argument(
+        "--pairing",
+        choices=("auto", "archs"),
+        default="auto",
+        help="auto (default): paired test only when both runs scored the same architectures "
+        "with the same seed and input batch; archs: paired whenever the architectures match "
+        "(seed noise then counts as a change)",
+    )
+    p.add_argument(
+        "--fail-on-missing",
+        action="store_true",
+        help="also exit 1 when a proxy of BASE is missing from NEW",
+    )
+    p.set_defaults(handler=run)
+
+
+def _single(path: str, role: str):
+    from harness.report import load_documents
+
+    sources = load_documents([path])
+    if len(sources) != 1:
+        raise ConfigError(f"{path}: {role} must be one results document, found {len(sources)}")
+    return sources[0]
+
+
+def run(args: argparse.Namespace) -> int:
+    from harness.report.gate import (
+        VERDICT_MISSING,
+        compare_documents,
+        gate_markdown,
+        gate_records,
+        parse_fail_on,
+    )
+
+    if args.resamples < 1:
+        raise ConfigError(f"--resamples must be >= 1, got {args.resamples}")
+    rules = parse_fail_on(args.fail_on)
+    base, new = _single(args.base, "BASE"), _single(args.new, "NEW")
+    base = type(base)(label="base", path=base.path, document=base.document)
+    new = type(new)(label="new", path=new.path, document=new.document)
+    report = compare_documents(
+        base,
+        new,
+        rules,
+        alpha=args.alpha,
+        n_resamples=args.resamples,
+        seed=args.seed or 0,
+        pair_across_seeds=args.pairing == "archs",
+    )
+    markdown = gate_markdown(report, base, new)
+    records = gate_records(report)
+    if args.format == "md":
+        print(markdown, end="")
+    elif args.format == "csv":
+        import pandas as pd
+
+        print(pd.DataFrame(records).to_csv(index=False, float_format="%.6g"), end="")
+    else:
+        print(json.dumps({"failed": report.failed, "notes": list(report.notes),
+                          "lines": records}, indent=2, allow_nan=True))  # fmt: skip
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "compare.md").write_text(markdown)
+        import pandas as pd
+
+        pd.DataFrame(records).to_csv(out / "compare.csv", index=False, float_format="%.6g")
+    missing = any(line.verdict == VERDICT_MISSING for line in report.lines)
+    return 1 if report.failed or (args.fail_on_missing and missing) else 0

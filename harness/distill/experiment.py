@@ -1,0 +1,416 @@
+"""`harness distill`: train SPOS and RD-NAS supernets under one budget, rank subnets, compare.
+
+Wiring only: the ground truth (tables), the subnet space and its evaluation sample, the
+images (harness.distill.data), the teacher (harness.distill.teachers), training with
+checkpoints (harness.distill.train) and the correlation engine (harness.stats). Every
+(method, seed) run is checkpointed under `checkpoints`, keyed by its settings, so an
+interrupted command resumes and a finished run is never trained twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from harness.distill.config import DistillConfig
+from harness.distill.data import SupernetData, load_supernet_data
+from harness.distill.space import get_subnet_space
+from harness.distill.teachers import (
+    ADDITIVE_PROXIES,
+    AdditiveComplexityTeacher,
+    OracleTeacher,
+    StoreTeacher,
+    Teacher,
+)
+from harness.distill.train import Method, RunHistory, rdnas_method, spos_method, train_run
+from harness.results import PerArchValues, ResultRow, ResultsDocument
+from harness.stats import compare_runs, correlations, summarise
+from harness.tables import load_table, parse_target, split_target_name
+
+
+@dataclass
+class DistillOutcome:
+    document: ResultsDocument
+    histories: list[RunHistory]
+    methods: list[Method]
+
+
+def teacher_image_size(config: DistillConfig, dataset: str) -> int:
+    """The image size `harness run` scores the dataset's networks at."""
+    return config.teacher.input.image_size or (
+        16 if dataset.lower().startswith("imagenet16") else 32
+    )
+
+
+def build_teacher(
+    config: DistillConfig, table, target: str, dataset: str, num_classes: int
+) -> tuple[Teacher, dict]:
+    """The teacher and its identity (what makes two teachers give the same scores)."""
+    from harness.proxies import get_proxy
+
+    name = config.rdnas.teacher
+    tc = config.teacher
+    if name == "oracle":
+        oracle_target = parse_target(tc.target, table) if tc.target else target
+        truth = table.column(oracle_target).dropna()
+        identity = {"teacher": "oracle", "table": config.table, "target": oracle_target}
+        return OracleTeacher(truth.to_dict(), oracle_target), identity
+    spec = get_proxy(name)  # unknown names fail here with a did-you-mean
+    identity = {
+        "teacher": name,
+        "proxy_version": spec.version,
+        "dataset": dataset,
+        "network_variant": tc.network_variant,
+        "seed": tc.seed,
+        "input": dataclasses.asdict(tc.input),
+    }
+    mode = tc.mode
+    if mode == "auto":
+        mode = "analytic" if name in ADDITIVE_PROXIES else "lazy"
+    if mode == "analytic":
+        if name not in ADDITIVE_PROXIES:
+            from harness.errors import ConfigError
+
+            raise ConfigError(
+                f"teacher.mode analytic works for {', '.join(ADDITIVE_PROXIES)} only, "
+                f"not {name!r} (use lazy or precompute)"
+            )
+        teacher = AdditiveComplexityTeacher(
+            name, dataset, num_classes, teacher_image_size(config, dataset), tc.network_variant
+        )
+        return teacher, identity
+    from harness.config import RunConfig
+    from harness.experiment import prepare_batch
+    from harness.scoring import ScoringPlan
+
+    run_config = RunConfig(seed=tc.seed, input=tc.input, network_variant=tc.network_variant)
+    batch, _ = prepare_batch(run_config, num_classes, dataset)
+    plan = ScoringPlan(
+        space="nb201",
+        dataset=dataset,
+        num_classes=num_classes,
+        network_variant=tc.network_variant,
+        device=config.device,
+        run_seed=tc.seed,
+        proxies=(name,),
+        images=batch.images,
+        labels=batch.labels,
+        input_source=batch.source,
+        input_hash=batch.content_hash,
+    )
+    return StoreTeacher(plan, name, tc.store, mode), identity
+
+
+def run_distill(
+    config: DistillConfig,
+    *,
+    data_dir: str | None,
+    run_id: str,
+    progress: bool = True,
+) -> DistillOutcome:
+    from harness.experiment import num_classes_for
+    from harness.provenance import git_revision, machine_info, package_versions
+
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    device = torch.device(config.device)
+    table = load_table(config.table, data_dir)
+    target = parse_target(config.target, table)
+    dataset = split_target_name(target).dataset
+    space = get_subnet_space(config.supernet.space)
+    eval_keys = space.sample_keys(config.eval.archs, config.eval.sample_seed)
+    truth = table.column(target).reindex(eval_keys).to_numpy(dtype=float)
+    data = load_supernet_data(config.data)
+    teacher, identity = None, {}
+    methods: list[Method] = []
+    for kind in config.methods:
+        if kind == "spos":
+            methods.append(spos_method(space))
+        else:
+            teacher, identity = build_teacher(
+                config, table, target, dataset, num_classes_for(dataset)
+            )
+            methods.append(rdnas_method(config, space, teacher, identity))
+    if teacher is not None:
+        teacher.prepare([space.key(s) for s in space.all_subnets()], progress=progress)
+    eval_subnets = [space.from_key(k) for k in eval_keys]
+    device_data = data.to(device)
+    histories = []
+    try:
+        for seed in config.training_seeds:
+            for method in methods:
+                histories.append(
+                    train_run(
+                        config,
+                        method,
+                        seed,
+                        device_data,
+                        eval_subnets,
+                        device=device,
+                        progress=progress,
+                    )
+                )
+        teacher_reference = _teacher_reference(teacher, eval_keys, truth, config)
+    finally:
+        if isinstance(teacher, StoreTeacher):
+            teacher.close()
+    rows = [
+        row
+        for method, history in _pairs(methods, histories)
+        for row in _rows(config, method, history, truth, dataset, target, data)
+    ]
+    per_arch = PerArchValues(
+        space="nb201",
+        dataset=dataset,
+        target=target,
+        archs=list(eval_keys),
+        truth=[float(v) for v in truth],
+        scores={
+            f"{h.label}|seed={h.seed}|epoch={h.evaluations[-1].epoch}": _scores(
+                config, h.evaluations[-1]
+            ).tolist()
+            for h in histories
+            if h.evaluations
+        },
+    )
+    config_dict = config.to_dict()
+    config_dict["resolved"] = {
+        "target": target,
+        "dataset": dataset,
+        "space": space.name,
+        "space_ops": list(space.ops),
+        "eval_archs": len(eval_keys),
+        "training_seeds": config.training_seeds,
+        "data_source": data.source,
+        "data_hash": data.content_hash,
+        "methods": {m.label: m.settings for m in methods},
+        "teacher": None if teacher is None else {**teacher.describe(), **teacher_reference},
+        "checkpoints": {f"{h.label}|seed={h.seed}": h.key for h in histories},
+    }
+    config_dict["summary"] = summarise_methods(config, methods, histories, truth, eval_keys)
+    document = ResultsDocument(
+        kind="distill",
+        run_id=run_id,
+        config=config_dict,
+        versions=package_versions(),
+        git_revision=git_revision(),
+        data_files={s.name: s.sha256 or "" for s in table.sources},
+        seed=config.seed,
+        rows=rows,
+        per_arch=[per_arch],
+        machine=machine_info(),
+        notes=list(table.notes) + list(data.notes) + _notes(config, teacher),
+    )
+    return DistillOutcome(document=document, histories=histories, methods=methods)
+
+
+def _pairs(methods: list[Method], histories: list[RunHistory]):
+    by_label = {m.label: m for m in methods}
+    return [(by_label[h.label], h) for h in histories]
+
+
+def _scores(config: DistillConfig, record) -> np.ndarray:
+    if config.eval.score == "accuracy":
+        return np.asarray(record.accuracy, dtype=float)
+    return -np.asarray(record.loss, dtype=float)
+
+
+def _rows(
+    config: DistillConfig,
+    method: Method,
+    history: RunHistory,
+    truth: np.ndarray,
+    dataset: str,
+    target: str,
+    data: SupernetData,
+) -> list[ResultRow]:
+    rows = []
+    for record in history.evaluations:
+        summary = summarise(
+            _scores(config, record),
+            truth,
+            higher_is_better=True,
+            n_resamples=config.eval.bootstrap_resamples,
+            confidence=config.eval.confidence,
+            seed=config.seed,
+        ).to_dict()
+        extra = {
+            "method": method.label,
+            "kind": method.kind,
+            "seed": history.seed,
+            "epoch": record.epoch,
+            "epochs": config.train.epochs,
+            "upper_bound": bool(method.teacher is not None and method.teacher.is_upper_bound),
+            "score": config.eval.score,
+            "bn_mode": config.eval.bn_mode,
+            "train_data": data.source,
+            "mean_accuracy": float(np.mean(record.accuracy)),
+            "max_accuracy": float(np.max(record.accuracy)),
+            "train_loss": record.train_loss,
+            "rank_loss": record.rank_loss,
+            "lambda": record.lambda_value,
+            "rank_pairs": record.rank_pairs,
+            "teacher_ties": record.teacher_ties,
+            "teacher_failures": record.teacher_failures,
+            "train_seconds": record.train_seconds,
+            "eval_seconds": record.eval_seconds,
+            "checkpoint": history.key,
+            **{k: summary.pop(k) for k in ("top_k", "top1_accuracy", "pairwise_accuracy")},
+        }
+        rows.append(
+            ResultRow(
+                space="nb201",
+                dataset=dataset,
+                target=target,
+                proxy=method.label,
+                higher_is_better=True,
+                n=summary["n"],
+                n_failed=summary["n_failed"],
+                kendall=summary["kendall"],
+                kendall_lo=summary["kendall_lo"],
+                kendall_hi=summary["kendall_hi"],
+                spearman=summary["spearman"],
+                spearman_lo=summary["spearman_lo"],
+                spearman_hi=summary["spearman_hi"],
+                pearson=summary["pearson"],
+                pearson_lo=summary["pearson_lo"],
+                pearson_hi=summary["pearson_hi"],
+                seconds_per_arch=record.eval_seconds / max(len(truth), 1),
+                origin="computed",
+                proxy_version=None,
+                extra=extra,
+            )
+        )
+    return rows
+
+
+def seed_interval(values: list[float], confidence: float) -> tuple[float, float, float]:
+    """Mean over seeds and its Student-t interval (NaN bounds with fewer than 2 seeds)."""
+    from scipy import stats
+
+    finite = np.asarray([v for v in values if v is not None and math.isfinite(v)], float)
+    if finite.size == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(finite.mean())
+    if finite.size < 2:
+        return mean, math.nan, math.nan
+    half = stats.t.ppf(0.5 + confidence / 2, finite.size - 1) * finite.std(ddof=1)
+    half /= math.sqrt(finite.size)
+    return mean, mean - half, mean + half
+
+
+def summarise_methods(
+    config: DistillConfig,
+    methods: list[Method],
+    histories: list[RunHistory],
+    truth: np.ndarray,
+    eval_keys: list[str],
+) -> dict:
+    """Final-epoch figures per method (per seed; mean with a t-interval over seeds) and,
+    per seed, the paired bootstrap difference of each RD-NAS run against SPOS."""
+    final = {(h.label, h.seed): h.evaluations[-1] for h in histories if h.evaluations}
+    out: dict = {"statistic": "kendall", "confidence": config.eval.confidence, "methods": {}}
+    for method in methods:
+        per_seed = {}
+        for seed in config.training_seeds:
+            record = final.get((method.label, seed))
+            if record is None:
+                continue
+            point = correlations(_scores(config, record), truth)
+            per_seed[seed] = {
+                "kendall": point.kendall,
+                "spearman": point.spearman,
+                "pearson": point.pearson,
+            }
+        entry: dict = {"per_seed": per_seed}
+        for stat in ("kendall", "spearman", "pearson"):
+            mean, low, high = seed_interval(
+                [v[stat] for v in per_seed.values()], config.eval.confidence
+            )
+            entry[stat] = {"mean": mean, "low": low, "high": high}
+        out["methods"][method.label] = entry
+    if "spos" in out["methods"]:
+        truth_by_key = dict(zip(eval_keys, truth, strict=True))
+        for method in methods:
+            if method.kind != "rdnas":
+                continue
+            deltas = {}
+            for seed in config.training_seeds:
+                base, cand = final.get(("spos", seed)), final.get((method.label, seed))
+                if base is None or cand is None:
+                    continue
+                difference = compare_runs(
+                    dict(zip(eval_keys, _scores(config, base), strict=True)),
+                    truth_by_key,
+                    dict(zip(eval_keys, _scores(config, cand), strict=True)),
+                    truth_by_key,
+                    n_resamples=config.eval.bootstrap_resamples,
+                    confidence=config.eval.confidence,
+                    seed=config.seed,
+                )
+                deltas[seed] = {
+                    "delta": difference.delta,
+                    "low": difference.low,
+                    "high": difference.high,
+                    "p_value": difference.p_value,
+                }
+            mean, low, high = seed_interval(
+                [d["delta"] for d in deltas.values()], config.eval.confidence
+            )
+            out["methods"][method.label]["minus_spos"] = {
+                "per_seed": deltas,
+                "mean": mean,
+                "low": low,
+                "high": high,
+            }
+    return out
+
+
+def _teacher_reference(
+    teacher: Teacher | None, eval_keys: list[str], truth: np.ndarray, config: DistillConfig
+) -> dict:
+    """The teacher's own ranking of the evaluated subnets (from scores already known)."""
+    if teacher is None:
+        return {}
+    known = teacher.known_scores(eval_keys)
+    scores = np.asarray(
+        [np.nan if known.get(k) is None else known[k] for k in eval_keys], dtype=float
+    )
+    s = summarise(
+        scores,
+        truth,
+        n_resamples=config.eval.bootstrap_resamples,
+        confidence=config.eval.confidence,
+        seed=config.seed,
+    ).to_dict()
+    return {
+        "reference": {
+            k: s[k]
+            for k in ("n", "n_failed", "kendall", "kendall_lo", "kendall_hi", "spearman", "pearson")
+        }
+    }
+
+
+def _notes(config: DistillConfig, teacher: Teacher | None) -> list[str]:
+    notes = [
+        "Budgets are equal in epochs and batches; an RD-NAS step trains two subnets, a SPOS "
+        "step one.",
+        f"Subnets ranked by held-out {config.eval.score} with inherited weights, BN mode "
+        f"{config.eval.bn_mode}, dropout off.",
+    ]
+    if teacher is not None and teacher.is_upper_bound:
+        notes.append("The oracle teacher is the ground truth itself: an upper bound, not a method.")
+    return notes
+
+
+def output_files(out: Path) -> dict[str, Path]:
+    return {
+        "results": out / "results.json",
+        "table": out / "distill.md",
+        "plot": out / "kendall_vs_epoch.png",
+    }

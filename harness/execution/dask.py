@@ -1,0 +1,163 @@
+"""Dask distributed: a given scheduler, or a local cluster of worker processes.
+
+Install with the optional extra `dist` (`pip install harness[dist]`, or `.[dist]` in a
+checkout). The plan is shipped once to every worker (`client.scatter`, broadcast); the
+work is cut into chunks of at most `chunk_size` architectures (64: a task is then worth
+a minute or so, long enough to amortise scheduling, short enough to lose little when a
+worker dies). A chunk's task key is derived from the plan's identity and the chunk's
+(arch, proxies) list, like the store's keys, so the same chunk always has the same key
+and submitting it twice computes it once.
+
+Results stream back as chunks finish (`as_completed`) and only the driver writes them,
+through `on_done`. A failed task is retried (`retries`); a worker that dies has its
+tasks rescheduled by the scheduler. Either way a chunk's records reach `on_done` once:
+`as_completed` yields each future once, and architectures already delivered are skipped
+(the store would ignore them anyway). Each architecture is scored with `threads` torch
+threads inside a one-thread Dask worker, so the scores are bit-identical to the serial
+and process executors'.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+
+from harness.errors import ConfigError
+from harness.scoring import ScoringPlan, score_architecture
+
+#: At most this many architectures per task.
+CHUNK_SIZE = 64
+#: Tasks per worker to aim for on small runs, so that every worker gets work.
+TASKS_PER_WORKER = 4
+
+_MISSING_DASK = (
+    "executor 'dask' needs Dask distributed, which is not installed: "
+    "pip install 'harness[dist]' (or pip install '.[dist]' in a checkout)"
+)
+
+
+def _require_distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise ConfigError(_MISSING_DASK) from None
+    return distributed
+
+
+def chunk_work(work, workers: int, chunk_size: int = CHUNK_SIZE) -> list[list[tuple[str, list]]]:
+    """The work in consecutive chunks of at most `chunk_size` architectures, smaller on
+    small runs so that each of `workers` gets about `TASKS_PER_WORKER` tasks."""
+    items = [(arch, list(proxies)) for arch, proxies in work]
+    if not items:
+        return []
+    size = max(1, min(chunk_size, math.ceil(len(items) / (TASKS_PER_WORKER * max(1, workers)))))
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def plan_identity(plan: ScoringPlan) -> str:
+    """What makes two plans compute the same records (the store key's fields but the arch)."""
+    fields = [
+        plan.space,
+        plan.dataset,
+        plan.num_classes,
+        plan.network_variant,
+        plan.device,
+        plan.run_seed,
+        plan.input_hash,
+        plan.batch_size,
+    ]
+    return json.dumps(fields)
+
+
+def task_key(plan: ScoringPlan, chunk: list[tuple[str, list]]) -> str:
+    """A deterministic Dask key for one chunk of this plan."""
+    text = plan_identity(plan) + json.dumps(chunk)
+    return "harness-score-" + hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _score_chunk(plan: ScoringPlan, chunk: list[tuple[str, list]], threads: int):
+    from harness.execution._threads import torch_threads
+
+    with torch_threads(threads):
+        return [(arch, score_architecture(plan, arch, proxies)) for arch, proxies in chunk]
+
+
+@dataclass(frozen=True)
+class DaskExecutor:
+    workers: int = 2
+    threads: int = 1
+    #: scheduler address (e.g. tcp://10.0.0.5:8786); "" starts a local cluster on loopback
+    address: str = ""
+    chunk_size: int = CHUNK_SIZE
+    #: times a failed task is retried before the run fails
+    retries: int = 2
+    name: str = "dask"
+
+    def __post_init__(self) -> None:
+        _require_distributed()
+        if self.chunk_size < 1:
+            raise ConfigError(f"dask chunk size must be >= 1, got {self.chunk_size}")
+
+    def run(self, plan: ScoringPlan, work, on_done) -> None:
+        if not work:
+            return
+        distributed = _require_distributed()
+        cluster = None
+        if self.address:
+            client = distributed.Client(self.address)
+        else:
+            cluster = _local_cluster(distributed, self.workers)
+            client = distributed.Client(cluster)
+        try:
+            self._run_on(client, plan, work, on_done)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+    def _run_on(self, client, plan: ScoringPlan, work, on_done) -> None:
+        from distributed import as_completed
+
+        workers = len(client.scheduler_info().get("workers", {})) or self.workers
+        shipped_plan = client.scatter(plan, broadcast=True, hash=False)
+        futures = [
+            client.submit(
+                _score_chunk,
+                shipped_plan,
+                chunk,
+                self.threads,
+                key=task_key(plan, chunk),
+                retries=self.retries,
+                pure=False,
+            )
+            for chunk in chunk_work(work, workers, self.chunk_size)
+        ]
+        results = as_completed(futures, with_results=True)
+        # Only `results` holds the futures now: a chunk's records are freed once delivered.
+        del futures
+        delivered: set[str] = set()
+        try:
+            for future, chunk_records in results:
+                for arch, records in chunk_records:
+                    if arch not in delivered:
+                        delivered.add(arch)
+                        on_done(arch, records)
+                future.release()
+        except BaseException:
+            client.cancel(list(results.futures), force=True)
+            raise
+
+
+def _local_cluster(distributed, workers: int):
+    import logging
+
+    return distributed.LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )

@@ -1,0 +1,403 @@
+"""The regression gate: did a new run rank architectures worse than the baseline?
+
+For each (space, dataset, target, setting, proxy) in either document and each
+statistic named in the rule (`kendall:-0.02,spearman:-0.02`), the change
+delta = stat(new) - stat(base) is tested with `harness.stats.compare_runs` on
+the stored per-architecture values: a paired bootstrap when both runs scored the
+same architectures with the same draw of randomness (run seed and input batch),
+an unpaired one (each run resampled on its own) otherwise. A different seed
+changes every computed score (initial weights, batch); a bootstrap over the
+architectures cannot see that noise, so pairing such runs would call seed noise a
+regression. Reference scores shipped with a benchmark file do not depend on the
+seed and pair whenever the architectures match.
+
+A line FAILS only when the drop is both larger than the threshold (delta < -|t|)
+AND significant (bootstrap p-value < alpha), so seed and sampling noise alone do
+not fail CI. A proxy present in one document only is reported ("new" /
+"missing"), not failed, unless the caller asks for that. When a document holds
+no per-architecture values for a line, the test falls back to the documents'
+own intervals: a normal approximation with the half-widths added in quadrature
+(said so in the line's `test` column).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+from harness.errors import ConfigError
+from harness.report.documents import GroupKey, LoadedDocument, ResultGroup, groups_of
+from harness.results import ResultRow, ResultsDocument
+from harness.stats import STATISTICS, compare_runs
+
+DEFAULT_FAIL_ON = "kendall:-0.02,spearman:-0.02"
+
+VERDICT_FAIL = "FAIL"
+VERDICT_DROP_NOISE = "drop within noise"
+VERDICT_SMALL_DROP = "small drop"
+VERDICT_SAME = "no significant change"
+VERDICT_BETTER = "improved"
+VERDICT_NEW = "new"
+VERDICT_MISSING = "missing"
+VERDICT_UNDEFINED = "undefined"
+
+
+@dataclass(frozen=True)
+class GateRule:
+    """Fail when stat(new) - stat(base) < threshold (a negative number) and significant."""
+
+    statistic: str
+    threshold: float
+
+
+def parse_fail_on(text: str) -> tuple[GateRule, ...]:
+    """`kendall:-0.02,spearman:-0.02` -> rules; a positive threshold means the same drop."""
+    rules = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, sep, value = part.partition(":")
+        name = name.strip().lower()
+        if not sep or name not in STATISTICS:
+            raise ConfigError(
+                f"--fail-on entry {part!r} must be STAT:THRESHOLD with STAT one of "
+                f"{', '.join(STATISTICS)} (e.g. kendall:-0.02)"
+            )
+        try:
+            threshold = float(value)
+        except ValueError:
+            raise ConfigError(f"--fail-on threshold {value!r} of {name} is not a number") from None
+        if not math.isfinite(threshold):
+            raise ConfigError(f"--fail-on threshold {value!r} of {name} must be finite")
+        rules.append(GateRule(statistic=name, threshold=-abs(threshold)))
+    if not rules:
+        raise ConfigError(f"--fail-on {text!r} names no statistic")
+    return tuple(rules)
+
+
+@dataclass(frozen=True)
+class GateLine:
+    key: GroupKey
+    proxy: str
+    statistic: str
+    base: float
+    new: float
+    delta: float
+    low: float
+    high: float
+    p_value: float
+    #: "paired bootstrap", "unpaired bootstrap", "intervals (no per-arch values)" or ""
+    test: str
+    n_base: int
+    n_new: int
+    threshold: float
+    verdict: str
+
+    @property
+    def failed(self) -> bool:
+        return self.verdict == VERDICT_FAIL
+
+
+@dataclass(frozen=True)
+class GateReport:
+    lines: tuple[GateLine, ...]
+    notes: tuple[str, ...]
+    alpha: float
+    rules: tuple[GateRule, ...]
+
+    @property
+    def failed(self) -> bool:
+        return any(line.failed for line in self.lines)
+
+    @property
+    def failures(self) -> tuple[GateLine, ...]:
+        return tuple(line for line in self.lines if line.failed)
+
+
+def _rows_by_key(
+    source: LoadedDocument,
+) -> dict[tuple[GroupKey, str], tuple[ResultGroup, ResultRow]]:
+    found = {}
+    for group in groups_of(source):
+        for row in group.rows:
+            found[(group.key, row.proxy)] = (group, row)
+    return found
+
+
+def _keyed(group: ResultGroup, proxy: str) -> tuple[dict[str, float], dict[str, float]] | None:
+    values = group.per_arch
+    if values is None or proxy not in values.scores:
+        return None
+
+    def number(v: float | None) -> float:
+        return math.nan if v is None else float(v)
+
+    score = {a: number(s) for a, s in zip(values.archs, values.scores[proxy], strict=True)}
+    truth = {a: number(t) for a, t in zip(values.archs, values.truth, strict=True)}
+    return score, truth
+
+
+def _value(row: ResultRow, statistic: str) -> float:
+    value = getattr(row, statistic)
+    return math.nan if value is None else float(value)
+
+
+def _interval_test(
+    base: ResultRow, new: ResultRow, statistic: str, alpha: float
+) -> tuple[float, float, float]:
+    """(low, high, p) of new - base from the rows' own intervals (normal approximation)."""
+    z = NormalDist().inv_cdf(1 - alpha / 2)
+    half_widths = []
+    for row in (base, new):
+        low, high = getattr(row, f"{statistic}_lo"), getattr(row, f"{statistic}_hi")
+        confidence = row.extra.get("confidence", 0.95)
+        if low is None or high is None:
+            return math.nan, math.nan, math.nan
+        half_widths.append((high - low) / 2 / NormalDist().inv_cdf(0.5 + confidence / 2))
+    delta = _value(new, statistic) - _value(base, statistic)
+    se = math.hypot(*half_widths)
+    if se == 0:
+        return delta, delta, 1.0 if delta == 0 else 0.0
+    p = 2 * (1 - NormalDist().cdf(abs(delta) / se))
+    return delta - z * se, delta + z * se, p
+
+
+def _verdict(delta: float, p_value: float, threshold: float, alpha: float) -> str:
+    if not math.isfinite(delta):
+        return VERDICT_UNDEFINED
+    significant = math.isfinite(p_value) and p_value < alpha
+    if delta < threshold:
+        return VERDICT_FAIL if significant else VERDICT_DROP_NOISE
+    if delta < 0:
+        return VERDICT_SMALL_DROP
+    if delta > 0 and significant:
+        return VERDICT_BETTER
+    return VERDICT_SAME
+
+
+#: How a line was tested (the `test` column).
+TEST_PAIRED = "paired bootstrap"
+TEST_UNPAIRED_ARCHS = "unpaired bootstrap (different architectures)"
+TEST_UNPAIRED_SEEDS = "unpaired bootstrap (seed or batch differs)"
+TEST_INTERVALS = "intervals (no per-arch values)"
+
+
+def random_draw(document: ResultsDocument) -> tuple[object, object]:
+    """What besides the code makes computed scores differ between two runs of the same
+    architectures: the run seed (initial weights) and the input batch (its content hash)."""
+    resolved = document.config.get("resolved") if isinstance(document.config, dict) else None
+    input_hash = resolved.get("input_hash") if isinstance(resolved, dict) else None
+    return document.seed, input_hash
+
+
+@dataclass(frozen=True)
+class _Tested:
+    base: float
+    new: float
+    delta: float
+    low: float
+    high: float
+    p_value: float
+    test: str
+    n_base: int
+    n_new: int
+
+
+def _bootstrap(
+    base_values, new_values, row: ResultRow, statistic: str, *, same_draw: bool, alpha: float,
+    n_resamples: int, seed: int,
+) -> _Tested:  # fmt: skip
+    """compare_runs on the stored values; unpaired when the seed or batch differs."""
+    new_score, new_truth = new_values
+    forced_apart = not same_draw and row.origin == "computed"
+    if forced_apart:
+        # Seed noise moves every architecture's score, which a bootstrap over the same
+        # architectures cannot see: resample the runs apart (wider, conservative).
+        new_score = {f"new:{k}": v for k, v in new_score.items()}
+        new_truth = {f"new:{k}": v for k, v in new_truth.items()}
+    difference = compare_runs(
+        *base_values,
+        new_score,
+        new_truth,
+        higher_is_better=row.higher_is_better,
+        statistic=statistic,
+        n_resamples=n_resamples,
+        confidence=1 - alpha,
+        seed=seed,
+    )
+    if difference.paired:
+        test = TEST_PAIRED
+    else:
+        same_archs = set(base_values[0]) == {k[4:] for k in new_score} if forced_apart else False
+        test = TEST_UNPAIRED_SEEDS if same_archs else TEST_UNPAIRED_ARCHS
+    return _Tested(
+        base=difference.baseline, new=difference.candidate, delta=difference.delta,
+        low=difference.low, high=difference.high, p_value=difference.p_value, test=test,
+        n_base=difference.n_baseline, n_new=difference.n_candidate,
+    )  # fmt: skip
+
+
+def _from_intervals(base_row: ResultRow, new_row: ResultRow, statistic: str, alpha: float):
+    before, after = _value(base_row, statistic), _value(new_row, statistic)
+    low, high, p_value = _interval_test(base_row, new_row, statistic, alpha)
+    return _Tested(
+        base=before, new=after, delta=after - before, low=low, high=high, p_value=p_value,
+        test=TEST_INTERVALS, n_base=base_row.n, n_new=new_row.n,
+    )  # fmt: skip
+
+
+def _one_sided_line(key, proxy: str, rule: GateRule, row: ResultRow, in_base: bool) -> GateLine:
+    value = _value(row, rule.statistic)
+    return GateLine(
+        key=key, proxy=proxy, statistic=rule.statistic,
+        base=value if in_base else math.nan, new=math.nan if in_base else value,
+        delta=math.nan, low=math.nan, high=math.nan, p_value=math.nan, test="",
+        n_base=row.n if in_base else 0, n_new=0 if in_base else row.n,
+        threshold=rule.threshold, verdict=VERDICT_MISSING if in_base else VERDICT_NEW,
+    )  # fmt: skip
+
+
+def compare_documents(
+    base: LoadedDocument,
+    new: LoadedDocument,
+    rules: tuple[GateRule, ...] = parse_fail_on(DEFAULT_FAIL_ON),
+    *,
+    alpha: float = 0.05,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    pair_across_seeds: bool = False,
+) -> GateReport:
+    """Every change between the two documents, with its verdict under `rules`.
+
+    Pairing: paired only when both runs scored the same architectures AND, for scores
+    computed by the harness, with the same seed and input batch; otherwise unpaired.
+    `pair_across_seeds` pairs whenever the architectures match (seed noise then
+    counts as a change: use it to test a deliberate change made with another seed).
+    """
+    if not 0 < alpha < 1:
+        raise ConfigError(f"--alpha must lie in (0, 1), got {alpha}")
+    base_rows, new_rows = _rows_by_key(base), _rows_by_key(new)
+    keys = list(base_rows) + [k for k in new_rows if k not in base_rows]
+    same_draw = pair_across_seeds or random_draw(base.document) == random_draw(new.document)
+    lines: list[GateLine] = []
+    for key in keys:
+        group_key, proxy = key
+        for rule in rules:
+            if key not in new_rows or key not in base_rows:
+                row = (base_rows.get(key) or new_rows[key])[1]
+                lines.append(_one_sided_line(group_key, proxy, rule, row, key in base_rows))
+                continue
+            (base_group, base_row), (new_group, new_row) = base_rows[key], new_rows[key]
+            base_values, new_values = _keyed(base_group, proxy), _keyed(new_group, proxy)
+            if base_values is not None and new_values is not None:
+                tested = _bootstrap(
+                    base_values, new_values, new_row, rule.statistic, same_draw=same_draw,
+                    alpha=alpha, n_resamples=n_resamples, seed=seed,
+                )  # fmt: skip
+            else:
+                tested = _from_intervals(base_row, new_row, rule.statistic, alpha)
+            lines.append(
+                GateLine(
+                    key=group_key, proxy=proxy, statistic=rule.statistic, base=tested.base,
+                    new=tested.new, delta=tested.delta, low=tested.low, high=tested.high,
+                    p_value=tested.p_value, test=tested.test, n_base=tested.n_base,
+                    n_new=tested.n_new, threshold=rule.threshold,
+                    verdict=_verdict(tested.delta, tested.p_value, rule.threshold, alpha),
+                )
+            )  # fmt: skip
+    notes = _pairing_notes(lines, base.document, new.document)
+    for verdict, what in ((VERDICT_MISSING, "missing from the new run"), (VERDICT_NEW, "new")):
+        names = sorted({f"{line.proxy} ({line.key.title()})" for line in lines
+                        if line.verdict == verdict})  # fmt: skip
+        if names:
+            notes.append(f"{what}: {', '.join(names)}")
+    return GateReport(lines=tuple(lines), notes=tuple(notes), alpha=alpha, rules=rules)
+
+
+def _pairing_notes(lines: list[GateLine], base: ResultsDocument, new: ResultsDocument) -> list[str]:
+    notes = []
+    for test, why in (
+        (
+            TEST_UNPAIRED_ARCHS,
+            "the two runs scored different architectures, so the intervals are unpaired "
+            "(each run resampled on its own) and wider than a paired test",
+        ),
+        (
+            TEST_UNPAIRED_SEEDS,
+            "same architectures, but the runs differ in seed or input batch (seed "
+            f"{base.seed} vs {new.seed}): seed noise moves every score, which a bootstrap over "
+            "the architectures cannot see, so the runs are resampled apart (unpaired, "
+            "conservative); to test a code change paired, rerun with the same seed",
+        ),
+    ):
+        groups = sorted({line.key.title() for line in lines if line.test == test})
+        if groups:
+            notes.append(f"{'; '.join(groups)}: {why}")
+    return notes
+
+
+def _f(value: float, signed: bool = False) -> str:
+    if not math.isfinite(value):
+        return "—"
+    return f"{value:+.3f}" if signed else f"{value:.3f}"
+
+
+GATE_HEADER = (
+    "space · dataset · target", "proxy", "stat", "base", "new", "Δ", "interval", "p", "test",
+    "n base/new", "threshold", "verdict",
+)  # fmt: skip
+
+
+def gate_cells(line: GateLine) -> tuple[str, ...]:
+    return (
+        line.key.title(),
+        line.proxy,
+        line.statistic,
+        _f(line.base),
+        _f(line.new),
+        _f(line.delta, signed=True),
+        f"[{_f(line.low, True)}, {_f(line.high, True)}]" if math.isfinite(line.low) else "—",
+        f"{line.p_value:.3f}" if math.isfinite(line.p_value) else "—",
+        line.test or "—",
+        f"{line.n_base}/{line.n_new}",
+        f"{line.threshold:+g}",
+        line.verdict,
+    )
+
+
+def gate_markdown(report: GateReport, base: LoadedDocument, new: LoadedDocument) -> str:
+    lines = [
+        f"base: {base.document.run_id} ({base.path})",
+        f"new:  {new.document.run_id} ({new.path})",
+        "rule: fail when Δ < threshold AND p < "
+        f"{report.alpha:g} ({', '.join(f'{r.statistic} {r.threshold:+g}' for r in report.rules)})",
+        "",
+        "| " + " | ".join(GATE_HEADER) + " |",
+        "|" + "|".join("---" for _ in GATE_HEADER) + "|",
+    ]
+    lines += ["| " + " | ".join(gate_cells(line)) + " |" for line in report.lines]
+    lines.append("")
+    lines += [f"note: {note}" for note in report.notes]
+    if report.failed:
+        failed = ", ".join(f"{f.proxy} {f.statistic} {f.delta:+.3f}" for f in report.failures)
+        lines.append(f"RESULT: FAIL — significant drop beyond the threshold: {failed}")
+    else:
+        lines.append("RESULT: PASS — no drop both beyond the threshold and significant")
+    return "\n".join(lines) + "\n"
+
+
+def gate_records(report: GateReport) -> list[dict]:
+    records = []
+    for line in report.lines:
+        records.append(
+            {
+                "space": line.key.space, "dataset": line.key.dataset, "target": line.key.target,
+                "setting": line.key.setting, "proxy": line.proxy, "statistic": line.statistic,
+                "base": line.base, "new": line.new, "delta": line.delta, "low": line.low,
+                "high": line.high, "p_value": line.p_value, "test": line.test,
+                "n_base": line.n_base, "n_new": line.n_new, "threshold": line.threshold,
+                "verdict": line.verdict,
+            }
+        )  # fmt: skip
+    return records
