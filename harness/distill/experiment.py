@@ -301,7 +301,7 @@ def seed_interval(values: list[float], confidence: float) -> tuple[float, float,
         return mean, math.nan, math.nan
     half = stats.t.ppf(0.5 + confidence / 2, finite.size - 1) * finite.std(ddof=1)
     half /= math.sqrt(finite.size)
-    return mean, mean - half, mean + half
+    return mean, float(mean - half), float(mean + half)
 
 
 def summarise_methods(

@@ -64,12 +64,20 @@ def rdnas_method(
     rd = config.rdnas
     threshold = {"margin": rd.margin, "hamming": rd.hamming, "random": 0.0}[rd.sampler]
     sampler = PairSampler(space, rd.sampler, threshold)
+    parts = [f"teacher={teacher.name}"]
     if rd.sampler == "margin":
-        label = f"rdnas[teacher={teacher.name},m={rd.margin:g}]"
+        parts.append(f"m={rd.margin:g}")
     elif rd.sampler == "hamming":
-        label = f"rdnas[teacher={teacher.name},sampler=hamming,h={rd.hamming:g}]"
+        parts += ["sampler=hamming", f"h={rd.hamming:g}"]
     else:
-        label = f"rdnas[teacher={teacher.name},sampler=random]"
+        parts.append("sampler=random")
+    # settings off the reference's defaults are named, so two variants never share a label
+    defaults = type(rd)()
+    if rd.rank_loss != defaults.rank_loss:
+        parts.append(rd.rank_loss)
+    if (rd.lambda_schedule, rd.lambda_value) != (defaults.lambda_schedule, defaults.lambda_value):
+        parts.append(f"lambda={rd.lambda_schedule}:{rd.lambda_value:g}")
+    label = f"rdnas[{','.join(parts)}]"
     schedule = LambdaSchedule(
         rd.lambda_schedule, rd.lambda_value, rd.lambda_warmup_epochs, config.train.epochs
     )
