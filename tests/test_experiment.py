@@ -107,7 +107,10 @@ def test_arch_without_path_is_recorded_not_fatal():
 
 
 def test_arch_seed_depends_on_key_and_run_seed_only():
-    a = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+    a = (
+        "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|"
+        "+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+    )
     assert arch_seed(0, a) == arch_seed(0, a)
     assert arch_seed(0, a) != arch_seed(1, a)
 

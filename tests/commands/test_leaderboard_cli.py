@@ -12,10 +12,20 @@ import pytest
 
 from harness.cli import main
 
-LEADERBOARD_COLUMNS = (
-    "space,dataset,proxy,n,n_failed,kendall,kendall_lo,kendall_hi,spearman,spearman_lo,"
-    "spearman_hi,pearson"
-).split(",")
+LEADERBOARD_COLUMNS = [
+    "space",
+    "dataset",
+    "proxy",
+    "n",
+    "n_failed",
+    "kendall",
+    "kendall_lo",
+    "kendall_hi",
+    "spearman",
+    "spearman_lo",
+    "spearman_hi",
+    "pearson",
+]
 
 
 def _rows(out_dir):
