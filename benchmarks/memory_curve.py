@@ -95,13 +95,17 @@ def sample(root: int, store: Path, started: float, proxies: int) -> dict[str, fl
 
 
 def summarise(rows: list[dict[str, float]], archs: int) -> dict[str, float | int | None]:
+    """Figures over the samples taken while workers were alive and scoring."""
     import numpy as np
 
-    done = np.array([r["archs_done"] for r in rows], dtype=float)
-    total = np.array([r["total_mib"] for r in rows], dtype=float)
-    valid = done >= 0
-    done, total = done[valid], total[valid]
-    early = total[done >= 0.1 * archs]
+    scoring = [r for r in rows if r["archs_done"] >= 0 and r["children_mib"] > 0]
+    done = np.array([r["archs_done"] for r in scoring], dtype=float)
+    total = np.array([r["total_mib"] for r in scoring], dtype=float)
+
+    def median_between(low: float, high: float) -> float | None:
+        chosen = total[(done >= low * archs) & (done <= high * archs)]
+        return float(np.median(chosen)) if chosen.size else None
+
     second_half = done >= 0.5 * archs
     slope = None
     if second_half.sum() >= 3 and np.ptp(done[second_half]) > 0:
@@ -110,8 +114,8 @@ def summarise(rows: list[dict[str, float]], archs: int) -> dict[str, float | int
         "archs": archs,
         "samples": len(rows),
         "wall_seconds": rows[-1]["seconds"] if rows else None,
-        "total_mib_at_10pct": float(early[0]) if early.size else None,
-        "total_mib_at_end": float(total[done == done.max()][-1]) if total.size else None,
+        "total_mib_median_10_to_20pct": median_between(0.1, 0.2),
+        "total_mib_median_90_to_100pct": median_between(0.9, 1.0),
         "total_mib_max": float(total.max()) if total.size else None,
         "driver_mib_max": max(r["driver_mib"] for r in rows) if rows else None,
         "largest_child_mib_max": max(r["largest_child_mib"] for r in rows) if rows else None,
@@ -155,7 +159,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--interval", type=float, default=1.0)
     parser.add_argument("--out", default="reports/memory_curve")
     parser.add_argument("--set", action="append", default=[], help="passed to harness run")
+    parser.add_argument(
+        "--from-csv", help="only summarise and plot an existing memory_curve.csv into --out"
+    )
     args = parser.parse_args(argv)
+    heading = (
+        f"harness run: {args.archs} NB201 archs, {args.proxies}, "
+        f"{args.executor} x {args.workers} workers"
+    )
+    if args.from_csv:
+        with open(args.from_csv) as handle:
+            rows = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+        previous = Path(args.out) / "memory_curve.json"
+        command = json.loads(previous.read_text()).get("command") if previous.exists() else None
+        _write(rows, Path(args.out), args, heading, command=command)
+        return
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -195,19 +213,18 @@ def main(argv: list[str] | None = None) -> None:
     if proc.returncode != 0:
         raise SystemExit(f"harness run failed ({proc.returncode}): {err.strip()[-2000:]}")
 
+    _write(rows, out, args, heading, command=" ".join(command[2:]))
+
+
+def _write(rows, out: Path, args, heading: str, command: str | None) -> None:
+    out.mkdir(parents=True, exist_ok=True)
     with open(out / "memory_curve.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
     summary = summarise(rows, args.archs)
-    summary.update(
-        {"command": " ".join(command[2:]), "executor": args.executor, "workers": args.workers}
-    )
+    summary.update({"command": command, "executor": args.executor, "workers": args.workers})
     (out / "memory_curve.json").write_text(json.dumps(summary, indent=2) + "\n")
-    heading = (
-        f"harness run: {args.archs} NB201 archs, {args.proxies}, "
-        f"{args.executor} x {args.workers} workers"
-    )
     plot(rows, out / "memory_curve.png", heading)
     print(json.dumps(summary, indent=2))
 

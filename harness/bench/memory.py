@@ -2,13 +2,16 @@
 
 CPU: tracemalloc does not see torch's allocations, and the peak of a long-lived process
 says nothing about one architecture, so every measurement runs in a fresh Python
-subprocess (`python -m harness.bench.memory SPEC`): it imports, loads the batch and
-builds the network, reads its current RSS (`/proc/self/statm`, else psutil), runs the
-measured call once and reads its peak RSS (`getrusage(RUSAGE_SELF).ru_maxrss`). The
-report gives that peak and the increase over the RSS before the call. The increase is
-exact when nothing before the call peaked higher than the RSS it left (imports and the
-network build do not, in practice: they keep what they allocate). The call first runs
-once on 2 images, so that loading libraries and setting up kernels is not counted.
+subprocess (`python -m harness.bench.memory SPEC`). It imports, loads the batch, builds
+the network and runs the call once on 2 images (so that loading libraries and setting
+up kernels is not counted); then it reads its resident set size (RSS), resets its
+high-water mark to it, runs the call and reads the high-water mark again. The report
+gives that peak and its increase over the RSS before the call.
+
+On Linux the high-water mark is `VmHWM` of /proc/self/status, reset by writing 5 to
+/proc/self/clear_refs. `getrusage().ru_maxrss` would be wrong there: Linux carries it
+across fork and exec, so a child starts with its parent's peak (we measured the bench
+driver's growing RSS that way). Elsewhere the fallback is ru_maxrss, without reset.
 
 CUDA: in the measuring process, `torch.cuda.max_memory_allocated` after
 `reset_peak_memory_stats`, minus what was allocated before the call (tensors only,
@@ -20,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import gc
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -31,7 +33,7 @@ from typing import Any
 import torch
 
 MIB = 1024.0 * 1024.0
-RUSAGE_METHOD = "fresh subprocess: ru_maxrss after the call - RSS before it"
+RSS_METHOD = "fresh subprocess: peak RSS (VmHWM, reset before) during the call - RSS before it"
 CUDA_METHOD = "torch.cuda.max_memory_allocated during the call - allocated before it"
 
 
@@ -50,22 +52,44 @@ class MemoryPeak:
         return {**asdict(self), "increase_mib": self.increase_mib}
 
 
+def _status_kib(field: str) -> int | None:
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def current_rss_bytes() -> int:
     """Resident set size of this process now."""
+    kib = _status_kib("VmRSS")
+    if kib is not None:
+        return kib * 1024
     try:
-        with open("/proc/self/statm") as handle:
-            resident_pages = int(handle.read().split()[1])
-        return resident_pages * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        try:
-            import psutil
-        except ImportError:
-            return 0
-        return int(psutil.Process().memory_info().rss)
+        import psutil
+    except ImportError:
+        return 0
+    return int(psutil.Process().memory_info().rss)
+
+
+def reset_peak_rss() -> bool:
+    """Set this process's RSS high-water mark to its current RSS (Linux >= 4.0)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
 
 
 def peak_rss_bytes() -> int:
-    """The highest resident set size this process has had (ru_maxrss: KiB on Linux)."""
+    """The highest RSS of this process (since the last `reset_peak_rss`)."""
+    kib = _status_kib("VmHWM")
+    if kib is not None:
+        return kib * 1024
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return int(peak) if sys.platform == "darwin" else int(peak) * 1024
 
@@ -126,8 +150,9 @@ def _measure(spec: dict[str, Any]) -> MemoryPeak:
     call = _call(spec, work)
     gc.collect()
     before = current_rss_bytes()
+    reset_peak_rss()
     call()
-    return MemoryPeak(spec["what"], RUSAGE_METHOD, before / MIB, peak_rss_bytes() / MIB)
+    return MemoryPeak(spec["what"], RSS_METHOD, before / MIB, peak_rss_bytes() / MIB)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 
 from harness.bench.measure import BenchRun
-from harness.bench.memory import CUDA_METHOD, RUSAGE_METHOD
+from harness.bench.memory import CUDA_METHOD, RSS_METHOD
 from harness.bench.summary import BenchRow
 
 COLUMNS = (
@@ -119,7 +119,7 @@ def bench_document(run: BenchRun, rows: Sequence[BenchRow], env: dict[str, Any])
             "clock": "CUDA events after synchronising"
             if device.type == "cuda"
             else "time.perf_counter after synchronising",
-            "memory": CUDA_METHOD if device.type == "cuda" else RUSAGE_METHOD,
+            "memory": CUDA_METHOD if device.type == "cuda" else RSS_METHOD,
             "per_arch": "median over repeats",
             "rows": "ms: median over architectures; ratios: median over architectures of "
             "the per-architecture ratio",

@@ -70,8 +70,6 @@ class StrategyRuns:
     traces: list[SearchTrace] = field(default_factory=list)
     curves: list[SearchCurves] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
-    #: the estimator of each seed (the same object for seed-independent estimators)
-    estimators: list[Estimator] = field(default_factory=list)
 
 
 @dataclass
@@ -246,7 +244,6 @@ def run_search(
                         run.seconds.append(time.perf_counter() - started)
                         run.seeds.append(seed)
                         run.traces.append(trace)
-                        run.estimators.append(estimator)
                         run.curves.append(
                             search_curves(trace, setup.truth, setup.best, config.budget)
                         )
@@ -289,7 +286,13 @@ def pool_archs(config: SearchConfig, setup: SearchSetup) -> list[str]:
     )
 
 
-def _pairwise_figures(config, setup, factories, runs, seeds):
+def _pairwise_figures(
+    config: SearchConfig,
+    setup: SearchSetup,
+    factories: list[_EstimatorFactory],
+    runs: list[StrategyRuns],
+    seeds: list[int],
+) -> dict[str, dict[str, PairSetAccuracy]]:
     from harness.spaces.nb201_distance import group_distances, op_index_matrix
 
     pool = pool_archs(config, setup)
@@ -391,7 +394,14 @@ def curve_summary(run: StrategyRuns, confidence: float, digits: int = 4) -> dict
     }
 
 
-def _estimator_rows(config, setup, factories, runs, pairwise, seeds) -> list[ResultRow]:
+def _estimator_rows(
+    config: SearchConfig,
+    setup: SearchSetup,
+    factories: list[_EstimatorFactory],
+    runs: list[StrategyRuns],
+    pairwise: dict[str, dict[str, PairSetAccuracy]],
+    seeds: list[int],
+) -> list[ResultRow]:
     from scipy.stats import kendalltau
 
     from harness.stats import summarise
@@ -459,7 +469,9 @@ def _estimator_rows(config, setup, factories, runs, pairwise, seeds) -> list[Res
     return rows
 
 
-def _document(config, setup, run_id, rows) -> ResultsDocument:
+def _document(
+    config: SearchConfig, setup: SearchSetup, run_id: str, rows: list[ResultRow]
+) -> ResultsDocument:
     from harness.provenance import git_revision, machine_info, package_versions
 
     config_dict = config.to_dict()

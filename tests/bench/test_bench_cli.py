@@ -69,7 +69,7 @@ def test_bench_smoke_prints_one_table_and_writes_bench_json(tmp_path, capsys):
     assert env["device"] == "cpu" and env["torch"] == torch.__version__
     assert env["torch_threads"] == 1 and env["cpu"]
     assert document["method"]["clock"].startswith("time.perf_counter")
-    assert "ru_maxrss" in document["method"]["memory"]
+    assert "VmHWM" in document["method"]["memory"]
     assert document["set_level"] == {
         "tenas": "rank combination over the scored set: no per-arch cost"
     }

@@ -131,3 +131,27 @@ def test_run_with_dask_absent_exits_2_with_one_line(real_data_dir, tmp_path, mon
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert len(err) == 1 and "harness[dist]" in err[0], err
+
+
+@requires_dask
+def test_local_cluster_workers_start_without_dasks_malloc_setting(monkeypatch):
+    import dask
+    import distributed
+
+    from harness.execution.dask import _local_cluster
+
+    seen = {}
+
+    def fake_cluster(**kwargs):
+        seen.update(kwargs)
+        seen["environ"] = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
+        return "cluster"
+
+    monkeypatch.setattr(distributed, "LocalCluster", fake_cluster)
+    assert _local_cluster(distributed, 3) == "cluster"
+    assert "MALLOC_TRIM_THRESHOLD_" not in seen["environ"]
+    assert seen["environ"].get("OMP_NUM_THREADS") is not None  # the rest is kept
+    assert seen["n_workers"] == 3 and seen["threads_per_worker"] == 1
+    assert seen["host"] == "127.0.0.1" and seen["processes"] is True
+    # the setting is only dropped while the cluster starts
+    assert "MALLOC_TRIM_THRESHOLD_" in dask.config.get("distributed.nanny.pre-spawn-environ")
