@@ -8,7 +8,7 @@ warm-up round, one torch thread, no naive timing, no memory): the floor (one
 forward+backward), a fast proxy set and the shared-pass set through the engine, as the
 median milliseconds per architecture. Networks are each space's default (as trained):
 NB201 C=16 N=5, DARTS C=32 with 8 cells, NB101 stem 128 with 3 stacks of 3 cells.
-Writes the PNG and the numbers (JSON) next to each other unless --data says otherwise.
+Writes the PNG (--png) and the numbers as JSON (--data, under reports/ by default).
 """
 
 from __future__ import annotations
@@ -108,7 +108,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--network-batch", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--png", default="docs/performance_scaling.png")
-    parser.add_argument("--data", default=None, help="JSON of the points (default: beside --png)")
+    parser.add_argument(
+        "--data", default="reports/performance_scaling.json", help="JSON of the points"
+    )
     args = parser.parse_args(argv)
 
     batches = [int(b) for b in args.batch_sizes.split(",") if b.strip()]
@@ -127,7 +129,8 @@ def main(argv: list[str] | None = None) -> None:
     png = Path(args.png)
     png.parent.mkdir(parents=True, exist_ok=True)
     plot(by_batch, by_network, png, heading)
-    data = Path(args.data) if args.data else png.with_suffix(".json")
+    data = Path(args.data)
+    data.parent.mkdir(parents=True, exist_ok=True)
     data.write_text(
         json.dumps({"environment": env, "by_batch": by_batch, "by_network": by_network}, indent=2)
         + "\n"
