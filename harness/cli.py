@@ -28,7 +28,8 @@ def _common_options() -> argparse.ArgumentParser:
     common.add_argument(
         "--format", choices=("md", "csv", "json"), default="md", help="what to print (md)"
     )
-    common.add_argument("--seed", type=int, default=0, help="run seed (0)")
+    # None = not given: the config's seed stands (commands without a config use 0)
+    common.add_argument("--seed", type=int, default=None, help="run seed (config's, else 0)")
     common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     return common
 

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from harness.results import ResultsDocument
     from harness.tables import load_table, parse_target
 
-    if args.seed is None:  # a command's set_defaults(seed=None) reaches the shared option
+    if args.seed is None:  # --seed not given
         args.seed = 0
     if args.resamples < 0:
         raise ConfigError(f"--resamples must be >= 0, got {args.resamples}")

@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="override any config value, e.g. --set rea.sample=10 (repeatable)",
     )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    p.set_defaults(handler=run, seed=None)
+    p.set_defaults(handler=run)
 
 
 def _names(text: str) -> str:
