@@ -52,6 +52,7 @@ from torch import nn
 
 from harness.errors import ArchitectureError, ConfigError
 from harness.spaces.darts import CONCAT, DartsGenotype
+from harness.spaces.fast_pool import ExcludePadAvgPool2d
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def _pool(kind: str, channels: int, stride: int, norm: OpNorm) -> nn.Module:
     if kind == "max":
         pool = nn.MaxPool2d(3, stride=stride, padding=1)
     else:
-        pool = nn.AvgPool2d(3, stride=stride, padding=1, count_include_pad=False)
+        pool = ExcludePadAvgPool2d(3, stride=stride, padding=1)
     if norm.bn_after_pool:
         return nn.Sequential(pool, nn.BatchNorm2d(channels, affine=False))
     return pool

@@ -7,7 +7,8 @@ N cells at C; a ResNet basic block C -> 2C with stride 2; N cells at 2C; a basic
 - Cell: node i (1..3) is the sum, in source order, of its incoming edges' outputs; the
   cell returns node 3. Ops: `none` multiplies by zero (so NaN/inf still propagate, as in
   xautodl), `skip_connect` is the identity, `avg_pool_3x3` is
-  AvgPool2d(3, stride 1, padding 1, count_include_pad=False), `nor_conv_kxk` is
+  AvgPool2d(3, stride 1, padding 1, count_include_pad=False) (computed as a depthwise
+  sum divided by the window's pixel count: `harness.spaces.fast_pool`), `nor_conv_kxk` is
   ReLU -> Conv(k, padding k // 2) -> BN.
 - Basic block: ReLU-Conv3x3(stride 2)-BN -> ReLU-Conv3x3-BN, plus a shortcut
   AvgPool2d(2, 2) -> Conv1x1 (no bias, no BN). Its BNs are always affine and tracked.
@@ -51,6 +52,7 @@ import torch
 from torch import nn
 
 from harness.errors import ArchitectureError, ConfigError
+from harness.spaces.fast_pool import ExcludePadAvgPool2d
 from harness.spaces.nb201 import EDGES, NUM_NODES, NB201Arch
 
 
@@ -116,7 +118,7 @@ def _cell_op(name: str, channels: int, norm: CellNorm) -> nn.Module:
     if name == "skip_connect":
         return nn.Identity()
     if name == "avg_pool_3x3":
-        return nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
+        return ExcludePadAvgPool2d(3, stride=1, padding=1)
     if name == "nor_conv_1x1":
         return ReLUConvBN(channels, channels, 1, 1, norm)
     if name == "nor_conv_3x3":
