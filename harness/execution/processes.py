@@ -65,6 +65,26 @@ class ProcessExecutor:
                         pending.add(pool.submit(_score, arch_next, list(proxies_next)))
                         break
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            _stop_now(pool)
             raise
         pool.shutdown(wait=True)
+
+
+def _stop_now(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and stop the workers at once (Ctrl-C, SIGTERM, an error).
+
+    Only the driver writes the store, so a worker stopped mid-architecture loses nothing
+    stored: a resumed run scores that architecture again. Waiting for the workers instead
+    would hold the interrupt up to the end of every task already handed to them (we saw
+    ~50 s on the default run).
+    """
+    terminate = getattr(pool, "terminate_workers", None)  # Python >= 3.14
+    if terminate is not None:
+        terminate()
+        return
+    # shutdown() forgets the processes, so take them first (a private attribute before 3.14)
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()

@@ -7,7 +7,12 @@ from harness.spaces.fast_pool import ExcludePadAvgPool2d
 
 @pytest.mark.parametrize(
     ("kernel", "stride", "padding", "shape"),
-    [(3, 1, 1, (4, 5, 8, 8)), (3, 2, 1, (2, 3, 9, 7)), (3, 1, 1, (1, 2, 1, 1)), (2, 2, 0, (2, 2, 6, 6))],
+    [
+        (3, 1, 1, (4, 5, 8, 8)),
+        (3, 2, 1, (2, 3, 9, 7)),
+        (3, 1, 1, (1, 2, 1, 1)),
+        (2, 2, 0, (2, 2, 6, 6)),
+    ],
 )
 def test_matches_torch_pool_values_and_gradients(kernel, stride, padding, shape):
     torch.manual_seed(0)
