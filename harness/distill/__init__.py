@@ -11,6 +11,7 @@ from harness.distill.evaluate import SubnetEvaluation, evaluate_subnets
 from harness.distill.experiment import DistillOutcome, build_teacher, run_distill
 from harness.distill.loss import LambdaSchedule, rank_hinge, teacher_prefers_second
 from harness.distill.samplers import PairSampler, UniformSampler
+from harness.distill.scorer import load_supernet_scorer
 from harness.distill.space import SubnetSpace, get_subnet_space
 from harness.distill.supernet import NB201Supernet
 from harness.distill.teachers import (
@@ -40,6 +41,7 @@ __all__ = [
     "evaluate_subnets",
     "get_subnet_space",
     "load_distill_config",
+    "load_supernet_scorer",
     "rank_hinge",
     "rdnas_method",
     "run_distill",
