@@ -12,7 +12,10 @@ Estimators are written as specs:
 | `noisy:SD` | the target + Gaussian noise of SD accuracy points, fixed per (seed, arch) |
 | `lowfi` / `lowfi:COLUMN` | the table's 12-epoch twin of the target / a named column |
 | `proxy:NAME` | a zero-cost proxy, from the score store, computed on demand |
-| `supernet:PATH` | a supernet checkpoint from `harness distill` |
+| `supernet:PATH` | a `harness distill` checkpoint (`run.pt`): held-out subnet accuracy |
+
+A supernet estimator scores a subnet by its held-out accuracy with inherited weights,
+evaluated as `harness distill` ranks subnets (`harness.distill.load_supernet_scorer`).
 
 Seeds: the searches use seeds `seed, seed + 1, ..., seed + seeds - 1`. `proxy.seed` is the
 *scoring* run seed (initial weights and input batch, as `harness run --seed`), fixed so
