@@ -5,25 +5,45 @@ from __future__ import annotations
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from harness.execution.processes import _stop_now
 
 
-@pytest.mark.timeout(120)
-def test_stop_now_terminates_busy_workers():
+def _touch_then_sleep(path: str) -> None:
+    Path(path).touch()
+    time.sleep(120)
+
+
+def _finished(pid: int) -> bool:
+    """Gone or a zombie, read from /proc (the pool's manager thread may reap it before us,
+    so `Process.is_alive` can race with it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+@pytest.mark.timeout(180)
+def test_stop_now_terminates_busy_workers(tmp_path):
     pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
-    futures = [pool.submit(time.sleep, 120) for _ in range(4)]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not all(f.running() for f in futures[:2]):
+    flags = [tmp_path / f"task{i}" for i in range(4)]
+    for flag in flags:
+        pool.submit(_touch_then_sleep, str(flag))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and sum(f.exists() for f in flags) < 2:
         time.sleep(0.1)
-    processes = list(pool._processes.values())
-    assert processes and all(p.is_alive() for p in processes)
+    assert sum(f.exists() for f in flags) == 2, "the workers never started their tasks"
+    pids = list(pool._processes)
+    assert len(pids) == 2 and not any(_finished(pid) for pid in pids)
 
     started = time.monotonic()
     _stop_now(pool)
-    for process in processes:
-        process.join(timeout=10)
-    assert not any(p.is_alive() for p in processes)
-    assert time.monotonic() - started < 15  # not the 120 s the running tasks would take
+    while time.monotonic() - started < 30 and not all(_finished(pid) for pid in pids):
+        time.sleep(0.1)
+    assert all(_finished(pid) for pid in pids)  # not after the 120 s their tasks would take
+    time.sleep(0.5)
+    assert sum(f.exists() for f in flags) == 2  # the queued tasks never ran

@@ -206,7 +206,11 @@ def test_a_table_missing_part_of_the_space_is_refused(monkeypatch, synthetic_tab
 def test_supernet_without_a_distill_loader_is_a_config_error(monkeypatch, synthetic_tables):
     import sys
 
-    monkeypatch.setitem(sys.modules, "harness.distill", None)  # no harness.distill at all
+    import harness
+
+    # no harness.distill at all: neither in sys.modules nor as the package's attribute
+    monkeypatch.setitem(sys.modules, "harness.distill", None)
+    monkeypatch.delattr(harness, "distill", raising=False)
     config = load_search_config(None, ["estimators=supernet:x.pt", "budget=5", "seeds=1"])
     with pytest.raises(ConfigError, match="load_supernet_scorer"):
         runner.run_search(config, data_dir=None, run_id="n", progress=False)
