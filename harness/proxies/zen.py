@@ -161,6 +161,10 @@ def zen_score(
         try:
             with torch.no_grad():
                 out = _features(net, x)
+                if bn_convention == "paper":
+                    # the paper reads the variances of the forward of x only; the hooks'
+                    # reductions cost as much as the forward itself, so drop them now
+                    recorder.remove()
                 out_mixed = _features(net, x + mixup_gamma * eps)
         finally:
             recorder.remove()
