@@ -29,8 +29,7 @@ from harness.distill.config import (
 from harness.distill.data import load_supernet_data
 from harness.distill.evaluate import evaluate_subnets
 from harness.distill.space import get_subnet_space
-from harness.distill.supernet import NB201Supernet
-from harness.distill.train import _evaluation_set, _recalibration_batches
+from harness.distill.train import build_supernet, evaluation_set, recalibration_batches
 from harness.errors import ArchitectureError, DataError
 
 SupernetScore = Literal["accuracy", "neg_loss"]
@@ -82,16 +81,10 @@ def load_supernet_scorer(
         )
     data = data.to(device)
     space = get_subnet_space(config.supernet.space)
-    model = NB201Supernet(
-        space.ops,
-        num_classes=data.num_classes,
-        C=config.supernet.C,
-        N=config.supernet.N,
-        dropout=config.supernet.dropout,
-    ).to(device)
+    model = build_supernet(config, data.num_classes).to(device)
     model.load_state_dict(checkpoint_state["model"])
-    images, labels = _evaluation_set(config, data)
-    recalibration = _recalibration_batches(config, data)
+    images, labels = evaluation_set(config, data)
+    recalibration = recalibration_batches(config, data)
 
     def scorer(arch: str) -> float:
         try:

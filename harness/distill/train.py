@@ -156,12 +156,25 @@ def _save(path: Path, state: dict) -> None:
     partial.replace(path)
 
 
-def _evaluation_set(config: DistillConfig, data: SupernetData) -> tuple[torch.Tensor, ...]:
+def build_supernet(config: DistillConfig, num_classes: int) -> NB201Supernet:
+    """The supernet `config.supernet` describes (weights from the current torch seed)."""
+    return NB201Supernet(
+        get_subnet_space(config.supernet.space).ops,
+        num_classes=num_classes,
+        C=config.supernet.C,
+        N=config.supernet.N,
+        dropout=config.supernet.dropout,
+    )
+
+
+def evaluation_set(config: DistillConfig, data: SupernetData) -> tuple[torch.Tensor, ...]:
+    """The held-out images and labels subnets are ranked on."""
     n = config.eval.images or len(data.heldout_labels)
     return data.heldout_images[:n], data.heldout_labels[:n]
 
 
-def _recalibration_batches(config: DistillConfig, data: SupernetData) -> list[torch.Tensor]:
+def recalibration_batches(config: DistillConfig, data: SupernetData) -> list[torch.Tensor]:
+    """Training batches that re-estimate BN statistics per subnet (bn_mode recalibrate)."""
     if config.eval.bn_mode != "recalibrate":
         return []
     rng = np.random.default_rng(derive_seed("recalibration", config.data.seed))
@@ -194,16 +207,9 @@ def train_run(
 
     settings = run_settings(config, method, seed, data.content_hash)
     path = checkpoint_path(config, method, seed, settings)
-    space = get_subnet_space(config.supernet.space)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(derive_seed("distill-init", seed))
-        model = NB201Supernet(
-            space.ops,
-            num_classes=data.num_classes,
-            C=config.supernet.C,
-            N=config.supernet.N,
-            dropout=config.supernet.dropout,
-        ).to(device)
+        model = build_supernet(config, data.num_classes).to(device)
     tc = config.train
     optimizer = torch.optim.SGD(
         model.parameters(),
@@ -244,8 +250,8 @@ def train_run(
 
     per_epoch = steps_per_epoch(data, tc.batch_size)
     total_steps = per_epoch * tc.epochs
-    eval_images, eval_labels = _evaluation_set(config, data)
-    recalibration = _recalibration_batches(config, data)
+    eval_images, eval_labels = evaluation_set(config, data)
+    recalibration = recalibration_batches(config, data)
     bar = tqdm(
         total=total_steps,
         initial=start_epoch * per_epoch,

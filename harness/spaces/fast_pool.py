@@ -24,23 +24,22 @@ class ExcludePadAvgPool2d(nn.AvgPool2d):
 
     def __init__(self, kernel_size: int, stride: int = 1, padding: int = 0) -> None:
         super().__init__(kernel_size, stride=stride, padding=padding, count_include_pad=False)
-        self._divisors: dict[tuple, torch.Tensor] = {}
+        #: (channels, height, width, dtype, device) -> (all-ones depthwise kernel, 1 / count)
+        self._constants: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
 
-    def _divisor(self, x: torch.Tensor) -> torch.Tensor:
-        key = (x.shape[-2], x.shape[-1], x.dtype, x.device)
-        divisor = self._divisors.get(key)
-        if divisor is None:
-            ones = torch.ones((1, 1, x.shape[-2], x.shape[-1]), dtype=x.dtype, device=x.device)
-            kernel = torch.ones((1, 1, *_pair(self.kernel_size)), dtype=x.dtype, device=x.device)
-            counts = F.conv2d(ones, kernel, stride=self.stride, padding=self.padding)
-            divisor = counts.reciprocal()
-            self._divisors[key] = divisor
-        return divisor
+    def _kernel_and_divisor(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        channels, height, width = x.shape[1:]
+        key = (channels, height, width, x.dtype, x.device)
+        if key not in self._constants:
+            window = _pair(self.kernel_size)
+            ones = x.new_ones((1, 1, height, width))
+            counts = F.conv2d(ones, x.new_ones((1, 1, *window)), None, self.stride, self.padding)
+            self._constants[key] = (x.new_ones((channels, 1, *window)), counts.reciprocal())
+        return self._constants[key]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 4 or self.ceil_mode:
+        if x.dim() != 4:  # unbatched input: PyTorch's own kernel
             return super().forward(x)
-        channels = x.shape[1]
-        kernel = x.new_ones((channels, 1, *_pair(self.kernel_size)))
-        sums = F.conv2d(x, kernel, stride=self.stride, padding=self.padding, groups=channels)
-        return sums * self._divisor(x)
+        kernel, divisor = self._kernel_and_divisor(x)
+        sums = F.conv2d(x, kernel, stride=self.stride, padding=self.padding, groups=x.shape[1])
+        return sums * divisor
