@@ -1,9 +1,10 @@
 """Average pooling without padded zeros, computed as a depthwise convolution.
 
 `nn.AvgPool2d(k, s, p, count_include_pad=False)` is what NB201's and DARTS' `avg_pool_3x3`
-ops are, but PyTorch's CPU kernel for it (and above all its backward) is slow: 32 ms
-against 8 ms for forward + backward of a 64 x 16 x 32 x 32 batch on one thread, and
-`avg_pool2d_backward` was 19 % of the TE-NAS NTK's profile. `ExcludePadAvgPool2d` sums
+ops are, but PyTorch's CPU kernel for it (and above all its backward) is slow: forward +
+backward on one thread is 2.5x (64 x 16 x 32 x 32) to 10x (64 x 32 x 16 x 16) slower than
+this module (`python3 -m benchmarks.bench_pool`), and `avg_pool2d_backward` was 19 % of
+the TE-NAS NTK's profile. `ExcludePadAvgPool2d` sums
 each window with a constant all-ones depthwise kernel and divides by the number of real
 (unpadded) pixels in it. The result agrees with `nn.AvgPool2d` to float rounding (about
 one ulp; the order of the additions differs), has no parameters, and is a subclass of
