@@ -81,17 +81,43 @@ def _features(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 
 class _BatchVariances:
-    """Per-channel batch variances of every BatchNorm2d input, one entry per forward."""
+    """Per-channel batch variances of every BatchNorm2d input, one entry per forward.
 
-    def __init__(self, net: nn.Module):
+    With ``from_buffers=True`` (the paper convention, first forward only) a layer that
+    tracks running statistics is not hooked before its forward: its momentum is set to 1
+    so that BN itself leaves the unbiased batch variance of its input in `running_var`,
+    which a forward hook reads. That costs nothing beyond the forward, where reducing
+    the input again in a pre-hook cost about as much as the convolutions. Layers without
+    the buffer, and every layer with ``from_buffers=False``, are reduced in a pre-hook.
+    """
+
+    def __init__(self, net: nn.Module, *, from_buffers: bool = False):
         self.layers = [m for m in net.modules() if isinstance(m, nn.BatchNorm2d)]
         self.biased: dict[int, list[torch.Tensor]] = {i: [] for i in range(len(self.layers))}
         self.unbiased: dict[int, list[torch.Tensor]] = {i: [] for i in range(len(self.layers))}
-        self._handles = [
-            layer.register_forward_pre_hook(self._hook(i)) for i, layer in enumerate(self.layers)
-        ]
+        self._momenta: list[tuple[nn.BatchNorm2d, float | None]] = []
+        self._handles = []
+        for i, layer in enumerate(self.layers):
+            if from_buffers and layer.track_running_stats and layer.running_var is not None:
+                self._momenta.append((layer, layer.momentum))
+                layer.momentum = 1.0
+                self._handles.append(layer.register_forward_hook(self._read_buffer(i)))
+            else:
+                self._handles.append(layer.register_forward_pre_hook(self._reduce_input(i)))
 
-    def _hook(self, index: int):
+    def _store(self, index: int, unbiased: torch.Tensor, count: int) -> None:
+        self.unbiased[index].append(unbiased)
+        self.biased[index].append(unbiased * (max(count - 1, 1) / count))
+
+    def _read_buffer(self, index: int):
+        def record(module: nn.Module, inputs: tuple[torch.Tensor, ...], _output) -> None:
+            x = inputs[0]
+            # momentum 1: running_var = (n / (n - 1)) * the biased batch variance
+            self._store(index, module.running_var.detach().double(), x.numel() // x.shape[1])
+
+        return record
+
+    def _reduce_input(self, index: int):
         def record(_module: nn.Module, inputs: tuple[torch.Tensor, ...]) -> None:
             x = inputs[0].detach()
             count = x.numel() // x.shape[1]
@@ -104,6 +130,10 @@ class _BatchVariances:
     def remove(self) -> None:
         for handle in self._handles:
             handle.remove()
+        self._handles = []
+        for layer, momentum in self._momenta:
+            layer.momentum = momentum
+        self._momenta = []
 
 
 def _reference_variance(layer: nn.BatchNorm2d, unbiased: list[torch.Tensor]) -> torch.Tensor:
@@ -157,7 +187,7 @@ def zen_score(
                 module.reset_running_stats()
         x = torch.randn(shape, generator=generator).to(ctx.device, dtype)
         eps = torch.randn(shape, generator=generator).to(ctx.device, dtype)
-        recorder = _BatchVariances(net)
+        recorder = _BatchVariances(net, from_buffers=bn_convention == "paper")
         try:
             with torch.no_grad():
                 out = _features(net, x)
@@ -176,7 +206,7 @@ def zen_score(
 
 @register_proxy(
     name="zen",
-    version="2",
+    version="3",
     needs=("own_pass",),
     higher_is_better=True,
     description="Zen-score: log feature-map sensitivity to input noise plus BN scaling (Lin 2021)",

@@ -9,7 +9,7 @@ import torch
 from naive_ownpass import PlainConvNet, TinyNB201, naive_zen_plain, real_nb201_context
 
 from harness.proxies import ProxyContext, get_proxy
-from harness.proxies.zen import gaussian_reinit, zen_score
+from harness.proxies.zen import _BatchVariances, gaussian_reinit, zen_score
 
 CONV_OPS = ("nor_conv_3x3", "skip_connect", "nor_conv_1x1", "avg_pool_3x3", "none", "nor_conv_3x3")
 
@@ -98,7 +98,7 @@ def test_gaussian_reinit_values():
 
 def test_registration():
     spec = get_proxy("zen")
-    assert spec.higher_is_better and spec.version == "2"
+    assert spec.higher_is_better and spec.version == "3"
     assert spec.needs == frozenset({"own_pass"}) and spec.data_free
 
 
@@ -127,3 +127,27 @@ def test_through_the_engine_on_a_float64_net(make_context, zero_output):
 
     outcome = compute_proxies(["zen"], make_context(zero_output=zero_output))["zen"]
     assert outcome.status == ("nan" if zero_output else "ok"), outcome.error
+
+
+def test_variances_read_from_bn_buffers_equal_the_input_reduction():
+    # the paper convention reads tracked layers' batch variance from running_var with
+    # momentum 1; it must equal reducing the layer's input, and leave momentum as it was
+    torch.manual_seed(5)
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4, momentum=None),
+        torch.nn.Conv2d(4, 4, 1), torch.nn.BatchNorm2d(4, track_running_stats=False),
+    ).train()
+    x = torch.randn(5, 3, 7, 7)
+    recorder = _BatchVariances(net, from_buffers=True)
+    with torch.no_grad():
+        net(x)
+    recorder.remove()
+    assert net[1].momentum is None and net[3].momentum == 0.1
+    first_input = net[0](x).detach()
+    expected = first_input.double().var(dim=(0, 2, 3), correction=0)
+    assert torch.allclose(recorder.biased[0][0], expected, rtol=1e-6, atol=0)
+    expected_second = net[2](net[1](first_input)).double().var(dim=(0, 2, 3), correction=0)
+    assert torch.allclose(recorder.biased[1][0], expected_second, rtol=1e-5, atol=0)
+    with torch.no_grad():
+        net(x)  # hooks gone: nothing more is recorded
+    assert len(recorder.biased[0]) == len(recorder.biased[1]) == 1
