@@ -31,6 +31,7 @@ import json
 import math
 import os
 import sys
+import time
 from dataclasses import dataclass
 
 from harness.errors import ConfigError
@@ -38,6 +39,9 @@ from harness.scoring import ScoringPlan, score_architecture
 
 #: At most this many architectures per task.
 CHUNK_SIZE = 64
+#: seconds without a delivered chunk after which the driver asks the scheduler whether a
+#: result it never heard of is already in a worker's memory (see `_recover_stalled`)
+STALL_SECONDS = 10.0
 #: Tasks per worker to aim for on small runs, so that every worker gets work.
 TASKS_PER_WORKER = 4
 
@@ -169,20 +173,76 @@ class DaskExecutor:
             )
             for chunk in chunk_work(work, workers, self.chunk_size)
         ]
-        results = as_completed(futures, with_results=True)
-        # Only `results` holds the futures now: a chunk's records are freed once delivered.
+        results = as_completed(futures, with_results=True, raise_errors=False)
+        pending = {future.key: future for future in futures}
+        # Only `results` and `pending` hold the futures now: a chunk's records are freed
+        # once delivered.
         del futures
         delivered: set[str] = set()
+
+        def deliver(key, chunk_records) -> None:
+            future = pending.pop(key, None)
+            if future is None:
+                return  # already delivered (recovered directly, then reported again)
+            for arch, records in chunk_records:
+                if arch not in delivered:
+                    delivered.add(arch)
+                    on_done(arch, records)
+            future.release()
+
         try:
-            for future, chunk_records in results:
-                for arch, records in chunk_records:
-                    if arch not in delivered:
-                        delivered.add(arch)
-                        on_done(arch, records)
-                future.release()
+            last_delivery = time.monotonic()
+            while pending:
+                batch = results.next_batch(block=False)
+                for future, outcome in batch:
+                    if future.status == "error":
+                        _kind, error, traceback = outcome
+                        raise error.with_traceback(traceback)
+                    if future.status != "finished":
+                        raise RuntimeError(f"dask task {future.key} ended as {future.status}")
+                    deliver(future.key, outcome)
+                if batch:
+                    last_delivery = time.monotonic()
+                elif time.monotonic() - last_delivery > STALL_SECONDS:
+                    for key, chunk_records in _recover_stalled(client, list(pending)):
+                        deliver(key, chunk_records)
+                    last_delivery = time.monotonic()
+                else:
+                    time.sleep(0.05)
         except BaseException:
-            client.cancel(list(results.futures), force=True)
+            client.cancel(list(pending.values()), force=True)
             raise
+
+
+def _scheduler_holders(dask_scheduler, keys: list[str]) -> dict[str, list[str]]:
+    """Runs on the scheduler: the workers holding each key that is in memory."""
+    holders = {}
+    for key in keys:
+        task = dask_scheduler.tasks.get(key)
+        if task is not None and task.state == "memory" and task.who_has:
+            holders[key] = sorted(worker.address for worker in task.who_has)
+    return holders
+
+
+def _worker_value(key: str, dask_worker):
+    """Runs on a worker: a result it holds in memory."""
+    return dask_worker.data[key]
+
+
+def _recover_stalled(client, keys: list[str]):
+    """Results the scheduler has in memory but the client never reported, fetched directly.
+
+    After a worker dies, `as_completed` can miss that a recomputed task finished
+    (dask/dask#8882, dask/distributed#6074): the scheduler holds the result and the
+    driver waits forever. Each such result is read straight from a worker that holds it.
+    """
+    holders = client.run_on_scheduler(_scheduler_holders, keys=keys)
+    for key, workers in holders.items():
+        try:
+            value = client.run(_worker_value, key, workers=workers[:1])
+        except Exception:  # the holder went away meanwhile: ask again at the next stall
+            continue
+        yield key, next(iter(value.values()))
 
 
 def _local_cluster(distributed, workers: int):

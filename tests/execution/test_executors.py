@@ -155,3 +155,29 @@ def test_local_cluster_workers_start_without_dasks_malloc_setting(monkeypatch):
     assert seen["host"] == "127.0.0.1" and seen["processes"] is True
     # the setting is only dropped while the cluster starts
     assert "MALLOC_TRIM_THRESHOLD_" in dask.config.get("distributed.nanny.pre-spawn-environ")
+
+
+class _DeafAsCompleted:
+    """Stands in for distributed.as_completed when it misses finished tasks (dask#8882)."""
+
+    def __init__(self, futures, **_options):
+        self.futures = list(futures)
+
+    def next_batch(self, block=True):
+        return []
+
+
+@requires_dask
+@pytest.mark.timeout(180)
+def test_dask_recovers_results_that_as_completed_never_reports(plan, monkeypatch):
+    # as_completed stays silent: the driver must notice the stall, find the finished
+    # chunks in the workers' memory through the scheduler, and deliver each arch once
+    import distributed
+
+    from harness.execution import dask as dask_executor
+
+    serial = _collect(get_executor("serial", threads=1), plan)
+    monkeypatch.setattr(distributed, "as_completed", _DeafAsCompleted)
+    monkeypatch.setattr(dask_executor, "STALL_SECONDS", 1.0)
+    recovered = _collect(get_executor("dask", workers=2, threads=1), plan)
+    assert recovered == serial
