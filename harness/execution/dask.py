@@ -42,6 +42,8 @@ CHUNK_SIZE = 64
 #: seconds without a delivered chunk after which the driver asks the scheduler whether a
 #: result it never heard of is already in a worker's memory (see `_recover_stalled`)
 STALL_SECONDS = 10.0
+#: consecutive failed stall checks (each STALL_SECONDS apart) before the run gives up
+MAX_FAILED_CHECKS = 6
 #: Tasks per worker to aim for on small runs, so that every worker gets work.
 TASKS_PER_WORKER = 4
 
@@ -191,7 +193,7 @@ class DaskExecutor:
             future.release()
 
         try:
-            last_delivery = time.monotonic()
+            last_delivery, failed_checks = time.monotonic(), 0
             while pending:
                 batch = results.next_batch(block=False)
                 for future, outcome in batch:
@@ -204,7 +206,16 @@ class DaskExecutor:
                 if batch:
                     last_delivery = time.monotonic()
                 elif time.monotonic() - last_delivery > STALL_SECONDS:
-                    for key, chunk_records in _recover_stalled(client, list(pending)):
+                    recovered = []
+                    try:
+                        recovered = list(_recover_stalled(client, list(pending)))
+                        failed_checks = 0
+                    except Exception as error:  # a comm broken by the dead worker: retry
+                        failed_checks += 1
+                        if failed_checks > MAX_FAILED_CHECKS:
+                            raise
+                        print(f"dask: stall check failed ({error!r}); retrying", file=sys.stderr)
+                    for key, chunk_records in recovered:
                         deliver(key, chunk_records)
                     last_delivery = time.monotonic()
                 else:
@@ -242,6 +253,10 @@ def _recover_stalled(client, keys: list[str]):
             value = client.run(_worker_value, key, workers=workers[:1])
         except Exception:  # the holder went away meanwhile: ask again at the next stall
             continue
+        print(
+            f"dask: chunk {key} finished but was never reported; read from {workers[0]}",
+            file=sys.stderr,
+        )
         yield key, next(iter(value.values()))
 
 

@@ -181,3 +181,26 @@ def test_dask_recovers_results_that_as_completed_never_reports(plan, monkeypatch
     monkeypatch.setattr(dask_executor, "STALL_SECONDS", 1.0)
     recovered = _collect(get_executor("dask", workers=2, threads=1), plan)
     assert recovered == serial
+
+
+@requires_dask
+@pytest.mark.timeout(180)
+def test_dask_stall_check_that_fails_once_is_retried(plan, monkeypatch):
+    import distributed
+
+    from harness.execution import dask as dask_executor
+
+    real_recover, calls = dask_executor._recover_stalled, []
+
+    def flaky_recover(client, keys):
+        calls.append(len(keys))
+        if len(calls) == 1:
+            raise AssertionError("comm broken")  # what tornado raised once after a kill
+        return real_recover(client, keys)
+
+    serial = _collect(get_executor("serial", threads=1), plan)
+    monkeypatch.setattr(distributed, "as_completed", _DeafAsCompleted)
+    monkeypatch.setattr(dask_executor, "STALL_SECONDS", 0.5)
+    monkeypatch.setattr(dask_executor, "_recover_stalled", flaky_recover)
+    assert _collect(get_executor("dask", workers=2, threads=1), plan) == serial
+    assert len(calls) >= 2
