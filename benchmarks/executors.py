@@ -15,6 +15,8 @@ The table and a JSON with the versions and machine go under --out.
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import os
 import subprocess
@@ -25,8 +27,6 @@ from pathlib import Path
 
 FAST_SET = "params,flops,synflow,nwot,jacov,zen"
 DEFAULT_CONFIGS = "serial:1,processes:1,processes:2,dask:1,dask:2"
-KEY = ["space", "arch", "dataset", "proxy", "proxy_version", "seed", "input_hash",
-       "batch_size", "network_variant"]
 
 
 def parse_configs(text: str) -> list[tuple[str, int]]:
@@ -67,41 +67,42 @@ def run_once(name: str, workers: int, args: argparse.Namespace, work: Path) -> d
 
 
 def stored_scores(store: str):
-    from harness.store import ScoreStore
+    """The store's keys, scores and statuses, in key order."""
+    from harness.store import KEY_COLUMNS, ScoreStore
 
     with ScoreStore(store, create=False) as s:
         frame = s.records()
-    return frame[KEY + ["score", "status"]].sort_values(KEY).reset_index(drop=True)
+    columns = list(KEY_COLUMNS)
+    return frame[columns + ["score", "status"]].sort_values(columns).reset_index(drop=True)
 
 
 def identical(stores: list[str]) -> tuple[bool, int]:
     """(all stores hold the same keys with bit-identical scores and statuses, record count)."""
     first = stored_scores(stores[0])
-    for other in stores[1:]:
-        frame = stored_scores(other)
-        if len(frame) != len(first) or not frame[KEY + ["status"]].equals(first[KEY + ["status"]]):
-            return False, len(first)
-        same = (frame["score"] == first["score"]) | (frame["score"].isna() & first["score"].isna())
-        if not bool(same.all()):
-            return False, len(first)
-    return True, len(first)
+    # DataFrame.equals: same shape, dtypes and values, NaN (a failed score) equal to NaN
+    same = all(stored_scores(other).equals(first) for other in stores[1:])
+    return same, len(first)
 
 
 def table(rows: list[dict], fmt: str) -> str:
+    from harness.report.markdown import table_markdown
+    from harness.report.model import ReportTable
+
     base_wall, base_scoring = rows[0]["wall_seconds"], rows[0]["scoring_seconds"]
-    header = ["executor", "workers", "wall s", "speed-up", "scoring s", "speed-up (scoring)"]
-    lines = []
-    for r in rows:
-        lines.append([
+    header = ("executor", "workers", "wall s", "speed-up", "scoring s", "speed-up (scoring)")
+    cells = tuple(
+        (
             r["executor"], str(r["workers"]), f"{r['wall_seconds']:.1f}",
             f"{base_wall / r['wall_seconds']:.2f}", f"{r['scoring_seconds']:.1f}",
             f"{base_scoring / r['scoring_seconds']:.2f}",
-        ])
+        )
+        for r in rows
+    )
     if fmt == "csv":
-        return "\n".join(",".join(cells) for cells in [header, *lines])
-    out = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
-    out += ["| " + " | ".join(cells) + " |" for cells in lines]
-    return "\n".join(out)
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows([header, *cells])
+        return out.getvalue().rstrip("\n")
+    return table_markdown(ReportTable(title="", header=header, rows=cells)).rstrip("\n")
 
 
 def main() -> None:

@@ -105,15 +105,13 @@ class _BatchVariances:
             else:
                 self._handles.append(layer.register_forward_pre_hook(self._reduce_input(i)))
 
-    def _store(self, index: int, unbiased: torch.Tensor, count: int) -> None:
-        self.unbiased[index].append(unbiased)
-        self.biased[index].append(unbiased * (max(count - 1, 1) / count))
-
     def _read_buffer(self, index: int):
         def record(module: nn.Module, inputs: tuple[torch.Tensor, ...], _output) -> None:
-            x = inputs[0]
             # momentum 1: running_var = (n / (n - 1)) * the biased batch variance
-            self._store(index, module.running_var.detach().double(), x.numel() // x.shape[1])
+            count = inputs[0].numel() // inputs[0].shape[1]
+            unbiased = module.running_var.detach().double()
+            self.unbiased[index].append(unbiased)
+            self.biased[index].append(unbiased * (max(count - 1, 1) / count))
 
         return record
 

@@ -151,3 +151,23 @@ def test_variances_read_from_bn_buffers_equal_the_input_reduction():
     with torch.no_grad():
         net(x)  # hooks gone: nothing more is recorded
     assert len(recorder.biased[0]) == len(recorder.biased[1]) == 1
+
+
+@pytest.mark.parametrize("ops", [CONV_OPS, ("nor_conv_3x3",) * 6, ("skip_connect", "none") * 3])
+def test_bn_scaling_from_buffers_matches_input_reduction_on_nb201(ops):
+    # the paper convention's BN term read from running_var (momentum 1) agrees with
+    # reducing every BN input again, on the harness's own NB201 network
+    from harness.proxies.zen import _log_bn_scaling
+
+    net = real_nb201_context(ops, n=8).fresh_network().train()
+    gaussian_reinit(net, torch.Generator().manual_seed(0))
+    x = torch.randn((8, 3, 16, 16), generator=torch.Generator().manual_seed(1))
+    terms = []
+    for from_buffers in (True, False):
+        recorder = _BatchVariances(net, from_buffers=from_buffers)
+        with torch.no_grad():
+            net.forward_features(x)
+        recorder.remove()
+        terms.append(_log_bn_scaling(recorder, "paper"))
+    assert math.isfinite(terms[0])
+    assert terms[0] == pytest.approx(terms[1], rel=1e-8)
