@@ -119,6 +119,8 @@ def run_experiment(
     from harness.sampling import sample_archs
 
     table = load_table(config.table, data_dir)
+    for note in table.notes:  # e.g. the embedded ground truth standing in for a missing file
+        print(f"harness: note: {note}", file=sys.stderr)
     target = parse_target(config.target, table)
     dataset = split_target_name(target).dataset
     num_classes = num_classes_for(dataset)

@@ -25,13 +25,15 @@ class TableInfo:
     loader: Loader
     files: tuple[str, ...]
     description: str
+    #: reads the package's embedded copy when its files are absent (or always, without files)
+    embedded: bool = False
 
 
 _TABLES: dict[str, TableInfo] = {}
 
 
 def register_table(
-    name: str, *, files: tuple[str, ...] = (), description: str = ""
+    name: str, *, files: tuple[str, ...] = (), description: str = "", embedded: bool = False
 ) -> Callable[[Loader], Loader]:
     """Register `loader(data_dir: Path, **options) -> BenchmarkTable` under `name`."""
 
@@ -39,7 +41,7 @@ def register_table(
         if name in _TABLES:
             warnings.warn(f"table {name!r} registered twice; the later loader wins", stacklevel=2)
         doc = description or (loader.__doc__ or "").strip().splitlines()[0]
-        _TABLES[name] = TableInfo(name, loader, files, doc)
+        _TABLES[name] = TableInfo(name, loader, files, doc, embedded)
         return loader
 
     return decorate

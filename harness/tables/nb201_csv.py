@@ -4,13 +4,19 @@ The file lists all 15,625 cells in the benchmark's own index order with test acc
 after 200 epochs (mean over seeds): CIFAR-10 trained on train+valid (NAS-Bench-201's
 `cifar10`), CIFAR-100 and ImageNet16-120 on their `x-test` halves. The exporter's
 `UniqueString` column is ignored; isomorphism comes from `harness.spaces.nb201`.
+
+When the data folder lacks the CSV (and no `path=` names one), `nb201-csv` reads the
+package's embedded copy of the same numbers (`harness.tables.embedded`) and says so in
+its sources and notes; `nb201-embedded` always reads the embedded copy.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from harness.errors import DataError
@@ -23,7 +29,8 @@ from harness.tables._parsing import (
     require_columns,
 )
 from harness.tables._registry import register_table
-from harness.tables.base import BenchmarkTable, frame_from_columns, target_name
+from harness.tables.base import BenchmarkTable, SourceFile, frame_from_columns, target_name
+from harness.tables.embedded import embedded_note, embedded_source, read_embedded_nb201
 from harness.tables.manifest import checked_source
 
 FILE = "nb201/nats_tss_test_accuracy.csv"
@@ -36,11 +43,36 @@ COLUMNS: dict[str, str] = {
 }
 
 
-@register_table("nb201-csv", files=(FILE,))
+def nb201_table(
+    name: str,
+    keys: Sequence[str],
+    columns: Mapping[str, np.ndarray],
+    *,
+    sources: tuple[SourceFile, ...],
+    notes: tuple[str, ...] = (),
+) -> BenchmarkTable:
+    """A table of NB201 cells given in benchmark index order (row i = index i)."""
+    frame = frame_from_columns(list(keys), dict(columns))
+    return BenchmarkTable(
+        name=name,
+        space="nb201",
+        frame=frame,
+        sources=sources,
+        benchmark_index=pd.Series(range(len(keys)), index=frame.index, name="benchmark_index"),
+        notes=notes,
+    )
+
+
+@register_table("nb201-csv", files=(FILE,), embedded=True)
 def load_nb201_csv(
     data_dir: Path, *, verify: bool = True, path: str | os.PathLike[str] | None = None
 ) -> BenchmarkTable:
-    """NAS-Bench-201 test accuracy at 200 epochs, all 15,625 cells (CSV export)."""
+    """NAS-Bench-201 test accuracy at 200 epochs, all 15,625 cells (CSV; else embedded).
+
+    Without `path`, a data folder that lacks the CSV gets the package's embedded copy.
+    """
+    if path is None and not (data_dir / FILE).is_file():
+        return _embedded("nb201-csv")
     source = checked_source(data_dir, FILE, verify=verify, path=path)
     label = source.name
     raw = read_csv(Path(source.path), label, text_columns=[ARCH_COLUMN])
@@ -59,11 +91,21 @@ def load_nb201_csv(
         target: numeric_column(raw, column, label, row_label).to_numpy()
         for column, target in COLUMNS.items()
     }
-    frame = frame_from_columns(keys, columns)
-    return BenchmarkTable(
-        name="nb201-csv",
-        space="nb201",
-        frame=frame,
-        sources=(source,),
-        benchmark_index=pd.Series(range(len(keys)), index=frame.index, name="benchmark_index"),
+    return nb201_table("nb201-csv", keys, columns, sources=(source,))
+
+
+@register_table("nb201-embedded", embedded=True)
+def load_nb201_embedded(data_dir: Path) -> BenchmarkTable:  # noqa: ARG001
+    """NAS-Bench-201 test accuracy at 200 epochs, all 15,625 cells (embedded in the package)."""
+    return _embedded("nb201-embedded")
+
+
+def _embedded(name: str) -> BenchmarkTable:
+    embedded = read_embedded_nb201()
+    return nb201_table(
+        name,
+        embedded.arch_keys,
+        embedded.columns,
+        sources=(embedded_source(embedded),),
+        notes=(embedded_note(embedded.provenance),),
     )
