@@ -19,9 +19,7 @@ from harness.tables import load_manifest
 
 @pytest.fixture
 def mirror(real_data_dir):
-    handler = functools.partial(
-        http.server.SimpleHTTPRequestHandler, directory=str(real_data_dir)
-    )
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(real_data_dir))
     handler.log_message = lambda *args: None
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
