@@ -239,16 +239,18 @@ def run_experiment(
         statuses[name] = {"combined_from": list(spec.combines)}
 
     wanted = [p for p in per_arch_proxies + set_level if _requested(p, config.proxies)]
+    rows_of = common_rows({p: scores[p] for p in wanted}, config.failures)
     rows = []
     for proxy in wanted:
         spec = get_proxy(proxy)
         summary = summarise(
-            scores[proxy],
-            truth,
+            scores[proxy][rows_of],
+            truth[rows_of],
             higher_is_better=spec.higher_is_better,
             n_resamples=config.bootstrap_resamples,
             confidence=config.confidence,
             seed=config.seed,
+            failures=config.failures,
         ).to_dict()
         rows.append(
             row_from_summary(
@@ -305,6 +307,18 @@ def run_experiment(
     )
     reused = len(archs) - len(todo)
     return RunOutcome(document=document, computed_archs=len(todo), reused_archs=reused)
+
+
+def common_rows(scores: dict[str, np.ndarray], failures: str) -> np.ndarray:
+    """The rows every figure uses before the per-proxy policy: all of them, or under
+    "common" those where every proxy of the leaderboard has a finite score."""
+    length = len(next(iter(scores.values()))) if scores else 0
+    if failures != "common":
+        return np.ones(length, dtype=bool)
+    keep = np.ones(length, dtype=bool)
+    for values in scores.values():
+        keep &= np.isfinite(values)
+    return keep
 
 
 def _requested(proxy: str, patterns: Iterable[str]) -> bool:
