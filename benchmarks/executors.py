@@ -43,10 +43,23 @@ def run_once(name: str, workers: int, args: argparse.Namespace, work: Path) -> d
     tag = f"{name}-{workers}"
     store, out = work / f"{tag}.sqlite", work / f"{tag}-out"
     command = [
-        sys.executable, "-m", "harness.cli", "run",
-        "--archs", str(args.archs), "--proxies", args.proxies,
-        "--executor", name, "--workers", str(workers), "--no-progress",
-        "--out", str(out), "--set", f'store="{store}"',
+        sys.executable,
+        "-m",
+        "harness.cli",
+        "run",
+        "--archs",
+        str(args.archs),
+        "--proxies",
+        args.proxies,
+        "--executor",
+        name,
+        "--workers",
+        str(workers),
+        "--no-progress",
+        "--out",
+        str(out),
+        "--set",
+        f'store="{store}"',
     ]
     if args.data_dir:
         command += ["--data-dir", args.data_dir]
@@ -92,8 +105,11 @@ def table(rows: list[dict], fmt: str) -> str:
     header = ("executor", "workers", "wall s", "speed-up", "scoring s", "speed-up (scoring)")
     cells = tuple(
         (
-            r["executor"], str(r["workers"]), f"{r['wall_seconds']:.1f}",
-            f"{base_wall / r['wall_seconds']:.2f}", f"{r['scoring_seconds']:.1f}",
+            r["executor"],
+            str(r["workers"]),
+            f"{r['wall_seconds']:.1f}",
+            f"{base_wall / r['wall_seconds']:.2f}",
+            f"{r['scoring_seconds']:.1f}",
             f"{base_scoring / r['scoring_seconds']:.2f}",
         )
         for r in rows
@@ -109,8 +125,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--archs", type=int, default=100)
     parser.add_argument("--proxies", default=FAST_SET)
-    parser.add_argument("--configs", default=DEFAULT_CONFIGS,
-                        help=f"EXECUTOR:WORKERS,... (default {DEFAULT_CONFIGS})")
+    parser.add_argument(
+        "--configs",
+        default=DEFAULT_CONFIGS,
+        help=f"EXECUTOR:WORKERS,... (default {DEFAULT_CONFIGS})",
+    )
     parser.add_argument("--data-dir", default=os.environ.get("HARNESS_DATA", ""))
     parser.add_argument("--format", choices=("md", "csv"), default="md")
     parser.add_argument("--out", default="reports/executors")
@@ -128,15 +147,21 @@ def main() -> None:
 
     text = table(rows, args.format)
     print(text)
-    print(f"\n{records} records per store; scores bit-identical across all stores: "
-          f"{'yes' if same else 'NO'}")
+    print(
+        f"\n{records} records per store; scores bit-identical across all stores: "
+        f"{'yes' if same else 'NO'}"
+    )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"executors.{args.format}").write_text(text + "\n")
     summary = {
-        "archs": args.archs, "proxies": args.proxies.split(","), "records_per_store": records,
-        "bit_identical": same, "runs": [{k: v for k, v in r.items() if k != "store"} for r in rows],
-        "versions": package_versions(("distributed",)), "git_revision": git_revision(),
+        "archs": args.archs,
+        "proxies": args.proxies.split(","),
+        "records_per_store": records,
+        "bit_identical": same,
+        "runs": [{k: v for k, v in r.items() if k != "store"} for r in rows],
+        "versions": package_versions(("distributed",)),
+        "git_revision": git_revision(),
         "machine": machine_info(),
     }
     (out / "executors.json").write_text(json.dumps(summary, indent=2) + "\n")

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from harness.config import RunConfig
 from harness.errors import ConfigError, DataError
@@ -24,7 +23,7 @@ from harness.results import PerArchValues, ResultsDocument, row_from_summary, so
 from harness.scoring import ScoringPlan
 from harness.stats import summarise
 from harness.store import ScoreStore
-from harness.tables import load_table, parse_target, split_target_name
+from harness.tables import load_table, resolve_target, split_target_name
 
 #: Classes of the classifier head for each NAS-Bench-201 data set name.
 _NUM_CLASSES = {"cifar10": 10, "cifar10-valid": 10, "cifar100": 100, "imagenet16-120": 120}
@@ -118,8 +117,8 @@ def run_experiment(
     from harness.provenance import git_revision, machine_info, package_versions
     from harness.sampling import sample_archs
 
-    table = load_table(config.table, data_dir)
-    target = parse_target(config.target, table)
+    table = load_table(config.table, data_dir, **config.table_options)
+    target = resolve_target(config.table, config.target, table)
     dataset = split_target_name(target).dataset
     num_classes = num_classes_for(dataset)
     per_arch_proxies, set_level = expand_proxies(config.proxies)
@@ -132,7 +131,6 @@ def run_experiment(
         target=target,
     )
     batch, notes = prepare_batch(config, num_classes, dataset)
-    torch.device(config.device)  # fail early on a malformed device string
     plan = ScoringPlan(
         space=table.space,
         dataset=dataset,

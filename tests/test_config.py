@@ -6,6 +6,7 @@ import pytest
 
 from harness.config import RunConfig, load_run_config
 from harness.errors import ConfigError
+from harness.tables import table_info
 
 
 def test_embedded_default_is_the_documented_run():
@@ -13,10 +14,11 @@ def test_embedded_default_is_the_documented_run():
     assert config == RunConfig()
     assert (config.table, config.target, config.archs, config.unique) == (
         "nb201-csv",
-        "cifar10/test/200",
+        "",  # the table's default target: nb201-csv declares cifar10/test/200
         200,
         True,
     )
+    assert table_info(config.table).default_target == "cifar10/test/200"
     assert config.proxies == ("standard",)
     assert (config.input.source, config.input.batch_size) == ("fashion-mnist", 64)
 

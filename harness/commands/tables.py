@@ -24,6 +24,11 @@ def run(args: argparse.Namespace) -> int:
     from harness.tables import list_tables, table_info, verify_data_dir
 
     root = resolve_data_dir(args.data_dir)
+    if not root.is_dir():
+        what = "is not a folder" if root.exists() else "does not exist"
+        raise DataError(
+            f"{root}: the data folder {what} (set --data-dir or $HARNESS_DATA; see data/README.md)"
+        )
     statuses = verify_data_dir(root)
     by_name = {s.name: s for s in statuses}
     tables = []

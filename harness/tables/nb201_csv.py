@@ -21,6 +21,7 @@ from harness.tables._parsing import (
     numeric_column,
     read_csv,
     require_columns,
+    truth_rows,
 )
 from harness.tables._registry import register_table
 from harness.tables.base import BenchmarkTable, frame_from_columns, target_name
@@ -28,6 +29,8 @@ from harness.tables.manifest import checked_source
 
 FILE = "nb201/nats_tss_test_accuracy.csv"
 ARCH_COLUMN = "ArchitectureString"
+#: Cells of the NAS-Bench-201 space: the file has one row per benchmark index.
+NB201_CELLS = 15_625
 #: File column -> ground-truth column.
 COLUMNS: dict[str, str] = {
     "CIFAR10TestAccuracy200Epochs": target_name("cifar10", "test", 200),
@@ -36,11 +39,21 @@ COLUMNS: dict[str, str] = {
 }
 
 
-@register_table("nb201-csv", files=(FILE,))
+@register_table("nb201-csv", files=(FILE,), default_target="cifar10/test/200")
 def load_nb201_csv(
-    data_dir: Path, *, verify: bool = True, path: str | os.PathLike[str] | None = None
+    data_dir: Path,
+    *,
+    verify: bool = True,
+    path: str | os.PathLike[str] | None = None,
+    bad_truth: str = "error",
+    complete: bool = True,
 ) -> BenchmarkTable:
-    """NAS-Bench-201 test accuracy at 200 epochs, all 15,625 cells (CSV export)."""
+    """NAS-Bench-201 test accuracy at 200 epochs, all 15,625 cells (CSV export).
+
+    With `complete` (default) the file must hold every cell, one row per benchmark index,
+    so a file cut on a row boundary is refused even where the manifest does not pin it;
+    `complete=False` accepts a partial file (e.g. made by hand for a test).
+    """
     source = checked_source(data_dir, FILE, verify=verify, path=path)
     label = source.name
     raw = read_csv(Path(source.path), label, text_columns=[ARCH_COLUMN])
@@ -56,14 +69,27 @@ def load_nb201_csv(
         key, position = duplicate
         raise DataError(f"{label}: {row_label(position)}: architecture {key!r} appears twice")
     columns = {
-        target: numeric_column(raw, column, label, row_label).to_numpy()
+        target: numeric_column(raw, column, label, row_label, allow_missing=True).to_numpy()
         for column, target in COLUMNS.items()
     }
-    frame = frame_from_columns(keys, columns)
+    keep, warning = truth_rows(columns, label, row_label, bad_truth)
+    if complete and len(keys) != NB201_CELLS:
+        raise DataError(
+            f"{label}: {len(keys):,} rows, but NAS-Bench-201 has {NB201_CELLS:,} cells, one per "
+            "index: is the file truncated? (complete=False loads a partial file)"
+        )
+    indices = [i for i, kept in enumerate(keep) if kept]
+    if not indices:
+        raise DataError(f"{label}: every row was dropped (bad_truth=drop)")
+    frame = frame_from_columns(
+        [keys[i] for i in indices], {t: values[indices] for t, values in columns.items()}
+    )
     return BenchmarkTable(
         name="nb201-csv",
         space="nb201",
         frame=frame,
         sources=(source,),
-        benchmark_index=pd.Series(range(len(keys)), index=frame.index, name="benchmark_index"),
+        benchmark_index=pd.Series(indices, index=frame.index, name="benchmark_index"),
+        notes=(warning,) if warning else (),
+        warnings=(warning,) if warning else (),
     )

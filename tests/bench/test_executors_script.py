@@ -17,8 +17,17 @@ _spec.loader.exec_module(executors)
 
 
 def _record(arch: str, score: float | None) -> ScoreRecord:
-    key = ScoreKey(space="nb201", arch=arch, dataset="cifar10", proxy="zen", proxy_version="1",
-                   seed=0, input_hash="ab", batch_size=64, network_variant="as_trained")
+    key = ScoreKey(
+        space="nb201",
+        arch=arch,
+        dataset="cifar10",
+        proxy="zen",
+        proxy_version="1",
+        seed=0,
+        input_hash="ab",
+        batch_size=64,
+        network_variant="as_trained",
+    )
     return ScoreRecord(key=key, score=score, seconds=0.5, device="cpu", input_source="x")
 
 

@@ -134,8 +134,10 @@ def test_variances_read_from_bn_buffers_equal_the_input_reduction():
     # momentum 1; it must equal reducing the layer's input, and leave momentum as it was
     torch.manual_seed(5)
     net = torch.nn.Sequential(
-        torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4, momentum=None),
-        torch.nn.Conv2d(4, 4, 1), torch.nn.BatchNorm2d(4, track_running_stats=False),
+        torch.nn.Conv2d(3, 4, 3),
+        torch.nn.BatchNorm2d(4, momentum=None),
+        torch.nn.Conv2d(4, 4, 1),
+        torch.nn.BatchNorm2d(4, track_running_stats=False),
     ).train()
     x = torch.randn(5, 3, 7, 7)
     recorder = _BatchVariances(net, from_buffers=True)

@@ -156,6 +156,6 @@ def test_load_table_reads_the_folder_named_by_harness_data(tmp_path, monkeypatch
     path.parent.mkdir()
     path.write_text(header + f"1,2,3,{CELLS[0]},u\n")
     monkeypatch.setenv("HARNESS_DATA", str(tmp_path))
-    table = load_table("nb201-csv", verify=False)
+    table = load_table("nb201-csv", verify=False, complete=False)
     assert table.archs == CELLS[:1]
     assert table.sources[0].path == str(path)
