@@ -64,6 +64,8 @@ class RunConfig:
     network_variant: str = "as_trained"
     #: the score store (SQLite), shared across runs so that reruns resume
     store: str = "reports/scores.sqlite"
+    #: seconds to wait for another process writing the store before giving up
+    store_timeout: float = 60.0
     #: who computes: serial, processes (a local pool) or dask (see harness.execution)
     executor: str = "processes"
     #: worker processes (0 = cores // threads)
@@ -245,18 +247,19 @@ def load_config(
 
 
 def validate(config: RunConfig) -> None:
-    from harness.devices import check_device
-
     check_seed("seed", config.seed)
     if config.sample_seed >= 0:  # negative: the sample follows `seed`
         check_seed("sample_seed", config.sample_seed)
-    check_device(config.device)
     if config.archs < 1:
         raise ConfigError(f"archs must be >= 1, got {config.archs}")
     if config.input.batch_size < 1:
         raise ConfigError(f"input.batch_size must be >= 1, got {config.input.batch_size}")
     if not 0 < config.confidence < 1:
         raise ConfigError(f"confidence must lie in (0, 1), got {config.confidence}")
+    if not 0 < config.store_timeout < float("inf"):
+        raise ConfigError(
+            f"store_timeout must be a number of seconds > 0, got {config.store_timeout}"
+        )
     if config.bootstrap_resamples < 0:
         raise ConfigError(f"bootstrap_resamples must be >= 0, got {config.bootstrap_resamples}")
     if config.executor not in ("serial", "processes", "dask"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,13 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from harness.config import RunConfig
+from harness.devices import check_device
 from harness.errors import ConfigError, DataError
 from harness.execution import get_executor
 from harness.proxies import STANDARD_PROXIES, get_proxy, list_proxies
 from harness.results import PerArchValues, ResultsDocument, row_from_summary, sort_by_kendall
 from harness.scoring import ScoringPlan
 from harness.stats import summarise
-from harness.store import ScoreStore
+from harness.store import ScoreRecord, ScoreStore
 from harness.tables import load_table, resolve_target, split_target_name
 
 #: Classes of the classifier head for each NAS-Bench-201 data set name.
@@ -117,6 +119,7 @@ def run_experiment(
     from harness.provenance import git_revision, machine_info, package_versions
     from harness.sampling import sample_archs
 
+    check_device(config.device)  # before any work: a machine without that device stops here
     table = load_table(config.table, data_dir, **config.table_options)
     target = resolve_target(config.table, config.target, table)
     dataset = split_target_name(target).dataset
@@ -144,8 +147,7 @@ def run_experiment(
         input_source=batch.source,
         input_hash=batch.content_hash,
     )
-    Path(config.store).parent.mkdir(parents=True, exist_ok=True)
-    with ScoreStore(config.store) as store:
+    with ScoreStore(config.store, busy_timeout=config.store_timeout) as store:
         missing = store.missing(k for arch in archs for k in plan.keys(arch))
         todo_map: dict[str, list[str]] = {}
         for key in missing:
@@ -183,6 +185,7 @@ def run_experiment(
     scores: dict[str, np.ndarray] = {}
     seconds: dict[str, float] = {}
     statuses: dict[str, dict[str, int]] = {}
+    computed_by: dict[str, dict[str, dict[str, int]]] = {}
     for proxy in per_arch_proxies:
         values, secs, counts = [], [], {"ok": 0, "nan": 0, "error": 0}
         for arch in archs:
@@ -195,6 +198,8 @@ def run_experiment(
         scores[proxy] = np.asarray(values, dtype=float)
         seconds[proxy] = float(np.mean(secs))
         statuses[proxy] = counts
+        computed_by[proxy] = _computed_by(records[(arch, proxy)] for arch in archs)
+    notes += _reuse_notes(config, computed_by)
     for name in set_level:
         spec = get_proxy(name)
         scores[name] = np.asarray(spec.combine({p: scores[p] for p in spec.combines}), float)
@@ -224,7 +229,7 @@ def run_experiment(
                 seconds_per_arch=seconds[proxy],
                 origin="computed",
                 proxy_version=spec.version,
-                extra={"statuses": statuses[proxy]},
+                extra={"statuses": statuses[proxy], **computed_by.get(proxy, {})},
             )
         )
     rows = sort_by_kendall(rows)
@@ -261,6 +266,34 @@ def run_experiment(
     )
     reused = len(archs) - len(todo)
     return RunOutcome(document=document, computed_archs=len(todo), reused_archs=reused)
+
+
+def _computed_by(records: Iterable[ScoreRecord]) -> dict[str, dict[str, int]]:
+    """How many of a proxy's scores each device and each torch thread count computed
+    (stored scores are reused whatever computed them: neither is part of the key)."""
+    devices: Counter[str] = Counter()
+    threads: Counter[str] = Counter()
+    for record in records:
+        devices[record.device] += 1
+        threads["unknown" if record.threads is None else str(record.threads)] += 1
+    return {"devices": dict(sorted(devices.items())), "threads": dict(sorted(threads.items()))}
+
+
+def _reuse_notes(config: RunConfig, computed_by: dict[str, dict[str, dict[str, int]]]) -> list[str]:
+    """A note per proxy whose scores were not all computed the way this run computes."""
+    notes = []
+    for proxy, seen in computed_by.items():
+        other_devices = {d: n for d, n in seen["devices"].items() if d != config.device}
+        other_threads = {t: n for t, n in seen["threads"].items() if t != str(config.threads)}
+        parts = [f"{n} on {d}" for d, n in other_devices.items()]
+        parts += [f"{n} with {t} thread(s)" for t, n in other_threads.items()]
+        if parts:
+            notes.append(
+                f"{proxy}: scores reused from the store were computed {', '.join(parts)}, not "
+                f"as this run computes (device {config.device}, {config.threads} thread(s)); "
+                "device and threads are recorded, not part of the score key (docs/score-store.md)"
+            )
+    return notes
 
 
 def _requested(proxy: str, patterns: Iterable[str]) -> bool:

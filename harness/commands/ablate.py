@@ -35,6 +35,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     from harness.ablation import experiment_runner, run_ablation, settings_of
     from harness.commands.run import overrides_from
+    from harness.devices import check_device
     from harness.errors import ConfigError
     from harness.outputs import StagedOutput
     from harness.report import ReportOptions, build_report, label_documents
@@ -44,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--resamples must be >= 1, got {args.resamples}")
     overrides = overrides_from(args)
     base, grid, settings = settings_of(args.config, overrides)
+    for setting in settings:
+        check_device(setting.config.device)
     if args.dry_run:
         for setting in settings:
             print(f"setting {setting.index}: {setting_label(setting.values)}")

@@ -52,6 +52,7 @@ def overrides_from(args: argparse.Namespace) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from harness.devices import check_device
     from harness.distill.config import load_distill_config, smoke_config, validate
     from harness.distill.experiment import output_files, run_distill
     from harness.distill.report import plot_kendall_vs_epoch, to_csv, to_markdown
@@ -61,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if args.smoke:
         config = smoke_config(config)
         validate(config)
+    check_device(config.device)
     tag = Path(args.config).stem if args.config else "default"
     rid = run_id("distill", tag, "smoke" if args.smoke else "")
     out = output_dir(args, rid)

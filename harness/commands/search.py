@@ -68,12 +68,15 @@ def overrides_from(args: argparse.Namespace) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from harness.devices import check_device
     from harness.outputs import StagedOutput
     from harness.search.config import load_search_config
     from harness.search.report import plot_regret, summary_csv, summary_markdown
     from harness.search.runner import run_search
 
     config = load_search_config(args.config, overrides_from(args))
+    if any(spec.kind == "proxy" for spec in config.estimator_specs()):
+        check_device(config.proxy.device, "proxy.device")
     tag = Path(args.config).stem if args.config else "default"
     rid = run_id("search", tag)
     out = output_dir(args, rid)

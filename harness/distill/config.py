@@ -208,7 +208,6 @@ def _positive(name: str, value: float, *, zero_ok: bool = False) -> None:
 
 def validate(config: DistillConfig) -> None:
     from harness.config import check_seed
-    from harness.devices import check_device
 
     for name, value in (
         ("seed", config.seed),
@@ -218,7 +217,6 @@ def validate(config: DistillConfig) -> None:
         ("teacher.seed", config.teacher.seed),
     ):
         check_seed(name, value)
-    check_device(config.device)
     if not config.methods:
         raise ConfigError("methods must name spos, rdnas or both")
     for method in config.methods:

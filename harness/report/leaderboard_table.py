@@ -76,9 +76,11 @@ def _seconds(value: float | None) -> str:
 
 def to_markdown(rows: Sequence[ResultRow], *, title: str | None = None) -> str:
     """A Markdown table, one line per proxy, in the given order."""
+    from harness.report.markdown import escape_markdown
+
     lines = []
     if title:
-        lines += [f"### {title}", ""]
+        lines += [f"### {escape_markdown(title)}", ""]
     lines.append(
         "| rank | proxy | n | failed | Kendall τ [95% CI] | Spearman ρ [95% CI] | Pearson r "
         "| s/arch |"
@@ -86,7 +88,8 @@ def to_markdown(rows: Sequence[ResultRow], *, title: str | None = None) -> str:
     lines.append("|---:|---|---:|---:|---|---|---:|---:|")
     for i, row in enumerate(rows, start=1):
         lines.append(
-            f"| {i} | {row.proxy} | {row.n} | {row.n_failed} | {_interval(row, 'kendall')} | "
+            f"| {i} | {escape_markdown(row.proxy)} | {row.n} | {row.n_failed} | "
+            f"{_interval(row, 'kendall')} | "
             f"{_interval(row, 'spearman')} | {_num(row.pearson)} | "
             f"{_seconds(row.seconds_per_arch)} |"
         )

@@ -179,7 +179,6 @@ def load_search_config(
 
 def validate(config: SearchConfig) -> None:
     from harness.config import check_seed
-    from harness.devices import check_device
 
     if config.seeds >= 1:
         check_seed("seed", config.seed)
@@ -189,7 +188,6 @@ def validate(config: SearchConfig) -> None:
         ("pairwise.pool_seed", config.pairwise.pool_seed),
     ):
         check_seed(name, value)
-    check_device(config.proxy.device, "proxy.device")
     if config.budget < 1:
         raise ConfigError(f"budget must be >= 1, got {config.budget}")
     if config.seeds < 1:
