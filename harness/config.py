@@ -179,7 +179,8 @@ def read_toml(path: str | Path, what: str = "config file") -> dict[str, Any]:
     except FileNotFoundError:
         raise ConfigError(f"{path}: {what} not found") from None
     except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder, not a {what}") from None
+        article = "an" if what[:1] in "aeiou" else "a"
+        raise ConfigError(f"{path}: is a folder, not {article} {what}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); TOML files are UTF-8"

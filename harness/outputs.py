@@ -63,6 +63,14 @@ class StagedOutput:
 
     def _commit(self) -> None:
         files = sorted(p for p in self.stage.rglob("*") if not p.is_dir())
+        for source in files:  # a conflict found while moving would leave half the files
+            destination = self.final(source)
+            for parent in destination.relative_to(self.target).parents:
+                folder = self.target / parent
+                if folder.exists() and not folder.is_dir():
+                    raise ConfigError(f"--out {self.target}: {folder} is a file, not a folder")
+            if destination.is_dir():
+                raise ConfigError(f"--out {self.target}: {destination} is a folder, not a file")
         try:
             self.target.mkdir(parents=True, exist_ok=True)
             for source in files:

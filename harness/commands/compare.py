@@ -14,7 +14,7 @@ from harness.errors import ConfigError
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from harness.report.gate import DEFAULT_FAIL_ON
+    from harness.report import DEFAULT_FAIL_ON
 
     p = sub.add_parser(
         "compare",
