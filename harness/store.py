@@ -515,6 +515,10 @@ class _SqliteErrors:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if isinstance(exc, UnicodeDecodeError):  # sqlite3 decodes TEXT values as UTF-8
+            raise DataError(
+                f"{self.path}: not a valid score store (a text value is not UTF-8: damaged?)"
+            ) from None
         if exc is None or not isinstance(exc, sqlite3.DatabaseError):
             return
         if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
