@@ -43,7 +43,16 @@ def run(args: argparse.Namespace) -> int:
             state = "checksum mismatch"
         else:
             state = "missing"
-        tables.append({"table": name, "status": state, "files": files, "about": info.description})
+        tables.append(
+            {
+                "table": name,
+                "status": state,
+                "files": files,
+                "default_target": info.default_target or "(its first column)",
+                "needs": info.required_options(),
+                "about": info.description,
+            }
+        )
 
     if args.format == "json":
         payload = {
@@ -73,10 +82,10 @@ def run(args: argparse.Namespace) -> int:
         for s in statuses:
             digest = (s.actual_sha256 or s.expected_sha256 or "—")[:12]
             print(f"| {s.name} | {s.status} | {digest}… |")
-        print("\n| table | status | about |")
-        print("|---|---|---|")
+        print("\n| table | status | default target | about |")
+        print("|---|---|---|---|")
         for t in tables:
-            print(f"| {t['table']} | {t['status']} | {t['about']} |")
+            print(f"| {t['table']} | {t['status']} | {t['default_target']} | {t['about']} |")
     bad = [s for s in statuses if s.status == "mismatch"]
     if bad:
         s = bad[0]
