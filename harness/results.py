@@ -178,6 +178,13 @@ EXTRA_HINTS: dict[str, Any] = {
     "devices": dict[str, int],
     "threads": dict[str, int],
 }
+#: Types of the `config` entries that reports and the gate read, where a document has them.
+CONFIG_HINTS: dict[str, Any] = {
+    "grid": dict[str, list[Any]],
+    "base": dict[str, Any],
+    "resolved": dict[str, Any],
+    "settings": list[Any],
+}
 #: Row fields that are correlations or their interval ends, in [-1, 1] where present.
 _CORRELATIONS = tuple(n for n in _FIGURES if n not in ("n", "n_failed"))
 
@@ -187,6 +194,9 @@ def validate_document(raw: dict[str, Any]) -> None:
     every field of its type, counts not negative, correlations in [-1, 1], the
     per-architecture lists as long as their architectures, known `extra` figures typed."""
     check_fields(raw, ResultsDocument, "")
+    for name, hint in CONFIG_HINTS.items():
+        if name in raw["config"]:
+            check_value(raw["config"][name], hint, f"config.{name}")
     for i, row in enumerate(raw["rows"]):
         where = f"rows[{i}]"
         for name in ("n", "n_failed"):
