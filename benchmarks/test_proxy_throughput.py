@@ -33,12 +33,13 @@ PER_ARCH_STANDARD = expand_proxies(["standard"])[0]
 @pytest.fixture(scope="module")
 def workload() -> Workload:
     torch.set_num_threads(1)
-    batch, _ = load_inputs("fashion-mnist", batch_size=BATCH, seed=0, num_classes=10)
+    batch, second, _ = load_inputs("fashion-mnist", batch_size=BATCH, seed=0, num_classes=10)
     (arch,) = get_space(SPACE).sample_keys(1, 0)
     return make_workload(
         SPACE,
         arch,
         batch,
+        second=second,
         run_seed=0,
         network_variant="as_trained",
         num_classes=10,

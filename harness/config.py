@@ -76,6 +76,10 @@ class RunConfig:
     scheduler: str = ""
     bootstrap_resamples: int = 1000
     confidence: float = 0.95
+    #: architectures a proxy failed on: "worst" (ranked below all it scored, as NASLib's
+    #: -1e8 and TE-NAS's 1e5 do for the published figures), "drop" (left out) or
+    #: "common" (every proxy on the architectures where all succeeded)
+    failures: str = "worst"
     input: InputConfig = field(default_factory=InputConfig)
 
     def to_dict(self) -> dict[str, Any]:
@@ -263,6 +267,8 @@ def validate(config: RunConfig) -> None:
         )
     if config.bootstrap_resamples < 0:
         raise ConfigError(f"bootstrap_resamples must be >= 0, got {config.bootstrap_resamples}")
+    if config.failures not in ("drop", "worst", "common"):
+        raise ConfigError(f"failures must be drop, worst or common, got {config.failures!r}")
     if config.executor not in ("serial", "processes", "dask"):
         raise ConfigError(f"executor must be serial, processes or dask, got {config.executor!r}")
     if config.threads < 1 or config.workers < 0:

@@ -20,9 +20,11 @@ from harness.config import RunConfig
 from harness.devices import check_device
 from harness.errors import ConfigError, DataError
 from harness.execution import get_executor
+from harness.inputs import ImageBatch
 from harness.proxies import STANDARD_PROXIES, get_proxy, list_proxies
 from harness.results import PerArchValues, ResultsDocument, row_from_summary, sort_by_kendall
 from harness.scoring import ScoringPlan
+from harness.seeds import SECOND_BATCH, derive_seed
 from harness.stats import summarise
 from harness.store import ScoreRecord, ScoreStore
 from harness.tables import load_table, resolve_target, split_target_name
@@ -81,21 +83,38 @@ class RunOutcome:
     reused_archs: int
 
 
-def prepare_batch(config: RunConfig, num_classes: int, dataset: str):
-    """The image batch, falling back to synthetic (with a warning) if the files are absent."""
+@dataclass(frozen=True)
+class Batches:
+    """The batch every proxy reads, a second disjoint one for proxies that need two (ZiCo;
+    None when no requested proxy does), and notes on how they were obtained."""
+
+    first: ImageBatch
+    second: ImageBatch | None
+    notes: list[str]
+
+
+def prepare_batches(
+    config: RunConfig, num_classes: int, dataset: str, proxies: Iterable[str] = ()
+) -> Batches:
+    """The image batches, falling back to synthetic (with a warning) if the files are absent.
+
+    The second batch (only when one of `proxies` needs it) has the first's size and
+    source, is drawn with a seed derived from the run seed, and never repeats an image of
+    the first.
+    """
     from harness.inputs import load_batch
 
     size = config.input.image_size or (16 if dataset.lower().startswith("imagenet16") else 32)
     options = dict(
         batch_size=config.input.batch_size,
-        seed=config.seed,
         split=config.input.split,
         class_balanced=config.input.class_balanced,
         image_size=size,
     )
     notes: list[str] = []
     try:
-        batch = load_batch(config.input.source, path=config.input.path or None, **options)
+        source, path = config.input.source, config.input.path or None
+        first = load_batch(source, path=path, seed=config.seed, **options)
     except DataError as exc:
         if not config.input.fallback_to_synthetic:
             raise
@@ -103,8 +122,23 @@ def prepare_batch(config: RunConfig, num_classes: int, dataset: str):
         print(f"WARNING: {message}", file=sys.stderr)
         warnings.warn(message, stacklevel=2)
         notes.append(f"input fallback: {message}")
-        batch = load_batch("synthetic", num_classes=num_classes, **options)
-    return batch, notes
+        source, path = "synthetic", None
+        options["num_classes"] = num_classes
+        first = load_batch(source, seed=config.seed, **options)
+    second = None
+    if any("second_batch" in get_proxy(name).needs for name in proxies):
+        second = load_batch(
+            source,
+            path=path,
+            seed=derive_seed(config.seed, SECOND_BATCH),
+            exclude=first.indices,
+            **options,
+        )
+        notes.append(
+            f"second batch (proxies that need two, e.g. zico): {second.batch_size} more "
+            f"{second.source} images, disjoint from the first, content hash {second.content_hash}"
+        )
+    return Batches(first, second, notes)
 
 
 def run_experiment(
@@ -121,6 +155,9 @@ def run_experiment(
 
     check_device(config.device)  # before any work: a machine without that device stops here
     table = load_table(config.table, data_dir, **config.table_options)
+    for note in table.notes:  # e.g. the embedded ground truth standing in for a missing file
+        if note not in table.warnings:  # load_table printed those
+            print(f"harness: note: {note}", file=sys.stderr)
     target = resolve_target(config.table, config.target, table)
     dataset = split_target_name(target).dataset
     num_classes = num_classes_for(dataset)
@@ -133,8 +170,11 @@ def run_experiment(
         stratify=config.stratify_quantiles or None,
         target=target,
     )
-    batch, notes = prepare_batch(config, num_classes, dataset)
-    plan = ScoringPlan(
+    batches = prepare_batches(config, num_classes, dataset, per_arch_proxies)
+    batch, notes = batches.first, batches.notes
+    plan = ScoringPlan.for_batches(
+        batch,
+        batches.second,
         space=table.space,
         dataset=dataset,
         num_classes=num_classes,
@@ -142,10 +182,6 @@ def run_experiment(
         device=config.device,
         run_seed=config.seed,
         proxies=tuple(per_arch_proxies),
-        images=batch.images,
-        labels=batch.labels,
-        input_source=batch.source,
-        input_hash=batch.content_hash,
     )
     with ScoreStore(config.store, busy_timeout=config.store_timeout) as store:
         missing = store.missing(k for arch in archs for k in plan.keys(arch))
@@ -207,16 +243,18 @@ def run_experiment(
         statuses[name] = {"combined_from": list(spec.combines)}
 
     wanted = [p for p in per_arch_proxies + set_level if _requested(p, config.proxies)]
+    rows_of = common_rows({p: scores[p] for p in wanted}, config.failures)
     rows = []
     for proxy in wanted:
         spec = get_proxy(proxy)
         summary = summarise(
-            scores[proxy],
-            truth,
+            scores[proxy][rows_of],
+            truth[rows_of],
             higher_is_better=spec.higher_is_better,
             n_resamples=config.bootstrap_resamples,
             confidence=config.confidence,
             seed=config.seed,
+            failures=config.failures,
         ).to_dict()
         rows.append(
             row_from_summary(
@@ -249,6 +287,13 @@ def run_experiment(
         "input_source": batch.source,
         "input_hash": batch.content_hash,
         "input_indices_sha": _indices_digest(batch.indices),
+        "second_batch": None
+        if batches.second is None
+        else {
+            "batch_size": batches.second.batch_size,
+            "input_hash": batches.second.content_hash,
+            "input_indices_sha": _indices_digest(batches.second.indices),
+        },
         "store": str(Path(config.store).resolve()),
     }
     document = ResultsDocument(
@@ -294,6 +339,18 @@ def _reuse_notes(config: RunConfig, computed_by: dict[str, dict[str, dict[str, i
                 "device and threads are recorded, not part of the score key (docs/score-store.md)"
             )
     return notes
+
+
+def common_rows(scores: dict[str, np.ndarray], failures: str) -> np.ndarray:
+    """The rows every figure uses before the per-proxy policy: all of them, or under
+    "common" those where every proxy of the leaderboard has a finite score."""
+    length = len(next(iter(scores.values()))) if scores else 0
+    if failures != "common":
+        return np.ones(length, dtype=bool)
+    keep = np.ones(length, dtype=bool)
+    for values in scores.values():
+        keep &= np.isfinite(values)
+    return keep
 
 
 def _requested(proxy: str, patterns: Iterable[str]) -> bool:

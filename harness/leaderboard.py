@@ -21,6 +21,8 @@ class LeaderboardOptions:
     n_resamples: int = 1000
     confidence: float = 0.95
     seed: int = 0
+    #: "worst", "drop" or "common" (see harness.stats._rows)
+    failures: str = "worst"
 
 
 def reference_rows(
@@ -47,15 +49,19 @@ def reference_rows(
     y = truth.loc[wide.index].to_numpy(dtype=float)
     seconds = scores.groupby("proxy")["seconds"].mean()
     rows: list[ResultRow] = []
+    keep = np.ones(len(y), dtype=bool)
+    if options.failures == "common":
+        keep = np.isfinite(wide.to_numpy(dtype=float)).all(axis=1)
     for proxy in wide.columns:
         x = wide[proxy].to_numpy(dtype=float)
         summary = summarise(
-            x,
-            y,
+            x[keep],
+            y[keep],
             higher_is_better=True,  # Suite-Zero scores are oriented so that higher is better
             n_resamples=options.n_resamples,
             confidence=options.confidence,
             seed=options.seed,
+            failures=options.failures,
         )
         secs = seconds.get(proxy, np.nan)
         rows.append(

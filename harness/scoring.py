@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
+from harness.inputs import ImageBatch
 from harness.proxies import ProxyContext, derive_seed, get_proxy
 from harness.proxies.engine import compute_proxies
 from harness.spaces.networks import build_network
@@ -33,20 +34,44 @@ class ScoringPlan:
     labels: torch.Tensor
     input_source: str
     input_hash: str
+    #: a second labelled batch, disjoint from the first, for proxies that need two (ZiCo)
+    second_images: torch.Tensor | None = None
+    second_labels: torch.Tensor | None = None
+    second_input_hash: str | None = None
+
+    @classmethod
+    def for_batches(cls, batch: ImageBatch, second: ImageBatch | None = None, **fields):
+        """A plan scoring on `batch` (and `second`, for proxies that need two batches)."""
+        return cls(
+            images=batch.images,
+            labels=batch.labels,
+            input_source=batch.source,
+            input_hash=batch.content_hash,
+            second_images=None if second is None else second.images,
+            second_labels=None if second is None else second.labels,
+            second_input_hash=None if second is None else second.content_hash,
+            **fields,
+        )
 
     @property
     def batch_size(self) -> int:
         return int(self.images.shape[0])
 
     def key(self, arch: str, proxy: str) -> ScoreKey:
+        """The store key of one score. A proxy that reads the second batch is keyed by
+        both batches' hashes ("first+second"), so its scores never mix with others'."""
+        spec = get_proxy(proxy)
+        input_hash = self.input_hash
+        if "second_batch" in spec.needs and self.second_input_hash is not None:
+            input_hash = f"{self.input_hash}+{self.second_input_hash}"
         return ScoreKey(
             space=self.space,
             arch=arch,
             dataset=self.dataset,
             proxy=proxy,
-            proxy_version=get_proxy(proxy).version,
+            proxy_version=spec.version,
             seed=self.run_seed,
-            input_hash=self.input_hash,
+            input_hash=input_hash,
             batch_size=self.batch_size,
             network_variant=self.network_variant,
         )
@@ -85,6 +110,11 @@ def score_architecture(
         seed=seed,
         device=device,
         build_variant=build,
+        second_batch=(
+            None
+            if plan.second_images is None
+            else (plan.second_images.to(device), plan.second_labels.to(device))
+        ),
     )
     outcomes = compute_proxies(names, ctx)
     records = []

@@ -106,6 +106,25 @@ def test_arch_without_path_is_recorded_not_fatal():
             assert record.score is None and record.error
 
 
+def test_zico_reads_a_second_disjoint_batch_keyed_by_both_hashes(real_data_dir, tmp_path):
+    config = _config(tmp_path, 'proxies="zico,snip"', "archs=2")
+    doc = run_experiment(config, data_dir=str(real_data_dir), run_id="z", progress=False).document
+    resolved = doc.config["resolved"]
+    second = resolved["second_batch"]
+    assert second["batch_size"] == 8 and second["input_hash"] != resolved["input_hash"]
+    assert {r.proxy: r.n for r in doc.rows} == {"zico": 2, "snip": 2}
+    with ScoreStore(config.store) as store:
+        hashes = {record.key.proxy: record.key.input_hash for record in store.iter_records()}
+    assert hashes["snip"] == resolved["input_hash"]
+    assert hashes["zico"] == f"{resolved['input_hash']}+{second['input_hash']}"
+    only_snip = run_experiment(
+        _config(tmp_path, 'proxies="snip"', "archs=2"), data_dir=str(real_data_dir), run_id="s",
+        progress=False,
+    )  # fmt: skip
+    assert only_snip.document.config["resolved"]["second_batch"] is None
+    assert only_snip.reused_archs == 2
+
+
 def test_arch_seed_depends_on_key_and_run_seed_only():
     a = (
         "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|"

@@ -120,7 +120,7 @@ def run_bench(options: BenchOptions, progress: Callable[[str], None] | None = No
     options.validate()
     per_arch, set_level, shared = resolve_proxies(options)
     archs = get_space(options.space).sample_keys(options.archs, options.seed)
-    batch, notes = load_inputs(
+    batch, second, notes = load_inputs(
         options.input_source,
         batch_size=options.batch_size,
         seed=options.seed,
@@ -134,6 +134,7 @@ def run_bench(options: BenchOptions, progress: Callable[[str], None] | None = No
                 options.space,
                 arch,
                 batch,
+                second=second,
                 run_seed=options.seed,
                 network_variant=options.network_variant,
                 num_classes=options.num_classes,

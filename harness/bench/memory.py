@@ -129,7 +129,7 @@ def _measure(spec: dict[str, Any]) -> MemoryPeak:
     from harness.bench.workload import load_inputs, make_workload
 
     torch.set_num_threads(int(spec["threads"]))
-    batch, _ = load_inputs(
+    batch, second, _ = load_inputs(
         spec["input_source"],
         batch_size=int(spec["batch_size"]),
         seed=int(spec["seed"]),
@@ -139,6 +139,7 @@ def _measure(spec: dict[str, Any]) -> MemoryPeak:
         spec["space"],
         spec["arch"],
         batch,
+        second=second,
         run_seed=int(spec["seed"]),
         network_variant=spec["network_variant"],
         num_classes=int(spec["num_classes"]),

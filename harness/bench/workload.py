@@ -30,30 +30,38 @@ from harness.inputs import ImageBatch, load_batch
 from harness.proxies import ProxyContext, ProxyOutcome, compute_proxies
 from harness.proxies.passes import logits_of
 from harness.scoring import arch_seed
+from harness.seeds import SECOND_BATCH, derive_seed
 from harness.spaces.networks import build_network
 
 
 def load_inputs(
     source: str, *, batch_size: int, seed: int, num_classes: int
-) -> tuple[ImageBatch, list[str]]:
-    """The batch of `source` (class balanced), or a synthetic one with a note if absent."""
+) -> tuple[ImageBatch, ImageBatch, list[str]]:
+    """The batch of `source` (class balanced) and a second, disjoint one (as `harness run`
+    draws it for ZiCo), or synthetic ones with a note if the files are absent."""
+    notes: list[str] = []
     synthetic = {"num_classes": num_classes} if source.lower() == "synthetic" else {}
     try:
         batch = load_batch(
             source, batch_size=batch_size, seed=seed, class_balanced=True, **synthetic
         )
-        return batch, []
     except DataError as exc:
         note = f"{exc}; using synthetic Gaussian inputs instead"
         print(f"WARNING: {note}", file=sys.stderr)
+        source, synthetic = "synthetic", {"num_classes": num_classes}
         batch = load_batch(
-            "synthetic",
-            batch_size=batch_size,
-            seed=seed,
-            class_balanced=True,
-            num_classes=num_classes,
+            source, batch_size=batch_size, seed=seed, class_balanced=True, **synthetic
         )
-        return batch, [f"input fallback: {note}"]
+        notes.append(f"input fallback: {note}")
+    second = load_batch(
+        source,
+        batch_size=batch_size,
+        seed=derive_seed(seed, SECOND_BATCH),
+        class_balanced=True,
+        exclude=batch.indices,
+        **synthetic,
+    )
+    return batch, second, notes
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,7 @@ class Workload:
     seed: int
     num_classes: int
     device: torch.device
+    second_batch: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def context(self, network: nn.Module | None = None) -> ProxyContext:
         """A fresh context (empty pass cache) on `network` (default: the shared one)."""
@@ -79,6 +88,7 @@ class Workload:
             seed=self.seed,
             device=self.device,
             build_variant=self.build,
+            second_batch=self.second_batch,
         )
 
     def floor_call(self) -> Callable[[], None]:
@@ -103,6 +113,7 @@ def make_workload(
     arch: str,
     batch: ImageBatch,
     *,
+    second: ImageBatch | None = None,
     run_seed: int,
     network_variant: str,
     num_classes: int,
@@ -125,4 +136,7 @@ def make_workload(
         seed=seed,
         num_classes=num_classes,
         device=device,
+        second_batch=None
+        if second is None
+        else (second.images.to(device), second.labels.to(device)),
     )

@@ -48,6 +48,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="Suite-Zero records of one architecture: rank each record as the file's authors "
         "did (as-written, default), average them (mean) or keep the first",
     )
+    p.add_argument(
+        "--failures",
+        choices=("worst", "drop", "common"),
+        default="worst",
+        help="architectures a proxy failed on: ranked worst (default), dropped, or only "
+        "architectures where every proxy succeeded",
+    )
     p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (1000)")
     p.add_argument("--confidence", type=float, default=0.95, help="interval level (0.95)")
     p.set_defaults(handler=run)
@@ -100,7 +107,10 @@ def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
     )
     scores = table.reference_scores[table.reference_scores["dataset"] == score_dataset]
     options = LeaderboardOptions(
-        n_resamples=args.resamples, confidence=args.confidence, seed=args.seed
+        n_resamples=args.resamples,
+        confidence=args.confidence,
+        seed=args.seed,
+        failures=args.failures,
     )
     rows, per_arch = reference_rows(
         scores,
@@ -121,6 +131,7 @@ def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
         "bootstrap_resamples": args.resamples,
         "confidence": args.confidence,
         "seed": args.seed,
+        "failures": args.failures,
     }
     document = ResultsDocument(
         kind="leaderboard",

@@ -22,6 +22,12 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--workers", type=int, help="worker processes (default: cores // threads)")
     p.add_argument(
+        "--failures",
+        choices=("worst", "drop", "common"),
+        help="architectures a proxy failed on: ranked worst (default), dropped, or only "
+        "architectures where every proxy succeeded",
+    )
+    p.add_argument(
         "--set",
         action="append",
         default=[],
@@ -58,6 +64,8 @@ def overrides_from(args: argparse.Namespace) -> list[str]:
         sets.append(f'executor="{args.executor}"')
     if getattr(args, "workers", None) is not None:
         sets.append(f"workers={args.workers}")
+    if getattr(args, "failures", None):
+        sets.append(f'failures="{args.failures}"')
     if args.seed is not None:
         sets.append(f"seed={args.seed}")
     return sets + table_policy_overrides(args) + list(args.set)

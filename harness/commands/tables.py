@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 
-from harness.datadir import resolve_data_dir
+from harness.datadir import ENV_VAR, resolve_data_dir
 from harness.errors import DataError
 
 
@@ -15,78 +16,71 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         parents=[common],
         help="verify benchmark files and list the tables found",
         description="Check every file of the manifest in the data folder (sha256) and list "
-        "which tables can be loaded.",
+        "which tables can be loaded: found, embedded (the package's own copy stands in), "
+        "missing (and whether `harness data fetch` can get it).",
     )
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.tables import list_tables, table_info, verify_data_dir
+    from harness.tables.availability import file_states, table_states
 
     root = resolve_data_dir(args.data_dir)
-    if not root.is_dir():
+    named = args.data_dir is not None or bool(os.environ.get(ENV_VAR))
+    if (named or root.exists()) and not root.is_dir():  # the default ./data may be absent
         what = "is not a folder" if root.exists() else "does not exist"
         raise DataError(
             f"{root}: the data folder {what} (set --data-dir or $HARNESS_DATA; see data/README.md)"
         )
-    statuses = verify_data_dir(root)
-    by_name = {s.name: s for s in statuses}
-    tables = []
-    for name in list_tables():
-        info = table_info(name)
-        files = list(info.files)
-        if not files:
-            state = "needs a path"
-        elif all(f in by_name and by_name[f].ok for f in files):
-            state = "found"
-        elif any(f in by_name and by_name[f].status == "mismatch" for f in files):
-            state = "checksum mismatch"
-        else:
-            state = "missing"
-        tables.append(
-            {
-                "table": name,
-                "status": state,
-                "files": files,
-                "default_target": info.default_target or "(its first column)",
-                "needs": info.required_options(),
-                "about": info.description,
-            }
-        )
-
+    files = file_states(root)
+    tables = table_states(files)
     if args.format == "json":
         payload = {
             "data_dir": str(root),
             "files": [
                 {
-                    "name": s.name,
-                    "status": s.status,
-                    "expected_sha256": s.expected_sha256,
-                    "actual_sha256": s.actual_sha256,
+                    "name": f.status.name,
+                    "status": f.status.status,
+                    "fetchable": f.fetchable,
+                    "expected_sha256": f.status.expected_sha256,
+                    "actual_sha256": f.status.actual_sha256,
                 }
-                for s in statuses
+                for f in files
             ],
-            "tables": tables,
+            "tables": [
+                {
+                    "table": t.table,
+                    "status": t.status,
+                    "files": list(t.files),
+                    "default_target": t.default_target,
+                    "about": t.about,
+                }
+                for t in tables
+            ],
         }
         print(json.dumps(payload, indent=2))
     elif args.format == "csv":
         print("kind,name,status")
-        for s in statuses:
-            print(f"file,{s.name},{s.status}")
+        for f in files:
+            print(f"file,{f.status.name},{f.status.status}")
         for t in tables:
-            print(f"table,{t['table']},{t['status']}")
+            print(f"table,{t.table},{t.status}")
     else:
         print(f"Data folder: {root}\n")
         print("| file | status | sha256 |")
         print("|---|---|---|")
-        for s in statuses:
+        for f in files:
+            s = f.status
             digest = (s.actual_sha256 or s.expected_sha256 or "—")[:12]
-            print(f"| {s.name} | {s.status} | {digest}… |")
+            state = s.status + (" (fetchable)" if s.status == "missing" and f.fetchable else "")
+            print(f"| {s.name} | {state} | {digest}… |")
         print("\n| table | status | default target | about |")
         print("|---|---|---|---|")
         for t in tables:
-            print(f"| {t['table']} | {t['status']} | {t['default_target']} | {t['about']} |")
-    bad = [s for s in statuses if s.status == "mismatch"]
+            print(f"| {t.table} | {t.status} | {t.default_target} | {t.about} |")
+        if any(f.status.status == "missing" and f.fetchable for f in files):
+            print(f"\nFetch the missing files with: harness data fetch --all --data-dir {root}")
+    bad = [f.status for f in files if f.status.status == "mismatch"]
     if bad:
         s = bad[0]
         raise DataError(

@@ -85,12 +85,14 @@ def build_teacher(
         )
         return teacher, identity
     from harness.config import RunConfig
-    from harness.experiment import prepare_batch
+    from harness.experiment import prepare_batches
     from harness.scoring import ScoringPlan
 
     run_config = RunConfig(seed=tc.seed, input=tc.input, network_variant=tc.network_variant)
-    batch, _ = prepare_batch(run_config, num_classes, dataset)
-    plan = ScoringPlan(
+    batches = prepare_batches(run_config, num_classes, dataset, (name,))
+    plan = ScoringPlan.for_batches(
+        batches.first,
+        batches.second,
         space="nb201",
         dataset=dataset,
         num_classes=num_classes,
@@ -98,10 +100,6 @@ def build_teacher(
         device=config.device,
         run_seed=tc.seed,
         proxies=(name,),
-        images=batch.images,
-        labels=batch.labels,
-        input_source=batch.source,
-        input_hash=batch.content_hash,
     )
     return StoreTeacher(plan, name, tc.store, mode), identity
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,6 +115,7 @@ def load_batch(
     path: PathLike = None,
     image_size: int | None = None,
     num_classes: int | None = None,
+    exclude: Sequence[int] = (),
 ) -> ImageBatch:
     """A normalised float32 [B, 3, S, S] batch of `source`, chosen by `seed`.
 
@@ -122,7 +123,9 @@ def load_batch(
     each source's natural size: 32 for Fashion-MNIST (padded), CIFAR and synthetic, 16 for
     ImageNet16-120. `num_classes` sets the synthetic label range; for a file source it may
     only repeat the data set's own count. `class_balanced` draws as equal a number per class
-    as the data allow. Errors: ConfigError (bad request), DataError (missing or bad files).
+    as the data allow. `exclude` lists positions never to choose (a disjoint second batch;
+    synthetic batches are disjoint by their seed). Errors: ConfigError (bad request),
+    DataError (missing or bad files).
     """
     name = canonical_source(source)
     check_batch_request(batch_size, seed)
@@ -146,7 +149,9 @@ def load_batch(
     if num_classes is not None and num_classes != spec.num_classes:
         raise ConfigError(f"num_classes {num_classes} does not match {name}'s {spec.num_classes}")
     data = spec.load(path, split)
-    indices = select_indices(data, batch_size, seed, class_balanced, f"{name} {split}")
+    indices = select_indices(
+        data, batch_size, seed, class_balanced, f"{name} {split}", exclude=exclude
+    )
     return ImageBatch(
         images=spec.prepare(data.pixels[indices], image_size),
         labels=torch.from_numpy(data.labels[indices].copy()),

@@ -143,23 +143,43 @@ def balanced_counts(available: Sequence[int], total: int, rng: np.random.Generat
 
 
 def select_indices(
-    data: LabelledImages, batch_size: int, seed: int, class_balanced: bool, what: str
+    data: LabelledImages,
+    batch_size: int,
+    seed: int,
+    class_balanced: bool,
+    what: str,
+    exclude: Sequence[int] = (),
 ) -> np.ndarray:
     """Positions of a batch in `data`, deterministic in the seed; `what` names it in errors.
 
     Class-balanced batches come out shuffled, not grouped by class, so a proxy that splits a
-    batch in parts still sees every class in each part.
+    batch in parts still sees every class in each part. Positions in `exclude` (e.g. an
+    earlier batch, for a disjoint second one) are never chosen; without any, the draw is
+    the same as it always was.
     """
     check_batch_request(batch_size, seed)
-    if batch_size > len(data):
-        raise ConfigError(f"batch_size {batch_size} is more than the {len(data)} images of {what}")
     rng = np.random.default_rng(seed)
+    excluded = np.unique(np.asarray(exclude, dtype=np.int64))
     if not class_balanced:
-        return rng.choice(len(data), size=batch_size, replace=False).astype(np.int64)
-    counts = balanced_counts([len(m) for m in data.class_members], batch_size, rng)
+        pool = np.setdiff1d(np.arange(len(data)), excluded) if excluded.size else len(data)
+        available = pool if isinstance(pool, int) else pool.size
+        if batch_size > available:
+            raise ConfigError(
+                f"batch_size {batch_size} is more than the {available} images of {what}"
+                + (" left after the excluded ones" if excluded.size else "")
+            )
+        chosen = rng.choice(pool, size=batch_size, replace=False)
+        return np.asarray(chosen, dtype=np.int64)
+    members = data.class_members
+    if excluded.size:
+        members = [np.setdiff1d(m, excluded, assume_unique=True) for m in members]
+    available = sum(len(m) for m in members)
+    if batch_size > available:
+        raise ConfigError(f"batch_size {batch_size} is more than the {available} images of {what}")
+    counts = balanced_counts([len(m) for m in members], batch_size, rng)
     chosen = [
-        rng.choice(members, size=count, replace=False)
-        for members, count in zip(data.class_members, counts, strict=True)
+        rng.choice(class_members, size=count, replace=False)
+        for class_members, count in zip(members, counts, strict=True)
         if count
     ]
     return rng.permutation(np.concatenate(chosen)).astype(np.int64)

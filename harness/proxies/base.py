@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import fnmatch
-import hashlib
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,11 +20,13 @@ import torch
 from torch import nn
 
 from harness.errors import UnknownNameError
+from harness.seeds import derive_seed
 
 #: What a proxy may declare it needs. The engine uses this to plan shared passes.
 NEEDS: dict[str, str] = {
     "data": "a real image batch",
     "labels": "labels for the batch",
+    "second_batch": "a second labelled batch, disjoint from the first (ZiCo's two batches)",
     "loss_grads": "the shared cross-entropy forward/backward (pass A)",
     "input_jacobian": "the shared input-Jacobian pass (pass B)",
     "activations": "ReLU activation codes recorded on pass B's forward",
@@ -134,12 +135,6 @@ def list_proxies(pattern: str = "*") -> list[str]:
     return sorted(n for n in _REGISTRY if fnmatch.fnmatchcase(n, pattern))
 
 
-def derive_seed(*parts: object) -> int:
-    """A 63-bit seed derived from the parts (stable across runs, platforms and order)."""
-    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).digest()
-    return int.from_bytes(digest[:8], "little") >> 1
-
-
 @dataclass
 class ProxyContext:
     """Everything a proxy may read for one (architecture, seed).
@@ -162,6 +157,9 @@ class ProxyContext:
     cache: dict[str, Any] = field(default_factory=dict)
     #: (C, H, W) of one input sample, for data-free proxies when there is no batch.
     input_shape: tuple[int, ...] | None = None
+    #: a second labelled batch (images, labels), disjoint from the first, for proxies
+    #: that need two (ZiCo); None when the caller supplies one batch only
+    second_batch: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def sample_shape(self) -> tuple[int, ...]:
         """(C, H, W) of one input sample: from `images` when present, else `input_shape`."""

@@ -125,6 +125,10 @@ def _unmet_need(spec: ProxySpec, ctx: ProxyContext) -> str | None:
         return "needs a data batch but the context has none"
     if "labels" in spec.needs and ctx.labels is None:
         return "needs labels but the context has none"
+    if "second_batch" in spec.needs and ctx.second_batch is None:
+        return "needs a second labelled batch but the context has one batch only"
+    if "network_variant" in spec.needs and ctx.build_variant is None:
+        return "needs network variants but the context cannot build them"
     return None
 
 

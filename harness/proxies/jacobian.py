@@ -71,13 +71,23 @@ def epe_nas_score(
     with more, each s_c is divided by its matrix size n_c and the score is
     sum_c sum_c' |s_c - s_c'| / (number of classes scored). A class with a single
     sample contributes log(1 + 1e-5) in the first case and is skipped in the second,
-    exactly as the reference code behaves.
+    exactly as the reference code behaves (`VascoLopes/EPE-NAS@22bd341`, `search.py`
+    eval_score_perclass; NASLib `pruners.measures.epe_nas`).
+
+    A batch in which no class has two samples (batch 64 over CIFAR-100's or
+    ImageNet16-120's classes, class-balanced) carries no information for EPE-NAS: the
+    reference returns the same constant for every architecture (<= 100 classes) or
+    fails (more). Both raise here, naming the batch, so the record says why;
+    `epe_nas_batch_note` describes a batch that is only partly degenerate.
     """
     rows = _as_rows(jacobian)
     label_values = np.asarray(torch.as_tensor(labels).detach().cpu()).reshape(-1)
     if label_values.shape[0] != rows.shape[0]:
         raise ValueError(f"{rows.shape[0]} Jacobian rows but {label_values.shape[0]} labels")
     many = num_classes > EPE_MANY_CLASSES
+    note = epe_nas_batch_note(label_values)
+    if note is not None and note.startswith("degenerate"):
+        raise ValueError(f"EPE-NAS: {note}")
     per_class: list[float] = []
     for label in dict.fromkeys(label_values.tolist()):  # first-seen order, as the reference
         value = _class_correlation_sum(rows[label_values == label], divide_by_size=many)
@@ -85,10 +95,29 @@ def epe_nas_score(
             per_class.append(value)
     if not many:
         return float(sum(abs(v) for v in per_class))
-    if not per_class:
-        raise ValueError("EPE-NAS: no class has two or more samples in the batch")
     values = np.asarray(per_class)
     return float(np.abs(values[:, None] - values[None, :]).sum() / len(values))
+
+
+def epe_nas_batch_note(labels: torch.Tensor | np.ndarray) -> str | None:
+    """None when every class of the batch has two or more samples; else what EPE-NAS
+    makes of the batch: "degenerate ..." (no class has two: no information) or how many
+    samples sit in single-sample classes (each adds a constant, as in the reference)."""
+    values = np.asarray(torch.as_tensor(labels).detach().cpu()).reshape(-1)
+    _, counts = np.unique(values, return_counts=True)
+    singles = int((counts == 1).sum())
+    if singles == 0:
+        return None
+    if singles == counts.size:
+        return (
+            f"degenerate batch: none of its {counts.size} classes has two or more of its "
+            f"{values.size} samples, so every architecture would get the same constant "
+            "(use a larger batch or fewer classes)"
+        )
+    return (
+        f"{singles} of {counts.size} classes in the batch of {values.size} have one sample; "
+        "each adds a constant, as in the reference"
+    )
 
 
 @register_proxy(
@@ -103,7 +132,7 @@ def jacov(ctx: ProxyContext) -> float:
 
 @register_proxy(
     name="epe_nas",
-    version="1",
+    version="2",
     needs=("data", "labels", "input_jacobian"),
     description="EPE-NAS: per-class Jacobian correlation score (classes = logit width).",
 )

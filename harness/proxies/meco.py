@@ -1,14 +1,24 @@
 """MeCo (Jiang et al., NeurIPS 2023): minimum eigenvalue of channel correlation.
 
-Forward hooks on *every* module (leaves, containers and the root, so an output passed
-through a container is counted once per enclosing module, as in the reference
-`correlation/NAS_Bench_201.py`); one train-mode forward of a single real image. For each
+Reference: `HamsterMimi/MeCo@0d830dd`, `correlation/NAS_Bench_201.py` get_score. Forward
+hooks on *every* module of the network it is given (leaves, containers and the root, so
+an output passed through a container is counted once per enclosing module); one
+train-mode forward of a single real image. Run on our networks, the reference code gives
+our score (to float32 precision: it computes the correlation and `linalg.eig` in float32,
+which moves small scores by up to 4e-3 relative).
+
+Which network: MeCo's published NB201 figures (NeurIPS'23 Tables 1-2) were computed on
+foresight's `NAS201Model`, whose module tree has wrapper modules ours has not (around the
+stem, the cell stack and the pooling), each adding one lambda_min term. The sum therefore
+depends on how a network is split into modules, not only on what it computes: our `meco`
+is MeCo's rule applied to the harness's NB201 network, so its figures are comparable with
+MeCo's but not expected to equal them. For each
 4-D output, take sample 0, reshape to (C, H*W), compute the C x C Pearson correlation
 between channels, replace NaN/inf entries by 0 and take the smallest eigenvalue
 (`eigvalsh`; the reference's `linalg.eig` can return complex values). The score is the
 sum over hooked calls, leaving out NaN/inf results. Higher is better.
 
-Differences from the reference, all deliberate: outputs that are not 4-D tensors are
+Differences from the reference's code, all deliberate: outputs that are not 4-D tensors are
 skipped (in the reference a 2-D output, e.g. the logits, gives a zero matrix and adds 0,
 and a tuple output, e.g. xautodl's (features, logits), adds an artefact of 1); the
 correlation is computed in float64 rather than float32. A 1 x 1 spatial output has no

@@ -1,16 +1,28 @@
 """NASWOT (Mellor et al. ICML 2021): log|det| of the ReLU-code kernel, from pass B.
 
-Every module whose type name contains "ReLU" (the reference's rule) contributes,
-at every call on pass B's forward, c c^T + (1 - c)(1 - c)^T with
-c = 1[ReLU input > 0] flattened per sample; entry (i, j) is the number of units
-minus the Hamming distance between the codes of samples i and j. K is built in
-float64 (exact integers) and the score is slogdet's log-magnitude.
+Every hooked module contributes, at every call on pass B's forward,
+c c^T + (1 - c)(1 - c)^T with c = 1[module input > 0] flattened per sample; entry
+(i, j) is the number of units minus the Hamming distance between the codes of samples
+i and j. K is built in float64 (exact integers) and the score is slogdet's
+log-magnitude. Which modules are hooked is where the references differ:
 
-Conventions: all ReLUs that run in the forward count (NASLib); the original
-counted those visited by the Jacobian backward, which on the benchmark
-networks is the same set. The original NB201 network had `num_classes = 1`;
-that is a network variant chosen by whoever builds the network, not here.
-Duplicate codes make K singular: log|det| = -inf, recorded as status "nan".
+* `nwot` (default): the ReLU activation modules of `torch.nn`. This is what
+  `automl/NASLib@0b51bc1` `pruners.measures.nwot.compute_nwot` counts on NASLib's own
+  graphs (its rule, "ReLU" in the type and not "naslib", leaves out NASLib's
+  `ReLUConvBN` wrappers), i.e. the convention behind NAS-Bench-Suite-Zero's nwot
+  figures, which our docs compare with. NASLib's code run unchanged on *our* networks
+  would also count our `ReLUConvBN` wrappers (their type lacks "naslib"): that is
+  `nwot_relu_names`, not this.
+* `nwot_relu_names`: every module whose type name contains "ReLU", the original rule
+  (`BayesWatch/nas-without-training@b3a82a6`, `score_networks.py` hook_logdet), which on
+  NB201's reference network (xautodl) and on DARTS also counts each `ReLUConvBN`
+  wrapper, whose input is its inner ReLU's: those codes count twice.
+
+All modules that run in the forward count (NASLib); the original counted those visited
+by the Jacobian backward, which on the benchmark networks is the same set. The original
+NB201 network had `num_classes = 1`; that is a network variant chosen by whoever builds
+the network, not here. Duplicate codes make K singular: log|det| = -inf, recorded as
+status "nan".
 """
 
 from __future__ import annotations
@@ -31,12 +43,25 @@ def naswot_score(kernel: torch.Tensor | np.ndarray) -> float:
 
 @register_proxy(
     name="nwot",
-    version="1",
+    version="2",
     needs=("data", "activations"),
-    description="NASWOT: log|det| of the kernel of binary ReLU codes over the batch.",
+    description="NASWOT: log|det| of the kernel of binary ReLU codes (torch.nn ReLU modules).",
 )
 def nwot(ctx: ProxyContext) -> float:
     result = jacobian_pass(ctx)
     if result.relu_calls == 0:
         raise RuntimeError("the network has no ReLU module, so NASWOT has no codes")
     return naswot_score(result.relu_kernel)
+
+
+@register_proxy(
+    name="nwot_relu_names",
+    version="1",
+    needs=("data", "activations"),
+    description="NASWOT, original hook rule: every module whose type name contains 'ReLU'.",
+)
+def nwot_relu_names(ctx: ProxyContext) -> float:
+    result = jacobian_pass(ctx)
+    if result.relu_name_calls == 0:
+        raise RuntimeError("the network has no module named like ReLU, so NASWOT has no codes")
+    return naswot_score(result.relu_name_kernel)

@@ -13,10 +13,12 @@ once and hands every user the same result:
   pass and ZiCo's first batch.
 * **Pass B** (`jacobian_pass`): ONE forward with input gradient on a private
   copy in train mode, backpropagating ones from the logits, giving the input
-  Jacobian J [B, C*H*W] (jacov, epe_nas). Forward hooks on every ReLU module
-  of that same forward build the NASWOT kernel
-  K = sum_l c_l c_l^T + (1 - c_l)(1 - c_l)^T with c_l = 1[ReLU input > 0], in
-  float64. The input is a fresh leaf tensor and J comes from
+  Jacobian J [B, C*H*W] (jacov, epe_nas). Forward hooks on that same forward
+  build the NASWOT kernels K = sum_l c_l c_l^T + (1 - c_l)(1 - c_l)^T with
+  c_l = 1[module input > 0], in float64: one over the ReLU activation modules of
+  `torch.nn` (ReLU, ReLU6, LeakyReLU, ...: NASLib's rule on its own graphs) and one
+  over every module whose type name contains "ReLU" (the original NASWOT rule, which
+  also counts wrappers such as a `ReLUConvBN`). The input is a fresh leaf tensor and J comes from
   `torch.autograd.grad`, so nothing accumulates in a shared `x.grad` (the
   NASLib pitfall where a second Jacobian included the first).
 
@@ -40,8 +42,6 @@ from torch import nn
 
 from harness.proxies.base import ProxyContext
 
-#: `ctx.cache` key of an optional second labelled batch, `(images, labels)`, for ZiCo.
-SECOND_BATCH_KEY = "second_batch"
 #: `ctx.cache` key of the list of `PassUse` records.
 PASS_LOG_KEY = "pass_log"
 LOSS_GRADS_KEY = "pass_a_loss_grads"
@@ -80,8 +80,12 @@ class JacobianPass:
 
     jacobian: torch.Tensor
     logit_width: int
+    #: NASWOT kernel over torch.nn ReLU activations, and how many calls it sums
     relu_kernel: torch.Tensor
     relu_calls: int
+    #: NASWOT kernel over every module whose type name contains "ReLU"
+    relu_name_kernel: torch.Tensor
+    relu_name_calls: int
 
 
 class SharedPassError(RuntimeError):
@@ -247,9 +251,14 @@ def _build_loss_grad_pass(ctx: ProxyContext) -> LossGradPass:
     return LossGradPass(layers=tuple(records), loss=float(loss.detach()))
 
 
-def _is_relu(module: nn.Module) -> bool:
-    # The NASWOT reference matches 'ReLU' in the type name (ReLU, ReLU6, LeakyReLU).
+def _named_relu(module: nn.Module) -> bool:
+    # The NASWOT reference matches 'ReLU' in the type name: activations and wrappers alike.
     return "ReLU" in type(module).__name__
+
+
+def _relu_activation(module: nn.Module) -> bool:
+    # An activation of torch.nn (ReLU, ReLU6, LeakyReLU, PReLU, RReLU), not a wrapper.
+    return _named_relu(module) and type(module).__module__.startswith("torch.nn")
 
 
 def agreement_kernel(active: torch.Tensor) -> torch.Tensor:
@@ -273,14 +282,19 @@ def _build_jacobian_pass(ctx: ProxyContext) -> JacobianPass:
     images = batch_for(net, ctx).detach().clone().requires_grad_(True)
     batch = images.shape[0]
     kernel = torch.zeros(batch, batch, dtype=torch.float64, device=ctx.device)
-    calls = 0
+    name_kernel = kernel.clone()
+    calls = name_calls = 0
 
     def record_codes(module: nn.Module, inputs: Any, output: torch.Tensor) -> None:
-        nonlocal kernel, calls
-        kernel = kernel + agreement_kernel(inputs[0].detach().reshape(batch, -1) > 0)
-        calls += 1
+        nonlocal kernel, name_kernel, calls, name_calls
+        term = agreement_kernel(inputs[0].detach().reshape(batch, -1) > 0)
+        name_kernel = name_kernel + term
+        name_calls += 1
+        if _relu_activation(module):
+            kernel = kernel + term
+            calls += 1
 
-    handles = [m.register_forward_hook(record_codes) for m in net.modules() if _is_relu(m)]
+    handles = [m.register_forward_hook(record_codes) for m in net.modules() if _named_relu(m)]
     try:
         logits = logits_of(net(images))
     finally:
@@ -298,4 +312,6 @@ def _build_jacobian_pass(ctx: ProxyContext) -> JacobianPass:
         logit_width=int(logits.shape[1]),
         relu_kernel=kernel.cpu(),
         relu_calls=calls,
+        relu_name_kernel=name_kernel.cpu(),
+        relu_name_calls=name_calls,
     )

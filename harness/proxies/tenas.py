@@ -1,20 +1,34 @@
 """TE-NAS (Chen et al., ICLR 2021): NTK condition number, linear regions, and their rank sum.
 
-**ntk_cond** (`lib/procedures/ntk.py`). One train-mode forward of the real batch; for
-each sample i, the gradient of the sum of *its* logits with respect to every parameter
-whose name contains "weight" (conv, linear and affine-BN gamma), taken through that
-batch forward, so train-mode BN couples the samples exactly as in the reference (this is
-not the same as vmapping single-sample forwards). Theta = G G^T (B x B, float64),
-kappa = lambda_max / lambda_min from `torch.linalg.eigvalsh`. lambda_min is clamped to
-lambda_max * float64-eps (a numerically singular NTK gets kappa ~ 4.5e15, the worst
-value, instead of a negative or infinite one); lambda_max <= 0 or a non-finite matrix
-gives NaN, which the engine records (the reference maps NaN to 1e5). Lower is better.
+**ntk_cond** (`VITA-Group/TENAS@9df78ff`, `lib/procedures/ntk.py` `get_ntk_n`, on the
+network `prune_tenas.py` builds). TE-NAS computes the NTK on its own small network, not
+the benchmark's: for NAS-Bench-201 `model_config` is C = 3, N = 1 (stem on, all layers),
+for DARTS C = 1, N = 1, depth 2, stem multiplier 1. `ntk_cond` asks the space's builder
+for that geometry by name (preset `tenas_ntk`, freshly initialised from a seed derived
+from the context's seed and "ntk_cond"; same variant, i.e. BN convention, as the scored
+network); a space without the preset (NB101: TE-NAS defines no network for it) records
+an error. `ntk_cond_full` is the same statistic on the benchmark's own network (the
+context network), about 10x the cost on NB201; no published figure uses it.
+
+One train-mode forward of the real batch; for each sample i, the gradient of the sum of
+*its* logits with respect to every parameter whose name contains "weight" (conv, linear
+and affine-BN gamma), taken through that batch forward, so train-mode BN couples the
+samples exactly as in the reference (this is not the same as vmapping single-sample
+forwards). Theta = G G^T (B x B, float64; the reference uses float32, which moves kappa by
+up to 4e-4 relative), kappa = lambda_max / lambda_min from `torch.linalg.eigvalsh`.
+
+Degenerate networks are failures, not numbers: when lambda_max <= 0, the matrix is not
+finite, or Theta is numerically singular (lambda_min <= B * float64-eps * lambda_max: no
+input dependence reaches the logits, e.g. an NB201 cell with no input -> output path,
+whose Theta is rounding noise), kappa is NaN, recorded with status "nan" and handled by
+the correlation's failure policy. TE-NAS maps a NaN kappa to 1e5 and, on such a cell, can
+return a negative float32 kappa (ranked best); neither is reproduced.
+
 The paper uses one batch of 32 repeated 3 times with fresh Kaiming init; its launcher's
-init string matches no branch, so the released code keeps PyTorch's default init. We
-use the shared initial weights and the first 32 images of the engine's batch, once
-(repeat over seeds instead). The cost is B backwards through a batch of B: 10-15 s for
-a full NB201 network at B = 32 on one busy CPU core (4x that at B = 64). On CUDA the
-backwards are vmapped (`method="batched"`); on a CPU a plain loop was faster.
+init string matches no branch, so the released code keeps PyTorch's default init. We use
+the first 32 images of the engine's batch, once (repeat over seeds instead). The cost
+is B backwards through a batch of B; on CUDA the backwards are vmapped
+(`method="batched"`); on a CPU a plain loop was faster.
 
 **linear_regions** (`lib/procedures/linear_region_counter.py`, `prune_tenas.py`). A thin
 network of the same cell: C = 1, N = 1, no stem, and only the first cell (the
@@ -28,11 +42,11 @@ linear regions (the reference's fp16 sum of 1 / multiplicity computes that count
 reference uses 3 batches of 1000 (the paper says 5000 samples) and repeats 3 times; its
 re-init is a no-op for the same init-string reason, so its repeats differ only in data.
 Defaults here: 3 x 1000 samples, 3 repeats, each repeat a freshly initialised thin net
-and fresh patches, mean count (a few hundredths of a second per NB201 cell on a CPU).
+(the builder's preset `tenas_thin`) and fresh patches, mean count (a few hundredths of a
+second per NB201 cell on a CPU).
 Higher is better; R <= number of samples, and it comes close to that bound (2,817 of
-3,000 for one NB201 cell we tried). The thin-network options are the NB201 builder's
-(`C`, `N`, `depth`, `stem`); other spaces' builders reject them, which the engine records
-as an error for that proxy.
+3,000 for one NB201 cell we tried). Spaces whose builder has no `tenas_thin` preset (DARTS:
+its reduction cells cannot halve a 3 x 3 input; NB101) record an error for this proxy.
 
 **tenas** (set-level). Within the scored set, rank kappa ascending and R descending with
 dense ranks (ties share a rank, as the reference's sorted loop does) and add the ranks;
@@ -56,8 +70,9 @@ from harness.proxies.swap import ReluCodes, count_unique_rows
 
 GradientMethod = Literal["auto", "batched", "loop"]
 
-#: Options for `ctx.variant` giving TE-NAS's thin network (model_config_thin for NB201).
-THIN_NETWORK_OPTIONS: dict[str, Any] = {"C": 1, "N": 1, "stem": False, "depth": 1}
+#: Network presets (see `harness.spaces.networks`) of TE-NAS's NTK and linear-region nets.
+NTK_PRESET = "tenas_ntk"
+THIN_PRESET = "tenas_thin"
 #: The paper's NTK batch (appendix A); the cost grows as batch^2 (batch backwards of a batch).
 NTK_BATCH_SIZE = 32
 LR_PATCH_SIZE = 3
@@ -136,26 +151,31 @@ def _gram(gradients: torch.Tensor, block: int = 1 << 18) -> torch.Tensor:
 
 
 def condition_number(theta: torch.Tensor) -> float:
-    """lambda_max / lambda_min of a symmetric PSD matrix, lambda_min clamped (see module doc)."""
+    """lambda_max / lambda_min of a symmetric PSD matrix; NaN when it is degenerate
+    (not finite, lambda_max <= 0, or numerically singular: see the module docstring)."""
     theta = theta.double()
     if not bool(torch.isfinite(theta).all()):
         return float("nan")
     eigenvalues = torch.linalg.eigvalsh(theta)
-    largest = float(eigenvalues[-1])
-    if not largest > 0:
+    largest, smallest = float(eigenvalues[-1]), float(eigenvalues[0])
+    singular = smallest <= theta.shape[0] * torch.finfo(torch.float64).eps * largest
+    if not largest > 0 or singular:
         return float("nan")
-    smallest = max(float(eigenvalues[0]), largest * torch.finfo(torch.float64).eps)
     return largest / smallest
 
 
 def ntk_condition_number(
-    ctx: ProxyContext, *, batch_size: int | None = NTK_BATCH_SIZE, method: GradientMethod = "auto"
+    ctx: ProxyContext,
+    *,
+    network: nn.Module | None = None,
+    batch_size: int | None = NTK_BATCH_SIZE,
+    method: GradientMethod = "auto",
 ) -> float:
     """kappa of the empirical NTK on the first `batch_size` images of `ctx.images` (all of
-    them if None), in train mode from the shared initial weights."""
+    them if None), in train mode, of `network` (default: a copy of the context network)."""
     if ctx.images is None:
         raise ValueError("ntk_cond needs a real image batch (ctx.images is None)")
-    net = ctx.fresh_network().to(ctx.device)
+    net = (ctx.fresh_network() if network is None else network).to(ctx.device)
     net.train()
     images = ctx.images if batch_size is None else ctx.images[:batch_size]
     theta = per_sample_weight_gram(net, images.to(ctx.device), method=method)
@@ -164,13 +184,25 @@ def ntk_condition_number(
 
 @register_proxy(
     name="ntk_cond",
+    version="2",
+    needs=("data", "network_variant", "own_pass"),
+    higher_is_better=False,
+    description="TE-NAS NTK condition number on TE-NAS's own small network (C=3, N=1 on NB201)",
+)
+def ntk_cond(ctx: ProxyContext) -> float:
+    """kappa_N of TE-NAS on its NTK network (lower is better); see the module docstring."""
+    return ntk_condition_number(ctx, network=ctx.variant("ntk_cond", preset=NTK_PRESET))
+
+
+@register_proxy(
+    name="ntk_cond_full",
     version="1",
     needs=("data", "own_pass"),
     higher_is_better=False,
-    description="TE-NAS NTK condition number lambda_max/lambda_min of per-sample weight grads",
+    description="TE-NAS NTK condition number on the benchmark's own (full) network",
 )
-def ntk_cond(ctx: ProxyContext) -> float:
-    """kappa_N of TE-NAS (lower is better); see the module docstring."""
+def ntk_cond_full(ctx: ProxyContext) -> float:
+    """kappa_N on the context network; see the module docstring."""
     return ntk_condition_number(ctx)
 
 
@@ -223,7 +255,7 @@ def linear_region_count(
     """Mean number of linear regions of the thin network over `repeats` (see module doc)."""
     if ctx.images is None:
         raise ValueError("linear_regions needs a real image batch (ctx.images is None)")
-    options = dict(THIN_NETWORK_OPTIONS if thin_options is None else thin_options)
+    options = {"preset": THIN_PRESET} if thin_options is None else dict(thin_options)
     generator = ctx.generator("linear_regions/patches")
     counts = []
     for repeat in range(repeats):

@@ -74,13 +74,37 @@ def _seconds(value: float | None) -> str:
     return f"{value:.3g}"
 
 
+#: How each failure policy reads in a leaderboard's header.
+FAILURE_POLICY_TEXT = {
+    "worst": "an architecture a proxy failed on is ranked below every one it scored",
+    "drop": "an architecture a proxy failed on is left out of that proxy's figures",
+    "common": "every proxy is ranked on the architectures where all of them succeeded",
+}
+
+
+def failure_header(rows: Sequence[ResultRow]) -> str | None:
+    """The line saying which failure policy the rows' figures used (None if none says)."""
+    policies = sorted({str(r.extra["failures"]) for r in rows if r.extra.get("failures")})
+    if not policies:
+        return None
+    described = "; ".join(f"{p}: {FAILURE_POLICY_TEXT.get(p, p)}" for p in policies)
+    return (
+        f"Failures: {described}. n = architectures compared, failed = of them the proxy "
+        "failed on (NaN, inf or an error)."
+    )
+
+
 def to_markdown(rows: Sequence[ResultRow], *, title: str | None = None) -> str:
-    """A Markdown table, one line per proxy, in the given order."""
+    """A Markdown table, one line per proxy, in the given order, under a line naming the
+    failure policy."""
     from harness.report.markdown import escape_markdown
 
     lines = []
     if title:
         lines += [f"### {escape_markdown(title)}", ""]
+    header = failure_header(rows)
+    if header:
+        lines += [header, ""]
     lines.append(
         "| rank | proxy | n | failed | Kendall τ [95% CI] | Spearman ρ [95% CI] | Pearson r "
         "| s/arch |"

@@ -131,7 +131,7 @@ def default_supernet_loader() -> SupernetLoader:
 
 def _open_proxy_scores(config: SearchConfig, setup: SearchSetup, proxies: list[str]):
     from harness.config import RunConfig
-    from harness.experiment import num_classes_for, prepare_batch
+    from harness.experiment import num_classes_for, prepare_batches
     from harness.proxies import get_proxy
     from harness.scoring import ScoringPlan
     from harness.search.proxy_scores import ProxyScores
@@ -143,8 +143,10 @@ def _open_proxy_scores(config: SearchConfig, setup: SearchSetup, proxies: list[s
     settings = config.proxy
     num_classes = num_classes_for(setup.dataset)
     run_like = RunConfig(seed=settings.seed, device=settings.device, input=settings.input)
-    batch, _ = prepare_batch(run_like, num_classes, setup.dataset)
-    plan = ScoringPlan(
+    batches = prepare_batches(run_like, num_classes, setup.dataset, proxies)
+    plan = ScoringPlan.for_batches(
+        batches.first,
+        batches.second,
         space=setup.table.space,
         dataset=setup.dataset,
         num_classes=num_classes,
@@ -152,10 +154,6 @@ def _open_proxy_scores(config: SearchConfig, setup: SearchSetup, proxies: list[s
         device=settings.device,
         run_seed=settings.seed,
         proxies=tuple(proxies),
-        images=batch.images,
-        labels=batch.labels,
-        input_source=batch.source,
-        input_hash=batch.content_hash,
     )
     return ProxyScores(plan, settings.store, threads=settings.threads)
 

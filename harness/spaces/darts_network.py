@@ -27,6 +27,11 @@ Variants:
   affine=False, each pooling op followed by BatchNorm2d(affine=False); stem and
   preprocessing BNs affine; no auxiliary head.
 
+Options: `C` (initial channels), `layers` (cells; reductions at layers // 3 and
+2 * layers // 3), `auxiliary` (the auxiliary head), `stem_multiplier` (stem width =
+stem_multiplier * C, 3 in DARTS) and `depth` (keep only the first `depth` cells; None
+keeps all). Preset `tenas_ntk`: TE-NAS's NTK network (see `PRESETS`).
+
 Parameter and FLOP counts against the `params` / `flops` columns of Suite-Zero's
 `zc_nasbench301.json` (725 rows, `harness.proxies.complexity`, convention `suite_zero`,
 32x32 input):
@@ -70,7 +75,14 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "as_trained": {"op_norm": TRAINED_OP_NORM},
     "proxy_bn": {"op_norm": NASLIB_OP_NORM},
 }
-OPTIONS: tuple[str, ...] = ("C", "layers", "auxiliary")
+OPTIONS: tuple[str, ...] = ("C", "layers", "auxiliary", "stem_multiplier", "depth")
+#: Named option sets of reference code. `tenas_ntk`: TE-NAS's NTK network for DARTS
+#: (`prune_tenas.py` `model_config`: C 1, N 1, depth 2, stem multiplier 1), i.e. the first
+#: two cells (normal at C, reduction at 2C) of the 3-cell layout. TE-NAS's NASNet-style
+#: supernet also ends in BN + ReLU before pooling, which DARTS' evaluation network has not.
+PRESETS: dict[str, dict[str, Any]] = {
+    "tenas_ntk": {"C": 1, "layers": 3, "depth": 2, "stem_multiplier": 1},
+}
 
 
 class ReLUConvBN(nn.Module):
@@ -245,13 +257,15 @@ class DartsNetwork(nn.Module):
         layers: int = 8,
         auxiliary: bool = False,
         op_norm: OpNorm = TRAINED_OP_NORM,
+        stem_multiplier: int = 3,
+        depth: int | None = None,
     ) -> None:
         super().__init__()
         self.genotype = genotype
         self.num_classes = num_classes
         self.in_channels = 3
         self._layers = layers
-        stem_channels = 3 * C
+        stem_channels = stem_multiplier * C
         self.stem = nn.Sequential(
             nn.Conv2d(3, stem_channels, 3, padding=1, bias=False), nn.BatchNorm2d(stem_channels)
         )
@@ -259,7 +273,7 @@ class DartsNetwork(nn.Module):
         self.cells = nn.ModuleList()
         reduction_prev = False
         c_auxiliary = c_prev
-        for i in range(layers):
+        for i in range(layers if depth is None else min(depth, layers)):
             reduction = i in (layers // 3, 2 * layers // 3)
             if reduction:
                 c_curr *= 2
@@ -310,9 +324,19 @@ def build(
     **options: Any,
 ) -> DartsNetwork:
     """The network of `genotype` in `variant` (see the module docstring), with `options`."""
-    settings = {"C": 32, "layers": 8, "auxiliary": False, **VARIANTS[variant], **options}
-    for name in ("C", "layers"):
+    settings = {
+        "C": 32,
+        "layers": 8,
+        "auxiliary": False,
+        "stem_multiplier": 3,
+        "depth": None,
+        **VARIANTS[variant],
+        **options,
+    }
+    for name in ("C", "layers", "stem_multiplier", "depth"):
         value = settings[name]
+        if value is None and name == "depth":
+            continue
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ConfigError(f"DARTS option {name} must be a positive integer, got {value!r}")
     if not isinstance(settings["auxiliary"], bool):

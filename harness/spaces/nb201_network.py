@@ -41,6 +41,10 @@ Variants (`VARIANTS`):
 Options (any variant): `C` (stem / first-stage width), `N` (cells per stage), `depth`
 (keep only the first `depth` layers, counting cells and basic blocks, like TE-NAS's
 `depth`; None keeps all) and `stem` (False: no stem, the input must have C channels).
+
+Presets (named options, any variant): `tenas_ntk` = C 3, N 1 (TE-NAS's NTK network,
+`prune_tenas.py` `model_config` for nas-bench-201: stem on, all layers); `tenas_thin` =
+C 1, N 1, depth 1, no stem (its linear-region network, `model_config_thin`).
 """
 
 from __future__ import annotations
@@ -76,6 +80,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
 }
 #: Options a caller may pass to `build`.
 OPTIONS: tuple[str, ...] = ("C", "N", "depth", "stem")
+#: Named option sets of reference code (see the module docstring).
+PRESETS: dict[str, dict[str, Any]] = {
+    "tenas_ntk": {"C": 3, "N": 1},
+    "tenas_thin": {"C": 1, "N": 1, "depth": 1, "stem": False},
+}
 
 
 class ReLUConvBN(nn.Module):

@@ -9,8 +9,10 @@ Every network returned is a plain `nn.Module` with:
 
 Builders do not seed: the caller seeds torch (same seed, same initial weights) and the
 weights keep PyTorch's default initialisation. A variant names a convention that
-changes what the network computes (BN settings); options change its geometry. Record
-both with any score computed on the network. The variants and options of each space
+changes what the network computes (BN settings); options change its geometry; a preset
+names a geometry some reference code uses (e.g. `tenas_ntk`, TE-NAS's small NTK network),
+so that a proxy can ask for it without knowing the space. Record all three with any
+score computed on the network. The variants and options of each space
 are described in its builder module: `nb201_network`, `darts_network`, `nb101_network`.
 """
 
@@ -50,23 +52,35 @@ def list_options(space: str) -> list[str]:
     return list(_builder(space).OPTIONS)
 
 
+def list_presets(space: str) -> list[str]:
+    """The named geometries (option presets) of `space`."""
+    return list(getattr(_builder(space), "PRESETS", {}))
+
+
 def build_network(
     space: str,
     key: str | Any,
     *,
     num_classes: int = 10,
     variant: str = "as_trained",
+    preset: str | None = None,
     **options: Any,
 ) -> nn.Module:
     """The network of the architecture `key` of `space`.
 
     `key` is a canonical key of the space (or an architecture value the space's `parse`
     returns). `num_classes` sizes the classifier; `variant` is one of
-    `list_variants(space)`; `options` are the space's geometry options.
+    `list_variants(space)`; `preset` one of `list_presets(space)` (its options, which
+    explicit `options` override); `options` are the space's geometry options.
     """
     builder = _builder(space)
     if variant not in builder.VARIANTS:
         raise UnknownNameError(f"{space} network variant", variant, list(builder.VARIANTS))
+    if preset is not None:
+        presets = getattr(builder, "PRESETS", {})
+        if preset not in presets:
+            raise UnknownNameError(f"{space} network preset", preset, list(presets))
+        options = {**presets[preset], **options}
     unknown = sorted(set(options) - set(builder.OPTIONS))
     if unknown:
         raise ConfigError(

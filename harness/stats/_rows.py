@@ -1,14 +1,25 @@
 """Which rows a figure may use, and how many failed.
 
 Failures are data: a proxy that returned NaN or inf for an architecture must
-show up in the report as a failure, not vanish and not be filled in. Every
-public function in this package therefore goes through `usable_rows`, which
-keeps the finite rows and counts the others.
+show up in the report as a failure, not vanish silently. Every public function
+in this package goes through `usable_rows`, which applies a failure policy:
+
+* ``"drop"``: a failed architecture is left out of the figure (and counted);
+* ``"worst"``: a failed architecture stays, ranked below every architecture the
+  proxy scored (all failures tied), as NASLib's -1e8 and TE-NAS's 1e5 for a NaN
+  kappa do. Only the order is used: a value-based figure (Pearson) is undefined
+  when a failure is in the rows.
+
+A third policy, ``"common"`` (every proxy on the architectures where all of them
+succeeded), spans proxies; its callers select those rows and then drop.
+Architectures without a finite ground truth are never a proxy's failure: they are
+left out under every policy and counted apart.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -19,23 +30,32 @@ from harness.errors import ConfigError
 #: correlate perfectly, which would be a number without information.
 MIN_ROWS = 3
 
+FailurePolicy = Literal["drop", "worst", "common"]
+FAILURE_POLICIES: tuple[str, ...] = ("drop", "worst", "common")
+
 
 @dataclass(frozen=True)
 class UsableRows:
-    """Finite (score, truth) rows, the score already oriented so higher is better.
+    """The (score, truth) rows a figure uses, the score oriented so higher is better.
 
     `positions` are the indices of the kept rows in the caller's arrays, so
-    index pairs given by the caller can be translated; `n_failed` counts the
-    rows left out because the score was NaN/inf or the truth was not finite.
+    index pairs given by the caller can be translated. `n_compared` counts the rows
+    with a finite truth (the architectures compared, whatever the policy),
+    `n_failed` those of them whose score is NaN/inf, `n_no_truth` the rows without
+    a finite truth, and `n_filled` the failures kept as worst (policy "worst").
     """
 
     score: np.ndarray
     truth: np.ndarray
     positions: np.ndarray
     n_failed: int
+    n_compared: int = -1
+    n_no_truth: int = 0
+    n_filled: int = 0
 
     @property
     def n(self) -> int:
+        """Rows the figure uses."""
         return int(self.score.size)
 
 
@@ -47,21 +67,44 @@ def as_vector(values: ArrayLike, name: str) -> np.ndarray:
     return array
 
 
-def usable_rows(score: ArrayLike, truth: ArrayLike, *, higher_is_better: bool) -> UsableRows:
-    """Keep rows where score and truth are finite; negate the score if lower is better."""
+def check_failure_policy(failures: str) -> str:
+    if failures not in FAILURE_POLICIES:
+        raise ConfigError(
+            f"failures must be one of {', '.join(FAILURE_POLICIES)}, got {failures!r}"
+        )
+    return failures
+
+
+def usable_rows(
+    score: ArrayLike, truth: ArrayLike, *, higher_is_better: bool, failures: str = "drop"
+) -> UsableRows:
+    """The rows a figure uses under the failure policy (see the module docstring), the
+    score negated if lower is better. "common" acts like "drop" on one proxy's rows."""
+    check_failure_policy(failures)
     score_vector = as_vector(score, "score")
     truth_vector = as_vector(truth, "truth")
     if score_vector.shape != truth_vector.shape:
         raise ValueError(
             f"score and truth differ in length: {score_vector.size} != {truth_vector.size}"
         )
-    finite = np.isfinite(score_vector) & np.isfinite(truth_vector)
-    oriented = score_vector[finite] if higher_is_better else -score_vector[finite]
+    has_truth = np.isfinite(truth_vector)
+    scored = np.isfinite(score_vector)
+    n_failed = int(np.count_nonzero(has_truth & ~scored))
+    keep = has_truth if failures == "worst" else has_truth & scored
+    oriented = score_vector[keep] if higher_is_better else -score_vector[keep]
+    failed = ~np.isfinite(oriented)
+    if failed.any():  # "worst": below every scored architecture, all failures tied
+        finite = oriented[~failed]
+        oriented = oriented.copy()
+        oriented[failed] = finite.min() - 1.0 if finite.size else 0.0
     return UsableRows(
         score=oriented,
-        truth=truth_vector[finite],
-        positions=np.flatnonzero(finite),
-        n_failed=int(finite.size - np.count_nonzero(finite)),
+        truth=truth_vector[keep],
+        positions=np.flatnonzero(keep),
+        n_failed=n_failed,
+        n_compared=int(np.count_nonzero(has_truth)),
+        n_no_truth=int(truth_vector.size - np.count_nonzero(has_truth)),
+        n_filled=int(np.count_nonzero(failed)),
     )
 
 

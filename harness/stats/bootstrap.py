@@ -78,16 +78,19 @@ def bootstrap_correlations(
     n_resamples: int = 1000,
     confidence: float = 0.95,
     seed: int | np.random.Generator = 0,
+    failures: str = "drop",
 ) -> BootstrapCorrelations:
     """Point estimates and paired percentile intervals for Kendall, Spearman and Pearson.
 
-    Failed rows (non-finite score or truth) are left out before resampling and
-    counted in `n_failed`. With fewer than MIN_ROWS usable rows everything is NaN.
+    Failed rows (non-finite score) are dropped or kept as the worst (`failures`, see
+    `harness.stats._rows`) before resampling and counted in `n_failed`; under "worst"
+    with a failure among the rows Pearson is NaN (a failure has no value). With fewer
+    than MIN_ROWS usable rows everything is NaN.
     """
     confidence = check_confidence(confidence)
     n_resamples = check_resamples(n_resamples)
     rng = make_generator(seed)
-    rows = usable_rows(score, truth, higher_is_better=higher_is_better)
+    rows = usable_rows(score, truth, higher_is_better=higher_is_better, failures=failures)
     if rows.n < MIN_ROWS:
         replicates = np.full((1, len(STATISTICS), n_resamples), np.nan)
     else:
@@ -98,4 +101,7 @@ def bootstrap_correlations(
         )
         for t, name in enumerate(STATISTICS)
     }
+    if rows.n_filled:
+        undefined = np.full(n_resamples, np.nan)
+        intervals["pearson"] = percentile_interval(float("nan"), undefined, confidence)
     return BootstrapCorrelations(n=rows.n, n_failed=rows.n_failed, **intervals)

@@ -1,9 +1,11 @@
 """One call for the leaderboard: every figure of one (score, truth) pairing.
 
-All figures use the same usable rows (finite score and truth); `n` says how many,
-`n_failed` how many were left out. With fewer than MIN_ROWS usable rows every
-figure is NaN (null in `to_dict`). A constant score gives NaN correlations
-(scipy's answer; kept, not replaced by 0), while top-k, top-1 and pairwise
+All figures use the same rows, chosen by the failure policy (`harness.stats._rows`):
+`n` is the number of architectures compared (finite ground truth), the same under
+"drop" and "worst"; `n_failed` how many of them the proxy failed on; `n_used` how many
+rows the figures used (n - n_failed under "drop", n under "worst"). With fewer than
+MIN_ROWS usable rows every figure is NaN (null in `to_dict`). A constant score gives NaN
+correlations (scipy's answer; kept, not replaced by 0), while top-k, top-1 and pairwise
 accuracy then show what a random pick would score (every row tied).
 """
 
@@ -30,6 +32,8 @@ class CorrelationSummary:
 
     n: int
     n_failed: int
+    n_used: int
+    failures: str
     kendall: float
     kendall_lo: float
     kendall_hi: float
@@ -61,7 +65,7 @@ class CorrelationSummary:
 
 
 def _json_number(value: Any) -> Any:
-    if isinstance(value, bool | None):
+    if isinstance(value, bool | str | None):
         return value
     if isinstance(value, int | np.integer):
         return int(value)
@@ -78,24 +82,34 @@ def summarise(
     confidence: float = 0.95,
     seed: int | np.random.Generator = 0,
     top_k: Sequence[float] = DEFAULT_PERCENTAGES,
+    failures: str = "drop",
 ) -> CorrelationSummary:
-    """Every leaderboard figure for one proxy's scores against the ground truth.
+    """Every leaderboard figure for one proxy's scores against the ground truth, with
+    failed architectures dropped or ranked worst (`failures`).
 
     `pairwise_accuracy` is over all pairs of usable rows, an estimator tie
     counting one half (see harness.stats.pairwise); top-k and top-1 break ties
     as expectations over random tie-breaks (see harness.stats.topk).
     """
-    rows = usable_rows(score, truth, higher_is_better=higher_is_better)
+    rows = usable_rows(score, truth, higher_is_better=higher_is_better, failures=failures)
     bootstrap = bootstrap_correlations(
-        rows.score, rows.truth, n_resamples=n_resamples, confidence=confidence, seed=seed
+        score,
+        truth,
+        higher_is_better=higher_is_better,
+        n_resamples=n_resamples,
+        confidence=confidence,
+        seed=seed,
+        failures=failures,
     )
     top = top_ranked(rows.score, rows.truth)
     pairwise = (
         pairwise_accuracy(rows.score, rows.truth).accuracy if rows.n >= MIN_ROWS else float("nan")
     )
     return CorrelationSummary(
-        n=rows.n,
+        n=rows.n_compared,
         n_failed=rows.n_failed,
+        n_used=rows.n,
+        failures=failures,
         kendall=bootstrap.kendall.estimate,
         kendall_lo=bootstrap.kendall.low,
         kendall_hi=bootstrap.kendall.high,

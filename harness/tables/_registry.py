@@ -30,6 +30,8 @@ class TableInfo:
     description: str
     #: what a run ranks against unless told otherwise (None: the table's first column)
     default_target: str | None = None
+    #: reads the package's embedded copy when its files are absent (or always, without files)
+    embedded: bool = False
 
     def options(self) -> dict[str, inspect.Parameter]:
         """The loader's keyword options by name (the data folder aside)."""
@@ -54,6 +56,7 @@ def register_table(
     files: tuple[str, ...] = (),
     description: str = "",
     default_target: str | None = None,
+    embedded: bool = False,
 ) -> Callable[[Loader], Loader]:
     """Register `loader(data_dir: Path, **options) -> BenchmarkTable` under `name`.
 
@@ -65,7 +68,7 @@ def register_table(
         if name in _TABLES:
             warnings.warn(f"table {name!r} registered twice; the later loader wins", stacklevel=2)
         doc = description or (loader.__doc__ or "").strip().splitlines()[0]
-        _TABLES[name] = TableInfo(name, loader, files, doc, default_target)
+        _TABLES[name] = TableInfo(name, loader, files, doc, default_target, embedded)
         return loader
 
     return decorate

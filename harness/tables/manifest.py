@@ -1,18 +1,10 @@
 """The data manifest: which benchmark files we know, their sha256 and where they come from.
 
-The canonical manifest is `data/manifest.toml` at the repository root, beside the
-default data folder (`./data`) and under version control, so a checksum change is a
-reviewed diff. The package never reads data from inside itself; the manifest is
-metadata about the user's data folder, found in this order:
-
-1. an explicit `manifest` argument;
-2. the repository's `data/manifest.toml`, found from this module's location, which is
-   where it is for the editable install we use (`pip install -e .`);
-3. a `manifest.toml` inside the data folder itself (a data folder can carry its own
-   copy, e.g. for a non-editable install, where step 2 finds nothing).
-
-When none is found, tables still load (their sources record the sha256 of what was
-read) but nothing is checked against known checksums, and a warning says so.
+The manifest is package data (`harness/tables/data/manifest.toml`), so an installed
+harness, editable or not, checks a data folder against the same pinned checksums; a
+checksum change is a reviewed diff. It describes the user's data folder (the files
+themselves are never part of the package, except the compact embedded NB201 table of
+`harness.tables.embedded`). An explicit `manifest` argument reads another file instead.
 """
 
 from __future__ import annotations
@@ -20,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import tomllib
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -30,8 +21,8 @@ from harness.errors import DataError
 from harness.tables.base import SourceFile
 
 MANIFEST_NAME = "manifest.toml"
-#: Where the repository keeps the canonical manifest, relative to the package's parent.
-_REPO_MANIFEST = Path(__file__).resolve().parents[2] / "data" / MANIFEST_NAME
+#: The manifest shipped inside the package.
+PACKAGE_MANIFEST = Path(__file__).resolve().parent / "data" / MANIFEST_NAME
 _CHUNK = 1 << 20
 
 Status = Literal["found", "missing", "mismatch"]
@@ -51,6 +42,14 @@ class ManifestEntry:
     license: str | None = None
     kind: Literal["file", "directory"] = "file"
     description: str = ""
+    #: where `harness data fetch` downloads it (a raw file at a full commit); None = by hand
+    url: str | None = None
+    #: its size in bytes, when pinned
+    size: int | None = None
+
+    @property
+    def fetchable(self) -> bool:
+        return self.url is not None and self.kind == "file"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,22 +81,14 @@ def sha256_of(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def find_manifest(data_dir: str | os.PathLike[str] | None = None) -> Path | None:
-    """The manifest to use (see the module docstring for the order), or None."""
-    if _REPO_MANIFEST.is_file():
-        return _REPO_MANIFEST
-    if data_dir is not None:
-        candidate = Path(data_dir) / MANIFEST_NAME
-        if candidate.is_file():
-            return candidate
-    return None
+def find_manifest() -> Path:
+    """The manifest shipped with the package."""
+    return PACKAGE_MANIFEST
 
 
 def load_manifest(path: str | os.PathLike[str] | None = None) -> dict[str, ManifestEntry]:
     """Manifest entries by name, read from `path` (default: `find_manifest()`)."""
     manifest_path = Path(path) if path is not None else find_manifest()
-    if manifest_path is None:
-        raise DataError("no data manifest found (expected data/manifest.toml in the repository)")
     try:
         with open(manifest_path, "rb") as handle:
             document = tomllib.load(handle)
@@ -139,6 +130,14 @@ def _entry_from_toml(manifest_path: Path, number: int, raw: dict) -> ManifestEnt
         not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)
     ):
         raise DataError(f"{manifest_path}: {raw['name']}: sha256 must be 64 lowercase hex digits")
+    url = raw.get("url")
+    if url is not None and (
+        not isinstance(url, str) or not url.startswith(("https://", "http://"))
+    ):
+        raise DataError(f"{manifest_path}: {raw['name']}: url must be an http(s) address")
+    size = raw.get("size")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+        raise DataError(f"{manifest_path}: {raw['name']}: size must be a byte count")
     return ManifestEntry(
         name=raw["name"],
         sha256=sha,
@@ -150,6 +149,8 @@ def _entry_from_toml(manifest_path: Path, number: int, raw: dict) -> ManifestEnt
         license=raw.get("license"),
         kind=raw.get("kind", "file"),
         description=raw.get("description", ""),
+        url=url,
+        size=size,
     )
 
 
@@ -159,7 +160,7 @@ def verify_data_dir(
 ) -> list[FileStatus]:
     """Check every manifest entry against the data folder: found, missing or mismatch."""
     root = resolve_data_dir(data_dir)
-    entries = load_manifest(manifest if manifest is not None else find_manifest(root))
+    entries = load_manifest(manifest)
     statuses = []
     for entry in entries.values():
         path = root / entry.name
@@ -208,7 +209,7 @@ def checked_source(
         digest = sha256_of(target) if kind == "file" else None
     except OSError as err:
         raise DataError(f"{target}: cannot read ({err.strerror or err})") from None
-    entries = _manifest_entries(data_dir, quiet=not verify)
+    entries = load_manifest()  # also without verify: a mismatch is then noted
     label = _manifest_name(data_dir, target, entries)
     entry = entries.get(label)
     warning = ""
@@ -232,16 +233,3 @@ def _manifest_name(data_dir: Path, target: Path, entries: dict[str, ManifestEntr
         pass
     same_name = [n for n in entries if Path(n).name == target.name]
     return same_name[0] if len(same_name) == 1 else str(target)
-
-
-def _manifest_entries(data_dir: Path, quiet: bool = False) -> dict[str, ManifestEntry]:
-    manifest_path = find_manifest(data_dir)
-    if manifest_path is None:
-        if quiet:
-            return {}
-        warnings.warn(
-            "no data manifest found; benchmark files are not checked against known checksums",
-            stacklevel=3,
-        )
-        return {}
-    return load_manifest(manifest_path)

@@ -137,6 +137,20 @@ def test_select_indices_class_balanced_and_shuffled():
     assert not np.all(np.diff(labels[chosen]) >= 0), "balanced batch should not be class-sorted"
 
 
+@pytest.mark.parametrize("balanced", [False, True])
+def test_select_indices_excluding_a_first_batch_is_disjoint(balanced):
+    labels = np.arange(300) % 5
+    data = _toy_data(labels)
+    first = select_indices(data, 40, 3, balanced, "toy")
+    assert np.array_equal(first, select_indices(data, 40, 3, balanced, "toy", exclude=()))
+    second = select_indices(data, 40, 4, balanced, "toy", exclude=first)
+    assert len(second) == 40 and not set(first.tolist()) & set(second.tolist())
+    if balanced:
+        assert np.bincount(labels[second], minlength=5).tolist() == [8] * 5
+    with pytest.raises(ConfigError, match="more than the 260 images of toy"):
+        select_indices(data, 261, 4, balanced, "toy", exclude=first)
+
+
 def test_select_indices_refuses_too_large_batch():
     with pytest.raises(ConfigError, match="more than the 5 images of toy"):
         select_indices(_toy_data([0, 1, 0, 1, 0]), 6, 0, False, "toy")

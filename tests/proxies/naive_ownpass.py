@@ -126,11 +126,19 @@ class TinyNB201(nn.Module):
         return self.classifier(self.pool(self.forward_features(x)).flatten(1))
 
 
-def variant_builder(ops: tuple[str, ...], **defaults):
-    """A `build_variant(**options)` callable for ProxyContext, like the space builders."""
+#: TE-NAS's geometries, as the NB201 builder names them (written out independently).
+NAIVE_PRESETS = {
+    "tenas_ntk": {"C": 3, "N": 1},
+    "tenas_thin": {"C": 1, "N": 1, "depth": 1, "stem": False, "in_channels": 1},
+}
 
-    def build(**options) -> nn.Module:
-        merged = {**defaults, **options}
+
+def variant_builder(ops: tuple[str, ...], **defaults):
+    """A `build_variant(preset=None, **options)` callable for ProxyContext, like the space
+    builders (presets: `NAIVE_PRESETS`)."""
+
+    def build(preset: str | None = None, **options) -> nn.Module:
+        merged = {**defaults, **(NAIVE_PRESETS[preset] if preset else {}), **options}
         return TinyNB201(ops, **merged)
 
     return build
@@ -335,7 +343,8 @@ def real_nb201_context(ops: tuple[str, ...], *, seed: int = 0, n: int = 8, **opt
     from harness.spaces.networks import build_network
 
     key = "|{}~0|+|{}~0|{}~1|+|{}~0|{}~1|{}~2|".format(*ops)
-    build = functools.partial(build_network, "nb201", key, num_classes=10, **options)
+    # the context network takes `options`; variants (presets) start from the builder's own
+    build = functools.partial(build_network, "nb201", key, num_classes=10)
     torch.manual_seed(seed)
     images = torch.randn((n, 3, 16, 16), generator=torch.Generator().manual_seed(seed))
-    return ProxyContext(network=build(), images=images, seed=seed, build_variant=build)
+    return ProxyContext(network=build(**options), images=images, seed=seed, build_variant=build)

@@ -14,7 +14,7 @@ from harness.proxies.engine import ProxyOutcome, compute_proxies
 
 PASS_A = ["grad_norm", "snip", "plain", "fisher", "fisher_fanin"]
 PASS_B = ["jacov", "epe_nas", "nwot"]
-MINE = [*PASS_A, *PASS_B, "grasp", "zico", "synflow", "synflow_nobn", "synflow_bn",
+MINE = [*PASS_A, *PASS_B, "grasp", "zico_halves", "synflow", "synflow_nobn", "synflow_bn",
         "l2_norm", "params", "flops", "flops_xautodl"]  # fmt: skip
 
 

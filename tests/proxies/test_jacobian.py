@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from harness.proxies.engine import compute_proxies
-from harness.proxies.jacobian import epe_nas_score, jacov_score
+from harness.proxies.jacobian import epe_nas_batch_note, epe_nas_score, jacov_score
 from harness.proxies.passes import jacobian_pass
 
 K = 1e-5
@@ -60,9 +60,20 @@ def test_epe_nas_with_many_classes_by_hand():
     assert epe_nas_score(rows, labels, num_classes=120) == pytest.approx(expected, rel=1e-12)
 
 
-def test_epe_nas_many_classes_all_singletons_is_an_error():
-    with pytest.raises(ValueError, match="two or more"):
-        epe_nas_score(torch.tensor([A, B]), torch.tensor([0, 1]), num_classes=200)
+@pytest.mark.parametrize("num_classes", [10, 100, 200])
+def test_epe_nas_all_singletons_is_an_error_never_a_constant(num_classes):
+    # with <= 100 classes the reference would return the same constant for any network
+    with pytest.raises(ValueError, match="degenerate batch: none of its 2 classes has two"):
+        epe_nas_score(torch.tensor([A, B]), torch.tensor([0, 1]), num_classes=num_classes)
+
+
+def test_epe_nas_batch_note():
+    assert epe_nas_batch_note(torch.tensor([0, 0, 1, 1])) is None
+    assert epe_nas_batch_note(torch.tensor([0, 0, 1, 2])) == (
+        "2 of 3 classes in the batch of 4 have one sample; each adds a constant, as in the "
+        "reference"
+    )
+    assert epe_nas_batch_note(torch.arange(64)).startswith("degenerate batch: none of its 64")
 
 
 def test_pass_b_jacobian_is_the_per_sample_jacobian_without_bn(make_context):

@@ -71,3 +71,38 @@ def test_network_without_relu_is_an_error(make_context):
     net(ctx.images)  # materialise the lazy layer
     outcome = compute_proxies(["nwot"], ctx)["nwot"]
     assert outcome.status == "error" and "no ReLU" in outcome.error
+
+
+class _ReLUConvWrapper(nn.Module):
+    """A `ReLUConvBN`-style wrapper: its type name contains ReLU, its input is its ReLU's."""
+
+    def __init__(self, c_in: int, c_out: int):
+        super().__init__()
+        self.relu = nn.ReLU()
+        self.conv = nn.Conv2d(c_in, c_out, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv(self.relu(x))
+
+
+def test_nwot_counts_activations_and_nwot_relu_names_counts_wrappers_too():
+    torch.manual_seed(0)
+    net = nn.Sequential(
+        nn.Conv2d(3, 4, 3, padding=1),
+        _ReLUConvWrapper(4, 4),
+        _ReLUConvWrapper(4, 2),
+        nn.Flatten(),
+        nn.Linear(2 * 5 * 5, 3),
+    )
+    from harness.proxies import ProxyContext
+
+    ctx = ProxyContext(network=net, images=torch.randn(6, 3, 5, 5), seed=0)
+    result = jacobian_pass(ctx)
+    assert (result.relu_calls, result.relu_name_calls) == (2, 4)
+    # every wrapper's codes are its inner ReLU's: the name rule counts each twice
+    np.testing.assert_array_equal(result.relu_name_kernel.numpy(), 2 * result.relu_kernel.numpy())
+    outcomes = compute_proxies(["nwot", "nwot_relu_names"], ctx)
+    assert outcomes["nwot"].score == pytest.approx(naive.nwot(net, ctx.images), rel=1e-10)
+    assert outcomes["nwot_relu_names"].score == pytest.approx(
+        naswot_score(2 * result.relu_kernel), rel=1e-12
+    )

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 from naive_ownpass import (
+    NAIVE_PRESETS,
     TinyNB201,
     naive_condition_number,
     naive_linear_regions,
@@ -20,7 +21,6 @@ from naive_ownpass import (
 
 from harness.proxies import ProxyContext, get_proxy
 from harness.proxies.tenas import (
-    THIN_NETWORK_OPTIONS,
     condition_number,
     count_linear_regions,
     linear_region_count,
@@ -82,16 +82,31 @@ def test_condition_number_edge_cases():
     assert condition_number(torch.diag(torch.tensor([4.0, 1.0]))) == pytest.approx(4.0)
     assert math.isnan(condition_number(torch.zeros(3, 3)))
     assert math.isnan(condition_number(torch.tensor([[1.0, float("nan")], [0.0, 1.0]])))
-    singular = torch.ones(3, 3)  # rank one: lambda_min is 0 up to rounding, clamped
-    kappa = condition_number(singular)
-    assert math.isfinite(kappa) and kappa > 1e14
+    singular = torch.ones(3, 3)  # rank one: lambda_min is 0 up to rounding
+    assert math.isnan(condition_number(singular))
+    noise = 1e-30 * torch.eye(4) + torch.ones(4, 4)  # numerically singular
+    assert math.isnan(condition_number(noise))
+    assert math.isnan(condition_number(torch.zeros(3, 3)))
+    assert condition_number(torch.diag(torch.tensor([1.0, 4.0, 1e6]))) == pytest.approx(1e6)
 
 
 def test_ntk_deterministic_and_all_none_gives_nan():
     ctx = _context()
     assert ntk_condition_number(ctx) == ntk_condition_number(ctx)
-    value = get_proxy("ntk_cond").compute(_context(NONE_OPS))
-    assert isinstance(value, float) and math.isnan(value)
+    for name in ("ntk_cond", "ntk_cond_full"):
+        value = get_proxy(name).compute(_context(NONE_OPS))
+        assert isinstance(value, float) and math.isnan(value)
+
+
+def test_ntk_cond_is_computed_on_tenas_small_network_and_full_on_the_context_network():
+    ctx = _context()
+    small = ctx.variant("ntk_cond", **NAIVE_PRESETS["tenas_ntk"])
+    assert small.stem[0].out_channels == 3
+    expected = naive_condition_number(naive_ntk_gram(small, ctx.images))
+    assert get_proxy("ntk_cond").compute(ctx) == pytest.approx(expected, rel=1e-6)
+    full = naive_condition_number(naive_ntk_gram(ctx.fresh_network(), ctx.images))
+    assert get_proxy("ntk_cond_full").compute(ctx) == pytest.approx(full, rel=1e-6)
+    assert get_proxy("ntk_cond").version == "2"
 
 
 # ----------------------------------------------------------------------------- linear regions
@@ -107,7 +122,7 @@ def test_patches_are_crops_of_one_channel():
 
 def test_region_count_matches_set_of_pattern_tuples():
     torch.manual_seed(0)
-    thin = TinyNB201(CONV_OPS, in_channels=1, **THIN_NETWORK_OPTIONS)
+    thin = TinyNB201(CONV_OPS, **NAIVE_PRESETS["tenas_thin"])
     gen = torch.Generator().manual_seed(2)
     batches = [random_patches(_images(8), 200, 3, gen) for _ in range(2)]
     got = count_linear_regions(copy.deepcopy(thin), batches)
@@ -121,7 +136,7 @@ def test_linear_region_count_end_to_end_against_naive():
     gen = ctx.generator("linear_regions/patches")
     counts = []
     for repeat in range(2):
-        net = ctx.variant(f"linear_regions/{repeat}", **THIN_NETWORK_OPTIONS)
+        net = ctx.variant(f"linear_regions/{repeat}", **NAIVE_PRESETS["tenas_thin"])
         batches = [naive_patches(ctx.images, 150, 3, gen) for _ in range(2)]
         counts.append(naive_linear_regions(net, batches))
     assert got == pytest.approx(np.mean(counts))
@@ -184,8 +199,12 @@ def test_with_the_real_nb201_builder(ops):
 def test_through_the_engine_on_a_float64_net(make_context, zero_output):
     from harness.proxies.engine import compute_proxies
 
-    outcomes = compute_proxies(["ntk_cond", "tenas"], make_context(zero_output=zero_output))
-    assert outcomes["ntk_cond"].status == ("nan" if zero_output else "ok")
+    names = ["ntk_cond_full", "ntk_cond", "tenas"]
+    outcomes = compute_proxies(names, make_context(zero_output=zero_output))
+    assert outcomes["ntk_cond_full"].status == ("nan" if zero_output else "ok")
+    # this context cannot build TE-NAS's network: a clean error before anything runs
+    assert outcomes["ntk_cond"].status == "error"
+    assert "network variants" in outcomes["ntk_cond"].error
     assert outcomes["tenas"].status == "error"  # set-level: never computed per arch
 
 

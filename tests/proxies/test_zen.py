@@ -96,10 +96,27 @@ def test_gaussian_reinit_values():
     assert torch.equal(net.conv1.weight, expected)
 
 
-def test_registration():
+def test_registration_and_defaults():
     spec = get_proxy("zen")
-    assert spec.higher_is_better and spec.version == "3"
+    assert spec.higher_is_better and spec.version == "4"
     assert spec.needs == frozenset({"own_pass"}) and spec.data_free
+    paper = get_proxy("zen_paper")
+    assert paper.higher_is_better and paper.needs == spec.needs
+    torch.manual_seed(1)
+    ctx = _context(PlainConvNet())
+    assert spec.compute(ctx) == zen_score(ctx) == zen_score(ctx, bn_convention="reference")
+    assert paper.compute(ctx) == zen_score(ctx, bn_convention="paper")
+
+
+def test_reference_convention_reads_tracked_buffers_without_reducing_inputs():
+    torch.manual_seed(1)
+    net = PlainConvNet(track=True).train()
+    recorder = _BatchVariances(net, tracked="keep_running_variance")
+    with torch.no_grad():
+        net.forward_features(torch.randn(4, 3, 8, 8))
+    recorder.remove()
+    assert recorder.reached == {0, 1}
+    assert recorder.biased == {0: [], 1: []}
 
 
 @pytest.mark.parametrize("variant", ["as_trained", "proxy_bn"])
@@ -109,7 +126,8 @@ def test_with_the_real_nb201_builder(variant):
     for convention in ("paper", "reference"):
         assert math.isfinite(zen_score(ctx, bn_convention=convention))
     none = real_nb201_context(("none",) * 6, C=4, N=1, variant=variant)
-    assert zen_score(none) == -math.inf
+    for convention in ("paper", "reference"):
+        assert zen_score(none, bn_convention=convention) == -math.inf
 
 
 def test_dead_branch_bn_is_skipped_not_minus_infinity():
@@ -140,7 +158,7 @@ def test_variances_read_from_bn_buffers_equal_the_input_reduction():
         torch.nn.BatchNorm2d(4, track_running_stats=False),
     ).train()
     x = torch.randn(5, 3, 7, 7)
-    recorder = _BatchVariances(net, from_buffers=True)
+    recorder = _BatchVariances(net, tracked="read_batch_variance")
     with torch.no_grad():
         net(x)
     recorder.remove()
@@ -165,8 +183,8 @@ def test_bn_scaling_from_buffers_matches_input_reduction_on_nb201(ops):
     gaussian_reinit(net, torch.Generator().manual_seed(0))
     x = torch.randn((8, 3, 16, 16), generator=torch.Generator().manual_seed(1))
     terms = []
-    for from_buffers in (True, False):
-        recorder = _BatchVariances(net, from_buffers=from_buffers)
+    for tracked in ("read_batch_variance", "reduce"):
+        recorder = _BatchVariances(net, tracked=tracked)
         with torch.no_grad():
             net.forward_features(x)
         recorder.remove()

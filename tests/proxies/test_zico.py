@@ -9,7 +9,6 @@ import pytest
 import torch
 
 from harness.proxies.engine import compute_proxies
-from harness.proxies.passes import SECOND_BATCH_KEY
 from harness.proxies.zico import zico_from_gradients
 
 
@@ -31,14 +30,19 @@ def test_split_halves_match_naive(batch, make_context, score):
     ctx = make_context(0, batch=batch)
     half = (batch + 1) // 2
     halves = [(ctx.images[:half], ctx.labels[:half]), (ctx.images[half:], ctx.labels[half:])]
-    assert score("zico", ctx) == pytest.approx(naive.zico(ctx.network, halves), rel=1e-10)
+    assert score("zico_halves", ctx) == pytest.approx(naive.zico(ctx.network, halves), rel=1e-10)
+
+
+def test_zico_without_a_second_batch_is_a_clean_error(make_context):
+    outcome = compute_proxies(["zico"], make_context(0))["zico"]
+    assert outcome.status == "error" and "second labelled batch" in outcome.error
 
 
 @pytest.fixture
 def with_second_batch(make_context, make_batch):
     def make(seed):
         ctx = make_context(seed)
-        ctx.cache[SECOND_BATCH_KEY] = make_batch(seed + 100)
+        ctx.second_batch = make_batch(seed + 100)
         return ctx
 
     return make
@@ -47,7 +51,7 @@ def with_second_batch(make_context, make_batch):
 @pytest.mark.parametrize("seed", [0, 1])
 def test_second_batch_matches_naive(seed, with_second_batch, score):
     ctx = with_second_batch(seed)
-    batches = [(ctx.images, ctx.labels), ctx.cache[SECOND_BATCH_KEY]]
+    batches = [(ctx.images, ctx.labels), ctx.second_batch]
     assert score("zico", ctx) == pytest.approx(naive.zico(ctx.network, batches), rel=1e-10)
 
 
@@ -59,7 +63,7 @@ def test_second_batch_reuses_pass_a(with_second_batch, make_context, forward_cal
     assert forward_calls() - start == 2  # pass A + ZiCo's second batch
     ctx = make_context(2)
     start = forward_calls()
-    compute_proxies(["grad_norm", "zico"], ctx)
+    compute_proxies(["grad_norm", "zico_halves"], ctx)
     assert forward_calls() - start == 3  # pass A + two halves
 
 
@@ -69,11 +73,11 @@ def test_permuting_both_batches_changes_nothing(with_second_batch, make_context,
     perm = torch.tensor([3, 1, 7, 5, 0, 2, 4, 6])
     permuted = make_context(3)
     permuted.images, permuted.labels = ctx.images[perm], ctx.labels[perm]
-    images2, labels2 = ctx.cache[SECOND_BATCH_KEY]
-    permuted.cache[SECOND_BATCH_KEY] = (images2[perm.flip(0)], labels2[perm.flip(0)])
+    images2, labels2 = ctx.second_batch
+    permuted.second_batch = (images2[perm.flip(0)], labels2[perm.flip(0)])
     assert score("zico", permuted) == pytest.approx(reference, rel=1e-9)
 
 
 def test_one_sample_is_an_error(make_context):
-    outcome = compute_proxies(["zico"], make_context(0, batch=1))["zico"]
+    outcome = compute_proxies(["zico_halves"], make_context(0, batch=1))["zico_halves"]
     assert outcome.status == "error" and "2 samples" in outcome.error

@@ -4,6 +4,8 @@ Markdown that links existing files, CSVs, and the provenance of every figure."""
 from __future__ import annotations
 
 import base64
+import html as html_lib
+import os
 import re
 import shutil
 import subprocess
@@ -119,20 +121,37 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 
-#: Added to a copy of the page only: the report itself carries no script.
-IMAGE_PROBE = (
-    "<script>window.addEventListener('load', () => {"
-    "const images = Array.from(document.images);"
-    "document.body.setAttribute('data-images', images.length);"
-    "document.body.setAttribute('data-loaded',"
-    " images.filter(i => i.complete && i.naturalWidth > 0).length);});</script>"
-)
+#: Added to a copy of the page only (the report itself carries no script), first in <head>
+#: so that it sees every error: script errors, failed resources (captured window errors),
+#: console.error calls and unhandled rejections. On load it writes what a reader would
+#: see into attributes of <body>: the title, the tables, the images and which loaded.
+READER_PROBE = """<script>
+const problems = [];
+window.addEventListener('error', e => problems.push(e.message || ('failed: ' +
+  (e.target && (e.target.src || e.target.href)))), true);
+window.addEventListener('unhandledrejection', e => problems.push(String(e.reason)));
+const consoleError = console.error;
+console.error = (...args) => { problems.push(args.join(' ')); consoleError(...args); };
+window.addEventListener('load', () => {
+  const images = Array.from(document.images);
+  const b = document.body;
+  b.setAttribute('data-title', document.title);
+  b.setAttribute('data-tables', document.querySelectorAll('table').length);
+  b.setAttribute('data-images', images.length);
+  b.setAttribute('data-loaded', images.filter(i => i.complete && i.naturalWidth > 0).length);
+  b.setAttribute('data-problems', problems.length);
+  b.setAttribute('data-first-problem', problems[0] || '');
+});
+</script>"""
 
 
 def _browser(tmp_path, *args: str) -> subprocess.CompletedProcess:
     browser = _chromium()
     if browser is None:
-        pytest.skip("no chromium on this machine (Debian: apt-get install -y chromium)")
+        message = "no chromium on this machine (Debian: apt-get install -y chromium)"
+        if os.environ.get("HARNESS_REQUIRE_BROWSER"):
+            pytest.fail(f"{message}; HARNESS_REQUIRE_BROWSER is set, so this must not skip")
+        pytest.skip(message)
     profile = tmp_path / f"profile-{len(list(tmp_path.iterdir()))}"
     return subprocess.run(
         [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
@@ -142,19 +161,35 @@ def _browser(tmp_path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_renders_in_a_headless_browser(report, tmp_path):
+def test_a_reader_sees_title_tables_and_every_image_without_errors(report, tmp_path):
+    html = report.html.read_text()
     probe = tmp_path / "probe.html"
-    probe.write_text(report.html.read_text().replace("</body>", IMAGE_PROBE + "</body>"))
+    probe.write_text(html.replace("<head>", "<head>" + READER_PROBE, 1))
     dumped = _browser(tmp_path, "--virtual-time-budget=10000", "--dump-dom", probe.as_uri())
     assert dumped.returncode == 0, dumped.stderr[-2000:]
     body = re.search(r"<body([^>]*)>", dumped.stdout)
     assert body, dumped.stdout[:500]
-    images = re.search(r'data-images="(\d+)"', body.group(1))
-    loaded = re.search(r'data-loaded="(\d+)"', body.group(1))
-    assert images and loaded, body.group(0)
-    assert int(images.group(1)) == len(report.figures)
-    assert int(loaded.group(1)) == int(images.group(1)), "some images did not load"
-    assert dumped.stdout.count("<table>") >= 6
+    seen = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', body.group(1)))
+    assert {"title", "tables", "images", "loaded", "problems"} <= seen.keys(), body.group(0)
+    title = re.search(r"<title>(.*?)</title>", html, flags=re.S)
+    assert title and title.group(1).strip() and seen["title"] == html_lib.unescape(title.group(1))
+    assert int(seen["tables"]) >= 6
+    assert int(seen["images"]) == len(report.figures) > 5
+    assert int(seen["loaded"]) == int(seen["images"]), "some images did not load"
+    assert seen["problems"] == "0", seen.get("first-problem")
+
+
+def test_the_probe_reports_a_broken_image(tmp_path):
+    """The probe above can fail: a page with a missing image shows it unloaded and an error."""
+    broken = tmp_path / "broken.html"
+    broken.write_text(
+        "<html><head>" + READER_PROBE + "<title>t</title></head><body><table></table>"
+        '<img src="missing.png"></body></html>'
+    )
+    dumped = _browser(tmp_path, "--virtual-time-budget=5000", "--dump-dom", broken.as_uri())
+    seen = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', dumped.stdout))
+    assert seen["images"] == "1" and seen["loaded"] == "0"
+    assert int(seen["problems"]) >= 1
 
 
 def test_a_screenshot_can_be_taken(report, tmp_path):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
+import scipy.stats
 
 from harness.stats import (
     bootstrap_correlations,
@@ -28,7 +30,7 @@ def test_summary_agrees_with_the_parts():
     score, truth = _data()
     summary = summarise(score, truth, higher_is_better=False, n_resamples=200, seed=3)
     boot = bootstrap_correlations(score, truth, higher_is_better=False, n_resamples=200, seed=3)
-    assert (summary.n, summary.n_failed) == (146, 4)
+    assert (summary.n, summary.n_failed, summary.n_used) == (150, 4, 146)
     assert (summary.kendall, summary.kendall_lo, summary.kendall_hi) == (
         boot.kendall.estimate,
         boot.kendall.low,
@@ -53,14 +55,24 @@ def test_to_dict_is_strict_json():
 
 def test_too_few_rows_give_nulls_not_a_crash():
     summary = summarise([1.0, np.nan, 2.0], [3.0, 4.0, 5.0], n_resamples=20)
-    assert summary.n == 2 and summary.n_failed == 1
+    assert (summary.n, summary.n_failed, summary.n_used) == (3, 1, 2)
     document = summary.to_dict()
     json.dumps(document, allow_nan=False)
     figures = [
         k
         for k in document
         if k
-        not in {"n", "n_failed", "confidence", "n_resamples", "seed", "higher_is_better", "top_k"}
+        not in {
+            "n",
+            "n_failed",
+            "n_used",
+            "failures",
+            "confidence",
+            "n_resamples",
+            "seed",
+            "higher_is_better",
+            "top_k",
+        }
     ]
     assert all(document[k] is None for k in figures)
     assert all(v is None for v in document["top_k"].values())
@@ -80,3 +92,40 @@ def test_summary_is_frozen():
         summary.kendall = 1.0
     with pytest.raises(TypeError):
         summary.top_k[1] = 1.0
+
+
+def test_worst_ranks_failures_below_every_scored_architecture():
+    truth = np.arange(10.0)
+    score = truth.copy()
+    score[:3] = np.nan  # the proxy fails on the three worst architectures
+    drop = summarise(score, truth, n_resamples=50, failures="drop")
+    worst = summarise(score, truth, n_resamples=50, failures="worst")
+    assert (drop.n, drop.n_failed, drop.n_used) == (worst.n, worst.n_failed, 7) == (10, 3, 7)
+    assert worst.n_used == 10 and worst.failures == "worst"
+    assert drop.kendall == pytest.approx(1.0)
+    # the three failures tie among themselves, below all others: tau-b with one tie group
+    expected = scipy.stats.kendalltau(np.r_[[-1.0] * 3, truth[3:]], truth).statistic
+    assert worst.kendall == pytest.approx(expected) and worst.kendall < 1.0
+    assert math.isnan(worst.pearson) and math.isnan(worst.pearson_lo)
+    assert drop.pearson == pytest.approx(1.0)
+
+
+def test_lower_is_better_failures_are_still_worst():
+    truth = np.arange(8.0)
+    score = -truth  # lower is better, perfect
+    score[-1] = np.nan  # fails on the best architecture: ranked worst, tau drops
+    worst = summarise(score, truth, higher_is_better=False, failures="worst", n_resamples=20)
+    assert worst.kendall < 1.0 and worst.n_used == 8
+
+
+def test_a_row_without_truth_is_not_a_failure():
+    summary = summarise([1.0, 2.0, 3.0, 4.0], [1.0, np.nan, 3.0, 4.0], failures="worst",
+                        n_resamples=20)  # fmt: skip
+    assert (summary.n, summary.n_failed, summary.n_used) == (3, 0, 3)
+
+
+def test_unknown_policy_is_a_config_error():
+    from harness.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="failures must be one of drop, worst, common"):
+        summarise([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], failures="skip")

@@ -122,8 +122,17 @@ def test_csv_duplicate_architecture(tmp_path):
 
 
 def test_missing_file_names_it(tmp_path):
-    message = _one_line_error(DataError, "not found", "nb201-csv", tmp_path)
-    assert message.startswith(CSV_FILE)
+    message = _one_line_error(DataError, "not found", "suite-zero-nb201", tmp_path)
+    assert message.startswith(NB201_FILE)
+    message = _one_line_error(DataError, "not found", "nb201-csv", tmp_path, path="gone.csv")
+    assert message.startswith("gone.csv")
+
+
+def test_missing_nb201_csv_falls_back_to_the_embedded_copy(tmp_path):
+    table = load_table("nb201-csv", tmp_path)
+    assert len(table) == 15_625
+    assert [s.name for s in table.sources] == ["embedded:nb201_test_accuracy.npz"]
+    assert "embedded copy of nb201/nats_tss_test_accuracy.csv" in table.notes[0]
 
 
 # -- Suite-Zero JSON -----------------------------------------------------------------------

@@ -15,13 +15,24 @@ REPO = Path(__file__).resolve().parents[2]
 SHARED_SUMS = REPO.parent / "shared" / "data" / "SHA256SUMS"
 
 
-def test_repository_manifest_is_found_and_well_formed():
-    assert find_manifest() == REPO / "data" / "manifest.toml"
+def test_package_manifest_is_found_and_well_formed():
+    assert find_manifest() == REPO / "harness" / "tables" / "data" / "manifest.toml"
     entries = load_manifest()
     assert "nb201/nats_tss_test_accuracy.csv" in entries
     for entry in entries.values():
         assert entry.source.startswith("https://")
         assert entry.tables and set(entry.tables) <= set(list_tables())
+
+
+def test_fetchable_entries_are_raw_files_at_a_full_commit():
+    fetchable = [e for e in load_manifest().values() if e.fetchable]
+    assert len(fetchable) == 4
+    for entry in fetchable:
+        assert entry.sha256 and entry.size and len(entry.commit) == 40
+        assert entry.url == (
+            entry.source.replace("https://github.com/", "https://raw.githubusercontent.com/")
+            + f"/{entry.commit}/{entry.source_path}"
+        )
 
 
 @pytest.mark.skipif(not SHARED_SUMS.is_file(), reason="shared SHA256SUMS not present")
