@@ -120,7 +120,6 @@ CASES: list[Case] = [
         "run-set-seed-huge",
         (*RUN, "--set", "seed=99999999999999999999"),
         "seed must be an integer in 0..2**63-1",
-        fast=True,
     ),  # fmt: skip
     Case(
         "run-set-sample-seed-huge",
@@ -210,7 +209,7 @@ CASES: list[Case] = [
     ),  # fmt: skip
     # -- config files -----------------------------------------------------------------------
     Case("run-config-folder", ("run", "{folder}"), "is a folder, not a config file", fast=True),
-    Case("run-config-latin1", ("run", "{latin1_toml}"), "not UTF-8 text", fast=True),
+    Case("run-config-latin1", ("run", "{latin1_toml}"), "not UTF-8 text"),
     Case("ablate-config-folder", ("ablate", "{folder}"), "is a folder"),
     Case("ablate-config-latin1", ("ablate", "{latin1_toml}"), "not UTF-8 text"),
     Case("distill-config-folder", ("distill", "{folder}"), "is a folder"),
