@@ -230,6 +230,10 @@ class ScoreStore:
                 raise DataError(f"{self.path}: no such score store")
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):
+                raise DataError(
+                    f"{self.path}: cannot make the score store's folder: a file is in its way"
+                ) from None
             except OSError as exc:
                 raise DataError(
                     f"{self.path}: cannot make the score store's folder ({exc.strerror or exc})"

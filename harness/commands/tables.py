@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     root = resolve_data_dir(args.data_dir)
     named = args.data_dir is not None or bool(os.environ.get(ENV_VAR))
     if (named or root.exists()) and not root.is_dir():  # the default ./data may be absent
-        what = "is not a folder" if root.exists() else "does not exist"
+        what = "is a file, not a folder" if root.exists() else "does not exist"
         raise DataError(
             f"{root}: the data folder {what} (set --data-dir or $HARNESS_DATA; see data/README.md)"
         )

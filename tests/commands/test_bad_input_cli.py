@@ -284,7 +284,7 @@ CASES: list[Case] = [
     Case(
         "tables-data-dir-file",
         ("tables", "--data-dir", "{blocker}"),
-        "the data folder is not a folder",
+        "the data folder is a file, not a folder",
         out=False,
     ),  # fmt: skip
     Case(
@@ -366,7 +366,7 @@ CASES: list[Case] = [
     Case(
         "run-store-under-file",
         (*RUN, "--set", 'store="{blocker}/s.sqlite"'),
-        "cannot make the score store's folder",
+        "cannot make the score store's folder: a file is in its way",
         data=True,
     ),  # fmt: skip
     Case(
