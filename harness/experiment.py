@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from harness.config import RunConfig
+from harness.devices import check_device
 from harness.errors import ConfigError, DataError
 from harness.execution import get_executor
 from harness.inputs import ImageBatch
@@ -25,8 +26,8 @@ from harness.results import PerArchValues, ResultsDocument, row_from_summary, so
 from harness.scoring import ScoringPlan
 from harness.seeds import SECOND_BATCH, derive_seed
 from harness.stats import summarise
-from harness.store import ScoreStore
-from harness.tables import load_table, parse_target, split_target_name
+from harness.store import ScoreRecord, ScoreStore
+from harness.tables import load_table, resolve_target, split_target_name
 
 #: Classes of the classifier head for each NAS-Bench-201 data set name.
 _NUM_CLASSES = {"cifar10": 10, "cifar10-valid": 10, "cifar100": 100, "imagenet16-120": 120}
@@ -152,10 +153,12 @@ def run_experiment(
     from harness.provenance import git_revision, machine_info, package_versions
     from harness.sampling import sample_archs
 
-    table = load_table(config.table, data_dir)
+    check_device(config.device)  # before any work: a machine without that device stops here
+    table = load_table(config.table, data_dir, **config.table_options)
     for note in table.notes:  # e.g. the embedded ground truth standing in for a missing file
-        print(f"harness: note: {note}", file=sys.stderr)
-    target = parse_target(config.target, table)
+        if note not in table.warnings:  # load_table printed those
+            print(f"harness: note: {note}", file=sys.stderr)
+    target = resolve_target(config.table, config.target, table)
     dataset = split_target_name(target).dataset
     num_classes = num_classes_for(dataset)
     per_arch_proxies, set_level = expand_proxies(config.proxies)
@@ -169,7 +172,6 @@ def run_experiment(
     )
     batches = prepare_batches(config, num_classes, dataset, per_arch_proxies)
     batch, notes = batches.first, batches.notes
-    torch.device(config.device)  # fail early on a malformed device string
     plan = ScoringPlan.for_batches(
         batch,
         batches.second,
@@ -181,8 +183,7 @@ def run_experiment(
         run_seed=config.seed,
         proxies=tuple(per_arch_proxies),
     )
-    Path(config.store).parent.mkdir(parents=True, exist_ok=True)
-    with ScoreStore(config.store) as store:
+    with ScoreStore(config.store, busy_timeout=config.store_timeout) as store:
         missing = store.missing(k for arch in archs for k in plan.keys(arch))
         todo_map: dict[str, list[str]] = {}
         for key in missing:
@@ -220,6 +221,7 @@ def run_experiment(
     scores: dict[str, np.ndarray] = {}
     seconds: dict[str, float] = {}
     statuses: dict[str, dict[str, int]] = {}
+    computed_by: dict[str, dict[str, dict[str, int]]] = {}
     for proxy in per_arch_proxies:
         values, secs, counts = [], [], {"ok": 0, "nan": 0, "error": 0}
         for arch in archs:
@@ -232,6 +234,8 @@ def run_experiment(
         scores[proxy] = np.asarray(values, dtype=float)
         seconds[proxy] = float(np.mean(secs))
         statuses[proxy] = counts
+        computed_by[proxy] = _computed_by(records[(arch, proxy)] for arch in archs)
+    notes += _reuse_notes(config, computed_by)
     for name in set_level:
         spec = get_proxy(name)
         scores[name] = np.asarray(spec.combine({p: scores[p] for p in spec.combines}), float)
@@ -263,7 +267,7 @@ def run_experiment(
                 seconds_per_arch=seconds[proxy],
                 origin="computed",
                 proxy_version=spec.version,
-                extra={"statuses": statuses[proxy]},
+                extra={"statuses": statuses[proxy], **computed_by.get(proxy, {})},
             )
         )
     rows = sort_by_kendall(rows)
@@ -307,6 +311,34 @@ def run_experiment(
     )
     reused = len(archs) - len(todo)
     return RunOutcome(document=document, computed_archs=len(todo), reused_archs=reused)
+
+
+def _computed_by(records: Iterable[ScoreRecord]) -> dict[str, dict[str, int]]:
+    """How many of a proxy's scores each device and each torch thread count computed
+    (stored scores are reused whatever computed them: neither is part of the key)."""
+    devices: Counter[str] = Counter()
+    threads: Counter[str] = Counter()
+    for record in records:
+        devices[record.device] += 1
+        threads["unknown" if record.threads is None else str(record.threads)] += 1
+    return {"devices": dict(sorted(devices.items())), "threads": dict(sorted(threads.items()))}
+
+
+def _reuse_notes(config: RunConfig, computed_by: dict[str, dict[str, dict[str, int]]]) -> list[str]:
+    """A note per proxy whose scores were not all computed the way this run computes."""
+    notes = []
+    for proxy, seen in computed_by.items():
+        other_devices = {d: n for d, n in seen["devices"].items() if d != config.device}
+        other_threads = {t: n for t, n in seen["threads"].items() if t != str(config.threads)}
+        parts = [f"{n} on {d}" for d, n in other_devices.items()]
+        parts += [f"{n} with {t} thread(s)" for t, n in other_threads.items()]
+        if parts:
+            notes.append(
+                f"{proxy}: scores reused from the store were computed {', '.join(parts)}, not "
+                f"as this run computes (device {config.device}, {config.threads} thread(s)); "
+                "device and threads are recorded, not part of the score key (docs/score-store.md)"
+            )
+    return notes
 
 
 def common_rows(scores: dict[str, np.ndarray], failures: str) -> np.ndarray:

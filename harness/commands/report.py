@@ -33,13 +33,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
+    from harness.outputs import StagedOutput
     from harness.report import ReportOptions, build_report, load_documents
 
     if args.resamples < 1:
         raise ConfigError(f"--resamples must be >= 1, got {args.resamples}")
     if not 0 < args.confidence < 1:
         raise ConfigError(f"--confidence must lie in (0, 1), got {args.confidence}")
-    sources = load_documents(args.results)
     out = output_dir(args, run_id("report"))
     options = ReportOptions(
         title=args.title,
@@ -47,17 +47,21 @@ def run(args: argparse.Namespace) -> int:
         confidence=args.confidence,
         seed=args.seed or 0,
     )
-    files = build_report(sources, out, options)
+    staged = StagedOutput(out)
+    with staged as stage:
+        sources = load_documents(args.results)
+        files = build_report(sources, stage, options)
+    final = staged.final
     if args.format == "json":
         import json
 
         print(
             json.dumps(
                 {
-                    "html": str(files.html),
-                    "markdown": str(files.markdown),
-                    "csvs": [str(p) for p in files.csvs],
-                    "figures": [str(f.files.png) for f in files.figures],
+                    "html": str(final(files.html)),
+                    "markdown": str(final(files.markdown)),
+                    "csvs": [str(final(p)) for p in files.csvs],
+                    "figures": [str(final(f.files.png)) for f in files.figures],
                 },
                 indent=2,
             )
@@ -68,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{source.label}: {source.document.kind} {source.document.run_id} ({source.path})"
             )
         print(
-            f"wrote {files.html}, {files.markdown.name}, {len(files.csvs)} CSV files and "
-            f"{len(files.figures)} figures (PNG + SVG) in {files.html.parent / 'figures'}"
+            f"wrote {final(files.html)}, {files.markdown.name}, {len(files.csvs)} CSV files and "
+            f"{len(files.figures)} figures (PNG + SVG) in {out / 'figures'}"
         )
     return 0

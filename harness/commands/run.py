@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
-from harness.cli import output_dir, run_id
+from harness.cli import output_dir, run_id, table_policy_overrides
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
@@ -56,9 +57,9 @@ def overrides_from(args: argparse.Namespace) -> list[str]:
     if args.archs is not None:
         sets.append(f"archs={args.archs}")
     if args.proxies:
-        sets.append(f"proxies={args.proxies!r}".replace("'", '"'))
+        sets.append(f"proxies={json.dumps(args.proxies)}")
     if args.device:
-        sets.append(f'device="{args.device}"')
+        sets.append(f"device={json.dumps(args.device)}")
     if getattr(args, "executor", None):
         sets.append(f'executor="{args.executor}"')
     if getattr(args, "workers", None) is not None:
@@ -67,12 +68,13 @@ def overrides_from(args: argparse.Namespace) -> list[str]:
         sets.append(f'failures="{args.failures}"')
     if args.seed is not None:
         sets.append(f"seed={args.seed}")
-    return sets + list(args.set)
+    return sets + table_policy_overrides(args) + list(args.set)
 
 
 def run(args: argparse.Namespace) -> int:
     from harness.config import load_run_config
     from harness.experiment import run_experiment
+    from harness.outputs import StagedOutput
     from harness.report.leaderboard_table import render, to_csv, to_markdown
 
     config = load_run_config(args.config, overrides_from(args))
@@ -80,19 +82,21 @@ def run(args: argparse.Namespace) -> int:
     rid = run_id("run", table_tag)
     out = output_dir(args, rid)
     started = time.perf_counter()
-    outcome = run_experiment(
-        config, data_dir=args.data_dir, run_id=rid, progress=not args.no_progress
-    )
-    wall = time.perf_counter() - started
-    document = outcome.document
-    document.config["wall_seconds"] = round(wall, 2)
-    document.config["computed_archs"] = outcome.computed_archs
-    document.config["reused_archs"] = outcome.reused_archs
-    document.write(out / "results.json")
-    rows = document.rows
-    title = f"{config.table} · {rows[0].target if rows else config.target} · {config.archs} archs"
-    (out / "leaderboard.md").write_text(to_markdown(rows, title=title))
-    (out / "leaderboard.csv").write_text(to_csv(rows))
+    with StagedOutput(out) as stage:
+        outcome = run_experiment(
+            config, data_dir=args.data_dir, run_id=rid, progress=not args.no_progress
+        )
+        wall = time.perf_counter() - started
+        document = outcome.document
+        document.config["wall_seconds"] = round(wall, 2)
+        document.config["computed_archs"] = outcome.computed_archs
+        document.config["reused_archs"] = outcome.reused_archs
+        document.write(stage / "results.json")
+        rows = document.rows
+        target = rows[0].target if rows else document.config["resolved"]["target"]
+        title = f"{config.table} · {target} · {config.archs} archs"
+        (stage / "leaderboard.md").write_text(to_markdown(rows, title=title))
+        (stage / "leaderboard.csv").write_text(to_csv(rows))
     print(render(rows, args.format, title=title), end="")
     if args.format == "md":
         print(

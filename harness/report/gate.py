@@ -27,11 +27,10 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 from harness.errors import ConfigError
+from harness.report import DEFAULT_FAIL_ON
 from harness.report.documents import GroupKey, LoadedDocument, ResultGroup, groups_of
 from harness.results import ResultRow, ResultsDocument
 from harness.stats import STATISTICS, compare_runs
-
-DEFAULT_FAIL_ON = "kendall:-0.02,spearman:-0.02"
 
 VERDICT_FAIL = "FAIL"
 VERDICT_DROP_NOISE = "drop within noise"

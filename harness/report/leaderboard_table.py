@@ -97,9 +97,11 @@ def failure_header(rows: Sequence[ResultRow]) -> str | None:
 def to_markdown(rows: Sequence[ResultRow], *, title: str | None = None) -> str:
     """A Markdown table, one line per proxy, in the given order, under a line naming the
     failure policy."""
+    from harness.report.markdown import escape_markdown
+
     lines = []
     if title:
-        lines += [f"### {title}", ""]
+        lines += [f"### {escape_markdown(title)}", ""]
     header = failure_header(rows)
     if header:
         lines += [header, ""]
@@ -110,7 +112,8 @@ def to_markdown(rows: Sequence[ResultRow], *, title: str | None = None) -> str:
     lines.append("|---:|---|---:|---:|---|---|---:|---:|")
     for i, row in enumerate(rows, start=1):
         lines.append(
-            f"| {i} | {row.proxy} | {row.n} | {row.n_failed} | {_interval(row, 'kendall')} | "
+            f"| {i} | {escape_markdown(row.proxy)} | {row.n} | {row.n_failed} | "
+            f"{_interval(row, 'kendall')} | "
             f"{_interval(row, 'spearman')} | {_num(row.pearson)} | "
             f"{_seconds(row.seconds_per_arch)} |"
         )
