@@ -15,9 +15,10 @@ import pytest
 
 from harness.conformance import (
     DEVIATIONS,
-    FLOAT32_REFERENCES,
+    TOLERANCES,
     check_rows,
     harness_proxy,
+    rank_agreement_for,
     read_reference_batch,
     read_reference_rows,
     subset,
@@ -74,18 +75,21 @@ def test_every_registered_proxy_has_a_reference_or_says_why_not(reference):
     rows, _, _ = reference
     checked = {harness_proxy(row) for row in rows}
     assert checked | set(WITHOUT_REFERENCE) >= set(list_proxies())
-    assert "nwot_relu_names" not in checked  # the reference rows name the proxy nwot...
+    # the rows name the proxy nwot, but the references count our wrappers too
     assert {harness_proxy(r) for r in rows if r.proxy == "nwot"} == {"nwot_relu_names"}
+    assert "nwot" not in checked
     for name in set(STANDARD_PROXIES) - checked:
         assert name in WITHOUT_REFERENCE, name
-    for name, (tolerance, reason) in FLOAT32_REFERENCES.items():
-        assert get_proxy(name) and 1e-4 < tolerance <= 1e-2 and "float32" in reason
+    for name, (tolerance, reason) in TOLERANCES.items():
+        assert get_proxy(name) and 1e-4 < tolerance <= 0.1 and "float32" in reason
 
 
 def test_the_fast_set_conforms(reference):
     rows, images, labels = reference
-    results = check_rows(subset(rows, FAST_CELLS), images, labels)
-    assert len({c.harness_proxy for c in results}) >= 20
+    # the full-network NTK (4 s a row here) waits for the slow test; TE-NAS's own stays
+    fast = [r for r in subset(rows, FAST_CELLS) if harness_proxy(r) != "ntk_cond_full"]
+    results = check_rows(fast, images, labels)
+    assert len({c.harness_proxy for c in results}) >= 19
     assert all(c.weights_match for c in results), "the networks moved: rebuild the references"
     _assert_conform(results)
 
@@ -97,14 +101,21 @@ def test_the_whole_set_conforms_with_rank_agreement(reference):
     _assert_conform(results)
     table = summary_table(results)
     ranked = table[np.isfinite(table["rank_agreement"])]
-    assert (ranked["rank_agreement"] >= 0.99).all(), ranked.to_string()
+    least = ranked["proxy"].map(rank_agreement_for)
+    assert (ranked["rank_agreement"] >= least).all(), ranked.to_string()
 
 
 def test_named_deviations_are_expected_failures(reference):
     rows, images, labels = reference
     deviating = [r for r in rows if any(d.applies(r) for d in DEVIATIONS)]
-    assert {r.variant for r in deviating} == {"as_trained", "proxy_bn"}
-    results = check_rows(deviating[:2], images, labels)
+    assert {(r.variant, r.network) for r in deviating} == {
+        (variant, network)
+        for variant in ("as_trained", "proxy_bn")
+        for network in ("full", "C=3,N=1")
+    }
+    assert len(deviating) == 4
+    small = [r for r in deviating if r.network != "full"]
+    results = check_rows(small, images, labels)
     assert all(c.deviation and c.status == "nan" and c.passed for c in results)
 
 
@@ -114,8 +125,8 @@ def test_a_moved_network_or_proxy_fails(reference):
 
     rows, images, labels = reference
     row = next(r for r in rows if r.proxy == "snip")
-    (moved,) = check_rows([replace(row, ref_score=row.ref_score * 1.001)], images, labels)
-    assert not moved.passed and moved.rel_error > 5e-4
+    (moved,) = check_rows([replace(row, ref_score=row.ref_score * 1.03)], images, labels)
+    assert not moved.passed and moved.rel_error > 2e-2
     (other,) = check_rows([replace(row, seed=row.seed + 1)], images, labels)
     assert not other.weights_match and not other.passed
     assert math.isfinite(other.score)
