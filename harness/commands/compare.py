@@ -10,6 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
+from harness.cli import add_failures_option
 from harness.errors import ConfigError
 
 
@@ -43,6 +44,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "with the same seed and input batch; archs: paired whenever the architectures match "
         "(seed noise then counts as a change)",
     )
+    add_failures_option(p, recompute=True)
     p.add_argument(
         "--fail-on-missing",
         action="store_true",
@@ -86,6 +88,13 @@ def _compare(args: argparse.Namespace, rules, stage: Path | None) -> int:
     base, new = _single(args.base, "BASE"), _single(args.new, "NEW")
     base = type(base)(label="base", path=base.path, document=base.document)
     new = type(new)(label="new", path=new.path, document=new.document)
+    if args.failures:
+        from harness.report.failure_policy import rescored
+
+        base, new = (
+            rescored(d, args.failures, n_resamples=args.resamples, seed=args.seed or 0)
+            for d in (base, new)
+        )
     report = compare_documents(
         base,
         new,
@@ -94,6 +103,7 @@ def _compare(args: argparse.Namespace, rules, stage: Path | None) -> int:
         n_resamples=args.resamples,
         seed=args.seed or 0,
         pair_across_seeds=args.pairing == "archs",
+        failures=args.failures,
     )
     markdown = gate_markdown(report, base, new)
     records = gate_records(report)

@@ -7,7 +7,7 @@ import json
 import time
 from pathlib import Path
 
-from harness.cli import output_dir, run_id, table_policy_overrides
+from harness.cli import add_failures_option, output_dir, run_id, table_policy_overrides
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
@@ -21,12 +21,7 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
         help="who computes: serial, a local process pool (default) or Dask",
     )
     p.add_argument("--workers", type=int, help="worker processes (default: cores // threads)")
-    p.add_argument(
-        "--failures",
-        choices=("worst", "drop", "common"),
-        help="architectures a proxy failed on: ranked worst (default), dropped, or only "
-        "architectures where every proxy succeeded",
-    )
+    add_failures_option(p, recompute=False)
     p.add_argument(
         "--set",
         action="append",

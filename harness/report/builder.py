@@ -111,7 +111,11 @@ def results_table(group: ResultGroup) -> ReportTable:
         )
         for i, r in enumerate(ordered, start=1)
     )
-    return ReportTable(title=group.title, header=header, rows=rows)
+    from harness.report.leaderboard_table import failure_header
+
+    return ReportTable(
+        title=group.title, header=header, rows=rows, note=failure_header(group.rows) or ""
+    )
 
 
 class _Builder:

@@ -26,9 +26,12 @@ import math
 from dataclasses import dataclass
 from statistics import NormalDist
 
+import numpy as np
+
 from harness.errors import ConfigError
 from harness.report import DEFAULT_FAIL_ON
 from harness.report.documents import GroupKey, LoadedDocument, ResultGroup, groups_of
+from harness.report.failure_policy import policy_values, row_policy
 from harness.results import ResultRow, ResultsDocument
 from harness.stats import STATISTICS, compare_runs
 
@@ -124,16 +127,28 @@ def _rows_by_key(
     return found
 
 
-def _keyed(group: ResultGroup, proxy: str) -> tuple[dict[str, float], dict[str, float]] | None:
+def _keyed(
+    group: ResultGroup, proxy: str, failures: str | None = None
+) -> tuple[dict[str, float], dict[str, float]] | None:
+    """The proxy's per-architecture scores and truth, keyed by architecture, with the
+    failure policy applied (`failures`, else the one the group's row recorded)."""
     values = group.per_arch
-    if values is None or proxy not in values.scores:
+    row = group.row(proxy)
+    if values is None or proxy not in values.scores or row is None:
         return None
 
-    def number(v: float | None) -> float:
-        return math.nan if v is None else float(v)
+    def numbers(raw) -> np.ndarray:
+        return np.array([math.nan if v is None else float(v) for v in raw], dtype=float)
 
-    score = {a: number(s) for a, s in zip(values.archs, values.scores[proxy], strict=True)}
-    truth = {a: number(t) for a, t in zip(values.archs, values.truth, strict=True)}
+    policy = failures or row_policy(row)
+    proxies = [r.proxy for r in group.rows if r.proxy in values.scores]
+    prepared = policy_values(
+        {p: numbers(values.scores[p]) for p in proxies},
+        {r.proxy: r.higher_is_better for r in group.rows},
+        policy,
+    )
+    score = dict(zip(values.archs, prepared[proxy].tolist(), strict=True))
+    truth = dict(zip(values.archs, numbers(values.truth).tolist(), strict=True))
     return score, truth
 
 
@@ -266,8 +281,14 @@ def compare_documents(
     n_resamples: int = 1000,
     seed: int = 0,
     pair_across_seeds: bool = False,
+    failures: str | None = None,
 ) -> GateReport:
     """Every change between the two documents, with its verdict under `rules`.
+
+    Architectures a proxy failed on are treated by `failures` ("worst", "drop",
+    "common"), else by the policy each document's row recorded ("drop" for documents
+    from before policies existed); without per-architecture values the rows' intervals
+    are compared as they stand.
 
     Pairing: paired only when both runs scored the same architectures AND, for scores
     computed by the harness, with the same seed and input batch; otherwise unpaired.
@@ -288,7 +309,8 @@ def compare_documents(
                 lines.append(_one_sided_line(group_key, proxy, rule, row, key in base_rows))
                 continue
             (base_group, base_row), (new_group, new_row) = base_rows[key], new_rows[key]
-            base_values, new_values = _keyed(base_group, proxy), _keyed(new_group, proxy)
+            base_values = _keyed(base_group, proxy, failures)
+            new_values = _keyed(new_group, proxy, failures)
             if base_values is not None and new_values is not None:
                 tested = _bootstrap(
                     base_values, new_values, new_row, rule.statistic, same_draw=same_draw,

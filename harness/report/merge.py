@@ -258,9 +258,13 @@ MERGE_NOTE = (
 
 
 def merged_markdown(merged: Sequence[MergedRow], sources: Sequence[LoadedDocument]) -> str:
+    from harness.report.leaderboard_table import failure_header
     from harness.report.markdown import escape_markdown
 
     lines = ["# Leaderboard across runs", ""]
+    header = failure_header([row for source in sources for row in source.document.rows])
+    if header:
+        lines += [escape_markdown(header), ""]
     for source in sources:
         doc = source.document
         lines.append(
