@@ -267,10 +267,19 @@ def run_experiment(
                 seconds_per_arch=seconds[proxy],
                 origin="computed",
                 proxy_version=spec.version,
-                extra={"statuses": statuses[proxy], **computed_by.get(proxy, {})},
+                extra={
+                    "statuses": statuses[proxy],
+                    **computed_by.get(proxy, {}),
+                    **batch_notes(spec, batch, batches.second),
+                },
             )
         )
     rows = sort_by_kendall(rows)
+    for row in rows:
+        if "batch_note" in row.extra:
+            notes.append(f"{row.proxy}: {row.extra['batch_note']}")
+            if str(row.extra["batch_note"]).startswith("degenerate"):
+                print(f"WARNING: {row.proxy}: {row.extra['batch_note']}", file=sys.stderr)
     per_arch = PerArchValues(
         space=table.space,
         dataset=dataset,
@@ -338,6 +347,19 @@ def _reuse_notes(config: RunConfig, computed_by: dict[str, dict[str, dict[str, i
                 f"as this run computes (device {config.device}, {config.threads} thread(s)); "
                 "device and threads are recorded, not part of the score key (docs/score-store.md)"
             )
+    return notes
+
+
+def batch_notes(spec, batch: ImageBatch, second: ImageBatch | None) -> dict[str, object]:
+    """What a row says about the batches its proxy read: the sizes of both for a proxy
+    that reads two (ZiCo), and for EPE-NAS how the batch's classes serve it."""
+    notes: dict[str, object] = {}
+    if "second_batch" in spec.needs and second is not None:
+        notes["batch_sizes"] = [batch.batch_size, second.batch_size]
+    if spec.describe_batch is not None:
+        note = spec.describe_batch(batch.labels)
+        if note is not None:
+            notes["batch_note"] = note
     return notes
 
 
