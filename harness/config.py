@@ -81,6 +81,11 @@ class RunConfig:
     #: "common" (every proxy on the architectures where all succeeded)
     failures: str = "worst"
     input: InputConfig = field(default_factory=InputConfig)
+    #: user-named label-free combinations (set-level proxies, harness.proxies.combinations):
+    #: NAME = {kind = "mean_rank", members = [...]} or {kind = "weighted_rank", weights =
+    #: {proxy = weight, ...}}; each joins the run's proxies. A top-level [combinations] table
+    #: of the file is read as this one.
+    combinations: dict[str, Any] = field(default_factory=dict, metadata={"top_level": True})
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -161,6 +166,11 @@ def _apply(obj: Any, values: dict[str, Any], prefix: str = "") -> Any:
     return dataclasses.replace(obj, **changes)
 
 
+#: Top-level tables of a run config that other commands read (`harness combine` reads
+#: [combine]); `harness run` accepts and ignores them.
+RUN_FILE_TABLES: tuple[str, ...] = ("combine",)
+
+
 def load_run_config(
     path: str | Path | None = None,
     overrides: list[str] | tuple[str, ...] = (),
@@ -170,6 +180,7 @@ def load_run_config(
     """The embedded default, updated by the TOML file (its `[run]` table or top level),
     then by `key=value` overrides (dotted keys reach nested tables: `input.batch_size=32`).
     `other_tables` are top-level tables another reader takes (an ablation's `[grid]`)."""
+    other_tables = tuple(dict.fromkeys((*RUN_FILE_TABLES, *other_tables)))
     config = load_config(RunConfig(), path, overrides, section="run", other_tables=other_tables)
     validate(config)
     return config
@@ -225,7 +236,7 @@ def load_config(
             nested = [
                 f.name
                 for f in dataclasses.fields(default)
-                if dataclasses.is_dataclass(getattr(default, f.name))
+                if dataclasses.is_dataclass(getattr(default, f.name)) or f.metadata.get("top_level")
             ]
             known = [section, *nested, *other_tables]
             for name in raw:

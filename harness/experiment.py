@@ -76,6 +76,30 @@ def expand_proxies(patterns: Iterable[str]) -> tuple[list[str], list[str]]:
     return per_arch, set_level
 
 
+def requested_patterns(config: RunConfig) -> list[str]:
+    """The config's proxy patterns plus its user-named combinations (registered here)."""
+    from harness.proxies.combinations import define_combinations
+
+    names = define_combinations(config.combinations)
+    return list(dict.fromkeys([*config.proxies, *names]))
+
+
+def members_extra(spec) -> dict[str, object]:
+    """What a set-level proxy's row says about its members: their names, and for a
+    label-free combination its rule (weights included)."""
+    from harness.proxies.combinations import combination_rule
+
+    if spec.combine is None:
+        return {}
+    extra: dict[str, object] = {"members": list(spec.combines)}
+    rule = combination_rule(spec)
+    if rule is not None:
+        extra["combination"] = rule.kind
+        if rule.weights:
+            extra["weights"] = dict(zip(rule.members, rule.weights, strict=True))
+    return extra
+
+
 @dataclass
 class RunOutcome:
     document: ResultsDocument
@@ -161,7 +185,8 @@ def run_experiment(
     target = resolve_target(config.table, config.target, table)
     dataset = split_target_name(target).dataset
     num_classes = num_classes_for(dataset)
-    per_arch_proxies, set_level = expand_proxies(config.proxies)
+    patterns = requested_patterns(config)
+    per_arch_proxies, set_level = expand_proxies(patterns)
     archs = sample_archs(
         table,
         config.archs,
@@ -242,7 +267,7 @@ def run_experiment(
         seconds[name] = float(sum(seconds[p] for p in spec.combines))
         statuses[name] = {"combined_from": list(spec.combines)}
 
-    wanted = [p for p in per_arch_proxies + set_level if _requested(p, config.proxies)]
+    wanted = [p for p in per_arch_proxies + set_level if _requested(p, patterns)]
     rows_of = common_rows({p: scores[p] for p in wanted}, config.failures)
     rows = []
     for proxy in wanted:
@@ -269,6 +294,7 @@ def run_experiment(
                 proxy_version=spec.version,
                 extra={
                     "statuses": statuses[proxy],
+                    **members_extra(spec),
                     **computed_by.get(proxy, {}),
                     **batch_notes(spec, batch, batches.second),
                 },

@@ -6,7 +6,9 @@ table and assembles a results document. Nothing is computed by us but statistics
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,8 +35,10 @@ def reference_rows(
     dataset: str,
     target: str,
     options: LeaderboardOptions,
+    combinations: Sequence[str] = (),
 ) -> tuple[list[ResultRow], PerArchValues]:
-    """Rows for every proxy in `scores` (long form: arch, proxy, score, seconds) vs `truth`.
+    """Rows for every proxy in `scores` (long form: arch, proxy, score, seconds) vs `truth`,
+    and for each named label-free combination of them (see `reference_combinations`).
 
     Architectures without a ground-truth value are an error (the caller joined the
     tables); architectures whose score is missing for a proxy count as failed.
@@ -76,6 +80,33 @@ def reference_rows(
                 origin="reference",
             )
         )
+    for name, (values, extra) in reference_combinations(wide, combinations).items():
+        summary = summarise(
+            values[keep],
+            y[keep],
+            higher_is_better=True,
+            n_resamples=options.n_resamples,
+            confidence=options.confidence,
+            seed=options.seed,
+            failures=options.failures,
+        )
+        member_seconds = [seconds.get(m, np.nan) for m in extra["members"]]
+        total = float(np.sum(member_seconds))
+        rows.append(
+            row_from_summary(
+                summary.to_dict(),
+                space=space,
+                dataset=dataset,
+                target=target,
+                proxy=name,
+                higher_is_better=True,
+                seconds_per_arch=total if np.isfinite(total) else None,
+                origin="reference",
+                proxy_version=extra.pop("version"),
+                extra=extra,
+            )
+        )
+        wide[name] = values
     rows = sort_by_kendall(rows)
     per_arch = PerArchValues(
         space=space,
@@ -97,3 +128,45 @@ def check_dataset(available: list[str], dataset: str, table_name: str) -> str:
         f"table {table_name!r} has no reference scores for dataset {dataset!r} "
         f"(available: {', '.join(available)})"
     )
+
+
+def reference_combinations(
+    wide: pd.DataFrame, names: Sequence[str]
+) -> dict[str, tuple[np.ndarray, dict[str, Any]]]:
+    """Each named label-free combination over the reference scores in `wide` (archs x
+    proxies, oriented higher-is-better as Suite-Zero ships them): its values and its row's
+    extra (members used, rule, weights, version). A combination's members that the table
+    lacks are left out and named in `members_absent`; fewer than two present is an error."""
+    if not names:
+        return {}
+    from harness.proxies import get_proxy
+    from harness.proxies.combinations import RankCombination, combination_rule
+
+    out: dict[str, tuple[np.ndarray, dict[str, Any]]] = {}
+    for name in names:
+        spec = get_proxy(name)
+        rule = combination_rule(spec)
+        if rule is None:
+            raise ConfigError(
+                f"{name} is not a label-free combination (harness proxies lists them with "
+                "their members); a table's reference scores combine only through those"
+            )
+        present = [m for m in rule.members if m in wide.columns]
+        absent = [m for m in rule.members if m not in wide.columns]
+        if len(present) < 2:
+            raise DataError(
+                f"{name}: the table's reference scores hold {len(present)} of its members "
+                f"({', '.join(rule.members)}); a combination needs two or more"
+            )
+        weights = tuple(w for m, w in zip(rule.members, rule.weights, strict=False) if m in present)
+        used = RankCombination(rule.kind, tuple(present), weights)
+        values = used({m: wide[m].to_numpy(dtype=float) for m in present},
+                      higher_is_better=dict.fromkeys(present, True))  # fmt: skip
+        extra: dict[str, Any] = {"members": present, "combination": rule.kind}
+        if weights:
+            extra["weights"] = dict(zip(present, weights, strict=True))
+        if absent:
+            extra["members_absent"] = absent
+        extra["version"] = spec.version
+        out[name] = (values, extra)
+    return out

@@ -177,6 +177,9 @@ EXTRA_HINTS: dict[str, Any] = {
     "seed": int | None,
     "devices": dict[str, int],
     "threads": dict[str, int],
+    "members": list[str],
+    "combination": str,
+    "weights": dict[str, float],
 }
 #: Types of the `config` entries that reports and the gate read, where a document has them.
 CONFIG_HINTS: dict[str, Any] = {

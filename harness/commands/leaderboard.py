@@ -48,6 +48,16 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="Suite-Zero records of one architecture: rank each record as the file's authors "
         "did (as-written, default), average them (mean) or keep the first",
     )
+    p.add_argument(
+        "--combinations",
+        help="comma-separated label-free combinations to rank with the table's proxies, e.g. "
+        "mean_rank,borda,median_rank,vote (members the table lacks are left out and named)",
+    )
+    p.add_argument(
+        "--config",
+        help="a run config whose [combinations] (user-named combinations) may be named in "
+        "--combinations",
+    )
     add_failures_option(p, recompute=False)
     p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (1000)")
     p.add_argument("--confidence", type=float, default=0.95, help="interval level (0.95)")
@@ -106,6 +116,7 @@ def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
         seed=args.seed,
         failures=args.failures or "worst",
     )
+    combinations = _combinations(args)
     rows, per_arch = reference_rows(
         scores,
         truth_table.column(target),
@@ -113,6 +124,7 @@ def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
         dataset=args.dataset,
         target=target,
         options=options,
+        combinations=combinations,
     )
     out = output_dir(args, rid)
     config = {
@@ -126,6 +138,7 @@ def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
         "confidence": args.confidence,
         "seed": args.seed,
         "failures": args.failures or "worst",
+        "combinations": combinations,
     }
     document = ResultsDocument(
         kind="leaderboard",
@@ -186,6 +199,18 @@ def merge(args: argparse.Namespace) -> int:
     else:
         print(merged_frame(merged).to_json(orient="records", indent=2))
     return 0
+
+
+def _combinations(args: argparse.Namespace) -> list[str]:
+    """The combination names of --combinations, after defining a --config's own."""
+    if args.config:
+        from harness.config import load_run_config
+        from harness.proxies.combinations import define_combinations
+
+        define_combinations(load_run_config(args.config).combinations)
+    if not args.combinations:
+        return []
+    return list(dict.fromkeys(n.strip() for n in args.combinations.split(",") if n.strip()))
 
 
 def _has_target(table, spec: str) -> bool:

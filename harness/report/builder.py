@@ -33,6 +33,7 @@ from harness.report.documents import (
 from harness.report.html import render_html
 from harness.report.leaderboard_table import rows_to_frame
 from harness.report.markdown import render_markdown
+from harness.report.members import members_note
 from harness.report.model import Report, ReportFigure, ReportSection, ReportTable
 from harness.report.plots import (
     plot_quality_vs_cost,
@@ -112,9 +113,11 @@ def results_table(group: ResultGroup) -> ReportTable:
         for i, r in enumerate(ordered, start=1)
     )
     from harness.report.leaderboard_table import failure_header
+    from harness.report.members import members_note
 
+    notes = [failure_header(group.rows), members_note(group.rows)]
     return ReportTable(
-        title=group.title, header=header, rows=rows, note=failure_header(group.rows) or ""
+        title=group.title, header=header, rows=rows, note=" ".join(n for n in notes if n)
     )
 
 
@@ -240,6 +243,9 @@ class _Builder:
             "Swept: " + "; ".join(f"{k} = {', '.join(map(str, v))}" for k, v in grid.items())
         )
         groups = groups_of(source)
+        members = members_note(source.document.rows)
+        if members:
+            section.text.append(members)
         section.tables.append(ablation_matrix(groups))
         plotted = plot_ablation(source, self.figures_dir, f"{source.label}-ablation")
         for parameter, files in zip(grid, plotted, strict=False):

@@ -32,6 +32,7 @@ from harness.errors import ConfigError
 from harness.report import DEFAULT_FAIL_ON
 from harness.report.documents import GroupKey, LoadedDocument, ResultGroup, groups_of
 from harness.report.failure_policy import policy_values, row_policy
+from harness.report.members import members_note
 from harness.results import ResultRow, ResultsDocument
 from harness.stats import STATISTICS, compare_runs
 
@@ -400,6 +401,9 @@ def gate_markdown(report: GateReport, base: LoadedDocument, new: LoadedDocument)
     lines += ["| " + " | ".join(gate_cells(line)) + " |" for line in report.lines]
     lines.append("")
     lines += [f"note: {note}" for note in report.notes]
+    members = members_note([*base.document.rows, *new.document.rows])
+    if members:
+        lines.append(f"note: {members}")
     if report.failed:
         failed = ", ".join(f"{f.proxy} {f.statistic} {f.delta:+.3f}" for f in report.failures)
         lines.append(f"RESULT: FAIL — significant drop beyond the threshold: {failed}")

@@ -98,6 +98,7 @@ def to_markdown(rows: Sequence[ResultRow], *, title: str | None = None) -> str:
     """A Markdown table, one line per proxy, in the given order, under a line naming the
     failure policy."""
     from harness.report.markdown import escape_markdown
+    from harness.report.members import members_note
 
     lines = []
     if title:
@@ -117,6 +118,9 @@ def to_markdown(rows: Sequence[ResultRow], *, title: str | None = None) -> str:
             f"{_interval(row, 'spearman')} | {_num(row.pearson)} | "
             f"{_seconds(row.seconds_per_arch)} |"
         )
+    members = members_note(rows)
+    if members:
+        lines += ["", escape_markdown(members)]
     return "\n".join(lines) + "\n"
 
 

@@ -260,6 +260,7 @@ MERGE_NOTE = (
 def merged_markdown(merged: Sequence[MergedRow], sources: Sequence[LoadedDocument]) -> str:
     from harness.report.leaderboard_table import failure_header
     from harness.report.markdown import escape_markdown
+    from harness.report.members import members_note
 
     lines = ["# Leaderboard across runs", ""]
     header = failure_header([row for source in sources for row in source.document.rows])
@@ -278,18 +279,25 @@ def merged_markdown(merged: Sequence[MergedRow], sources: Sequence[LoadedDocumen
         lines += ["| " + " | ".join(escape_markdown(c) for c in r) + " |" for r in rows]
         lines.append("")
     lines.append(MERGE_NOTE)
+    members = members_note([row for source in sources for row in source.document.rows])
+    if members:
+        lines += ["", escape_markdown(members)]
     return "\n".join(lines) + "\n"
 
 
 def merged_html(merged: Sequence[MergedRow], sources: Sequence[LoadedDocument]) -> str:
     from harness.report.documents import provenance_line
     from harness.report.html import render_html
+    from harness.report.members import members_note
     from harness.report.model import Report, ReportSection, ReportTable
 
     section = ReportSection(title="Ranking", anchor="ranking")
     for title, rows in merged_sections(merged):
         section.tables.append(ReportTable(title, MERGED_HEADER, tuple(rows)))
     section.text.append(MERGE_NOTE)
+    members = members_note([row for source in sources for row in source.document.rows])
+    if members:
+        section.text.append(members)
     provenance = ReportSection(title="Documents", anchor="documents")
     provenance.text += [provenance_line(s) for s in sources]
     return render_html(

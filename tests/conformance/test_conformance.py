@@ -32,6 +32,11 @@ FAST_CELLS = 2
 
 #: Registered proxies no reference implementation computes, and why (the docstrings say so).
 WITHOUT_REFERENCE = {
+    **{
+        name: "label-free set-level combination: checked against naive implementations "
+        "(tests/proxies/test_combinations.py)"
+        for name in ("mean_rank", "borda", "median_rank", "vote")
+    },
     "fisher": "the paper's channel sum; foresight/NASLib weight it by fan-in (fisher_fanin)",
     "synflow": "SynFlow's own code in eval mode; the reference rows are foresight's bn=False "
     "(synflow_nobn) and synflow_bn",
