@@ -139,34 +139,7 @@ def reference_combinations(
     lacks are left out and named in `members_absent`; fewer than two present is an error."""
     if not names:
         return {}
-    from harness.proxies import get_proxy
-    from harness.proxies.combinations import RankCombination, combination_rule
+    from harness.proxies.combinations import combine_available
 
-    out: dict[str, tuple[np.ndarray, dict[str, Any]]] = {}
-    for name in names:
-        spec = get_proxy(name)
-        rule = combination_rule(spec)
-        if rule is None:
-            raise ConfigError(
-                f"{name} is not a label-free combination (harness proxies lists them with "
-                "their members); a table's reference scores combine only through those"
-            )
-        present = [m for m in rule.members if m in wide.columns]
-        absent = [m for m in rule.members if m not in wide.columns]
-        if len(present) < 2:
-            raise DataError(
-                f"{name}: the table's reference scores hold {len(present)} of its members "
-                f"({', '.join(rule.members)}); a combination needs two or more"
-            )
-        weights = tuple(w for m, w in zip(rule.members, rule.weights, strict=False) if m in present)
-        used = RankCombination(rule.kind, tuple(present), weights)
-        values = used({m: wide[m].to_numpy(dtype=float) for m in present},
-                      higher_is_better=dict.fromkeys(present, True))  # fmt: skip
-        extra: dict[str, Any] = {"members": present, "combination": rule.kind}
-        if weights:
-            extra["weights"] = dict(zip(present, weights, strict=True))
-        if absent:
-            extra["members_absent"] = absent
-        extra["version"] = spec.version
-        out[name] = (values, extra)
-    return out
+    scores = {str(p): wide[p].to_numpy(dtype=float) for p in wide.columns}
+    return combine_available(names, scores, dict.fromkeys(scores, True))

@@ -30,7 +30,7 @@ members' stored scores and kept in the results document with its members.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.stats import rankdata
 
-from harness.errors import ConfigError
+from harness.errors import ConfigError, DataError
 from harness.proxies.base import (
     _REGISTRY,
     STANDARD_PROXIES,
@@ -295,3 +295,50 @@ def forget_combinations() -> None:
     for name in list(_USER_DEFINED):
         _REGISTRY.pop(name, None)
     _USER_DEFINED.clear()
+
+
+def restrict(rule: RankCombination, available: Iterable[str]) -> tuple[RankCombination, list[str]]:
+    """`rule` over those of its members in `available`, and the members left out
+    (DataError when fewer than two remain: a combination needs two or more)."""
+    have = set(available)
+    present = [m for m in rule.members if m in have]
+    absent = [m for m in rule.members if m not in have]
+    if len(present) < 2:
+        raise DataError(
+            f"{rule.kind}: the scores hold {len(present)} of its members "
+            f"({', '.join(rule.members)}); a combination needs two or more"
+        )
+    weights = tuple(w for m, w in zip(rule.members, rule.weights, strict=False) if m in have)
+    return RankCombination(rule.kind, tuple(present), weights), absent
+
+
+def combine_available(
+    names: Iterable[str],
+    scores: Mapping[str, ArrayLike],
+    higher_is_better: Mapping[str, bool],
+) -> dict[str, tuple[np.ndarray, dict[str, Any]]]:
+    """Each named label-free combination over the member scores at hand: its values and
+    what its row records (members used, rule, weights, members absent, version). Members
+    missing from `scores` are left out and named; `higher_is_better` gives every sign."""
+    out: dict[str, tuple[np.ndarray, dict[str, Any]]] = {}
+    for name in names:
+        spec = get_proxy(name)
+        rule = combination_rule(spec)
+        if rule is None:
+            raise ConfigError(
+                f"{name} is not a label-free combination (harness proxies lists them with "
+                "their members)"
+            )
+        try:
+            used, absent = restrict(rule, scores)
+        except DataError as exc:
+            raise DataError(f"{name}: {exc}") from None
+        values = used({m: scores[m] for m in used.members}, higher_is_better=higher_is_better)
+        extra: dict[str, Any] = {"members": list(used.members), "combination": used.kind}
+        if used.weights:
+            extra["weights"] = dict(zip(used.members, used.weights, strict=True))
+        if absent:
+            extra["members_absent"] = absent
+        extra["version"] = spec.version
+        out[name] = (values, extra)
+    return out

@@ -11,6 +11,7 @@ with a non-finite score or truth are left out and counted, never filled in.
     top_k_overlap / top_ranked               does the proxy find the best archs?
     pairwise_accuracy / ..._by_gap           share of pairs ordered like the truth
     compare_proxies / compare_runs           bootstrap tests of a difference
+    pooled_splits                            figures over repeated train/held-out splits
 """
 
 from harness.stats._rows import MIN_ROWS
@@ -31,6 +32,7 @@ from harness.stats.rank import (
     pearson_r,
     spearman_rho,
 )
+from harness.stats.splits import PooledDifference, PooledInterval, PooledSplits, pooled_splits
 from harness.stats.summary import CorrelationSummary, summarise
 from harness.stats.topk import DEFAULT_PERCENTAGES, TopRanked, top_k_overlap, top_ranked
 
@@ -45,6 +47,9 @@ __all__ = [
     "GapBin",
     "Interval",
     "PairCounts",
+    "PooledDifference",
+    "PooledInterval",
+    "PooledSplits",
     "ProxyDifference",
     "RunDifference",
     "TopRanked",
@@ -56,6 +61,7 @@ __all__ = [
     "pairwise_accuracy",
     "pairwise_accuracy_by_gap",
     "pearson_r",
+    "pooled_splits",
     "spearman_rho",
     "summarise",
     "top_k_overlap",

@@ -1,0 +1,291 @@
+"""Judging learned combinations on held-out architectures, over repeated random splits.
+
+For every k and every split (`harness.combine.splits`: isomorphic cells on one side),
+each model is fitted on the k labelled architectures (`harness.combine.models`: features
+ranked on the training split only) and scores the held-out ones; Kendall tau and
+Spearman rho are computed on those held-out architectures only, never on the ones fitted.
+On the same held-out architectures of the same split, the best single proxy and the best
+label-free combination are scored too, so every comparison is paired
+(`harness.stats.pooled_splits`: per split a paired bootstrap over the held-out rows,
+pooled over the splits).
+
+The comparators are chosen with hindsight: the best single proxy (and the best label-free
+combination) is the one with the highest Kendall tau over the whole evaluation set. That
+favours the comparator, so a combination that beats it beats what any user could have
+picked without labels.
+
+`run_splits` is the one loop; a `Design` says, for one split, what the models are fitted
+on and judged on: `held_out_design` (the set itself), `transfer_design` (a model fitted
+on the source carried to another dataset or table) and the leakage test
+(`harness.combine.leakage`) all go through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from harness.combine.data import ScoreSet, TransferSet
+from harness.combine.models import fit_combination, unlabelled_ranks
+from harness.combine.splits import Split, draw_splits
+from harness.seeds import derive_seed
+from harness.stats import PooledDifference, PooledInterval, kendall_tau, pooled_splits
+
+#: Candidate names of the comparators inside a pooled computation.
+BEST_PROXY = "best single proxy"
+BEST_LABEL_FREE = "best label-free combination"
+
+Splitter = Callable[[Sequence[str], int, int, int], list[Split]]
+
+
+@dataclass(frozen=True)
+class SplitDesign:
+    """What one split's models are fitted on and judged on."""
+
+    train_features: np.ndarray
+    train_truth: np.ndarray
+    eval_features: np.ndarray
+    eval_truth: np.ndarray
+    #: rank transform for the evaluated features (None: the training split's)
+    eval_ranks: object | None = None
+    #: comparator name -> oriented scores on the evaluated rows
+    baselines: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+Design = Callable[[Split], SplitDesign]
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """One model at one k: held-out figures over the splits, compared with the baselines."""
+
+    model: str
+    k: int
+    n_splits: int
+    #: held-out architectures per split (median; rows with a truth)
+    held_out: int
+    kendall: PooledInterval
+    spearman: PooledInterval
+    #: model - comparator (Kendall), per comparator present
+    versus: dict[str, PooledDifference]
+    #: mean and standard deviation over the splits of each feature's weight
+    weights: dict[str, float]
+    weights_sd: dict[str, float]
+    #: per split: (split index, tau, rho)
+    per_split: tuple[tuple[int, float, float], ...]
+    fit_failures: int = 0
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A learning curve on one evaluation set (held-out, a transfer target, a leak test)."""
+
+    label: str
+    features: tuple[str, ...]
+    points: tuple[CurvePoint, ...]
+    #: comparator name -> (proxy it is, its Kendall tau over the whole evaluation set)
+    comparators: dict[str, tuple[str, float]]
+    #: the comparators' figures on the same held-out rows, per k
+    baseline_points: dict[int, dict[str, PooledInterval]]
+    skipped: tuple[str, ...] = ()
+
+
+def best_of(score_set: ScoreSet, names: Sequence[str]) -> tuple[str, float] | None:
+    """The name among `names` with the highest Kendall tau over the whole set (failures
+    ranked worst), and that tau."""
+    best: tuple[str, float] | None = None
+    for name in names:
+        tau = kendall_tau(score_set.oriented_single(name), score_set.truth)
+        if np.isfinite(tau) and (best is None or tau > best[1]):
+            best = (name, float(tau))
+    return best
+
+
+def comparators(score_set: ScoreSet, features: Sequence[str]) -> dict[str, tuple[str, float]]:
+    out = {}
+    single = best_of(score_set, features)
+    if single:
+        out[BEST_PROXY] = single
+    label_free = best_of(score_set, list(score_set.label_free))
+    if label_free:
+        out[BEST_LABEL_FREE] = label_free
+    return out
+
+
+def held_out_design(
+    score_set: ScoreSet, features: Sequence[str], chosen: dict[str, tuple[str, float]]
+) -> Design:
+    """Fit on the split's labelled architectures, judge on its held-out ones."""
+    matrix = score_set.oriented(features)
+    baselines = {c: score_set.oriented_single(name) for c, (name, _) in chosen.items()}
+
+    def design(split: Split) -> SplitDesign:
+        return SplitDesign(
+            train_features=matrix[split.train],
+            train_truth=score_set.truth[split.train],
+            eval_features=matrix[split.test],
+            eval_truth=score_set.truth[split.test],
+            baselines={c: v[split.test] for c, v in baselines.items()},
+        )
+
+    return design
+
+
+def transfer_design(
+    source: ScoreSet,
+    target: TransferSet,
+    features: Sequence[str],
+    chosen: dict[str, tuple[str, float]],
+) -> Design:
+    """Fit on the source's labelled architectures; judge on the target's held-out ones
+    (same architectures) or on all of the target's (another table). Scores computed
+    another way than the source's are ranked on their own set, without labels."""
+    train_matrix = source.oriented(features)
+    target_set = target.scores
+    target_matrix = target_set.oriented(features)
+    baselines = {c: target_set.oriented_single(name) for c, (name, _) in chosen.items()}
+    whole = np.arange(len(target_set))
+    whole_ranks = None if target.same_scores else unlabelled_ranks(target_matrix)
+
+    def design(split: Split) -> SplitDesign:
+        rows = split.test if target.same_archs else whole
+        ranks = None
+        if not target.same_scores:
+            ranks = unlabelled_ranks(target_matrix[rows]) if target.same_archs else whole_ranks
+        return SplitDesign(
+            train_features=train_matrix[split.train],
+            train_truth=source.truth[split.train],
+            eval_features=target_matrix[rows],
+            eval_truth=target_set.truth[rows],
+            eval_ranks=ranks,
+            baselines={c: v[rows] for c, v in baselines.items()},
+        )
+
+    return design
+
+
+def _statistics(
+    results: list[tuple[dict[str, np.ndarray], np.ndarray]],
+    models: Sequence[str],
+    baselines: Sequence[str],
+    *,
+    n_resamples: int,
+    confidence: float,
+    seed: int,
+):
+    pooled = pooled_splits(
+        results, n_resamples=n_resamples, confidence=confidence, seed=seed
+    )
+    figures = {}
+    for name in [*models, *baselines]:
+        figures[name] = (pooled.interval(name, "kendall"), pooled.interval(name, "spearman"))
+    versus = {
+        m: {b: pooled.difference(m, b, "kendall") for b in baselines} for m in models
+    }
+    return pooled, figures, versus
+
+
+def run_splits(
+    *,
+    label: str,
+    groups: Sequence[str],
+    features: Sequence[str],
+    design: Design,
+    models: Sequence[str],
+    ks: Sequence[int],
+    n_splits: int,
+    min_held_out: int,
+    seed: int,
+    n_resamples: int,
+    confidence: float,
+    chosen: dict[str, tuple[str, float]] | None = None,
+    splitter: Splitter = draw_splits,
+) -> Evaluation:
+    """The learning curve: every model at every k over `n_splits` splits (module doc)."""
+    points: list[CurvePoint] = []
+    baseline_points: dict[int, dict[str, PooledInterval]] = {}
+    skipped: list[str] = []
+    for k in ks:
+        if len(groups) - k < min_held_out:
+            skipped.append(
+                f"k = {k}: would leave {len(groups) - k} of {len(groups)} architectures held "
+                f"out (fewer than min_held_out = {min_held_out}); not evaluated"
+            )
+            continue
+        splits = splitter(groups, k, n_splits, seed)
+        results: list[tuple[dict[str, np.ndarray], np.ndarray]] = []
+        weights: dict[str, list[np.ndarray]] = {m: [] for m in models}
+        failures = dict.fromkeys(models, 0)
+        baseline_names: list[str] = []
+        for split in splits:
+            plan = design(split)
+            candidates: dict[str, np.ndarray] = {}
+            for model in models:
+                try:
+                    fitted = fit_combination(
+                        model, plan.train_features, plan.train_truth, seed=split.seed
+                    )
+                except ValueError:  # e.g. every training accuracy equal: no fit, no figure
+                    failures[model] += 1
+                    candidates[model] = np.full(plan.eval_truth.shape, np.nan)
+                    continue
+                candidates[model] = fitted.score(plan.eval_features, plan.eval_ranks)
+                weights[model].append(fitted.weights())
+            candidates.update(plan.baselines)
+            baseline_names = list(plan.baselines)
+            results.append((candidates, plan.eval_truth))
+        pooled, figures, versus = _statistics(
+            results,
+            models,
+            baseline_names,
+            n_resamples=n_resamples,
+            confidence=confidence,
+            seed=derive_seed(seed, "combine/bootstrap", label, k),
+        )
+        baseline_points[k] = {b: figures[b][0] for b in baseline_names}
+        for model in models:
+            stacked = np.vstack(weights[model]) if weights[model] else None
+            taus = pooled.per_split(model, "kendall")
+            rhos = pooled.per_split(model, "spearman")
+            points.append(
+                CurvePoint(
+                    model=model,
+                    k=k,
+                    n_splits=len(splits),
+                    held_out=int(np.median(pooled.sizes)),
+                    kendall=figures[model][0],
+                    spearman=figures[model][1],
+                    versus=versus[model],
+                    weights={}
+                    if stacked is None
+                    else dict(zip(features, stacked.mean(axis=0).tolist(), strict=True)),
+                    weights_sd={}
+                    if stacked is None
+                    else dict(zip(features, stacked.std(axis=0).tolist(), strict=True)),
+                    per_split=tuple(
+                        (s.index, float(t), float(r))
+                        for s, t, r in zip(splits, taus, rhos, strict=True)
+                    ),
+                    fit_failures=failures[model],
+                )
+            )
+    return Evaluation(
+        label=label,
+        features=tuple(features),
+        points=tuple(points),
+        comparators=dict(chosen or {}),
+        baseline_points=baseline_points,
+        skipped=tuple(skipped),
+    )
+
+
+def needed_k(evaluation: Evaluation, model: str, comparator: str = BEST_PROXY) -> int | None:
+    """The smallest k at which `model` beats the comparator significantly (the lower end of
+    the pooled interval of the difference above 0), or None if no k evaluated does."""
+    for point in sorted((p for p in evaluation.points if p.model == model), key=lambda p: p.k):
+        difference = point.versus.get(comparator)
+        if difference is not None and np.isfinite(difference.low) and difference.low > 0:
+            return point.k
+    return None
