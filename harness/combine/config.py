@@ -17,7 +17,7 @@ serves both. Every key is optional:
     label_free = ["mean_rank", "borda", "median_rank", "vote"]  # + the file's [combinations]
     transfer = []           # "DATASET" (same table) or "TABLE:DATASET", e.g. "cifar100"
     leakage = true          # run the leakage test
-    leakage_noise = 1.0     # noise sd of the leaked truth copy, in truth standard deviations
+    leakage_noise = 0.25    # noise sd of the leaked truth copy (normal scores of the truth's ranks + noise)
     split_resamples = 200   # bootstrap resamples per split (pooled over the splits)
     confidence = 0.95
     seed = -1               # splits, models and leak noise; negative = the run's seed
@@ -53,7 +53,7 @@ class CombineConfig:
     label_free: tuple[str, ...] = DEFAULT_LABEL_FREE
     transfer: tuple[str, ...] = ()
     leakage: bool = True
-    leakage_noise: float = 1.0
+    leakage_noise: float = 0.25
     split_resamples: int = 200
     confidence: float = 0.95
     seed: int = -1

@@ -83,9 +83,7 @@ class ScoreSet:
 def select_features(available: Sequence[str], patterns: Sequence[str]) -> list[str]:
     """The available per-architecture proxies matching the patterns, in available order."""
     chosen = [p for p in available if any(fnmatch.fnmatchcase(p, pat) for pat in patterns)]
-    unmatched = [
-        pat for pat in patterns if not any(fnmatch.fnmatchcase(p, pat) for p in available)
-    ]
+    unmatched = [pat for pat in patterns if not any(fnmatch.fnmatchcase(p, pat) for p in available)]
     if unmatched:
         raise ConfigError(
             f"combine.features {', '.join(map(repr, unmatched))} match(es) no proxy of the "
@@ -199,9 +197,7 @@ def reference_set(
     rows = refs[refs["dataset"] == score_dataset]
     wide = rows.pivot_table(index="arch", columns="proxy", values="score", aggfunc="first")
     truth = table.frame[column].reindex(wide.index).to_numpy(dtype=float)
-    archs, truth_kept = _finite_truth(
-        [str(a) for a in wide.index], truth, f"{table_name} {column}"
-    )
+    archs, truth_kept = _finite_truth([str(a) for a in wide.index], truth, f"{table_name} {column}")
     wide = wide.loc[archs]
     scores = {str(p): wide[p].to_numpy(dtype=float) for p in wide.columns}
     signs = dict.fromkeys(scores, True)
@@ -268,9 +264,7 @@ def transfer_set(
     truth = table.frame[column].reindex(list(source.archs)).to_numpy(dtype=float)
     if np.isfinite(truth).sum() < 10:
         raise DataError(f"combine.transfer {spec!r}: too few architectures with {column}")
-    return TransferSet(
-        spec, source.with_truth(column, truth), same_archs=True, same_scores=True
-    )
+    return TransferSet(spec, source.with_truth(column, truth), same_archs=True, same_scores=True)
 
 
 def _aligned(source: ScoreSet, target: ScoreSet) -> ScoreSet:

@@ -23,12 +23,12 @@ on the source carried to another dataset or table) and the leakage test
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from harness.combine.data import ScoreSet, TransferSet
-from harness.combine.models import fit_combination, unlabelled_ranks
+from harness.combine.models import FitError, fit_combination, unlabelled_ranks
 from harness.combine.splits import Split, draw_splits
 from harness.seeds import derive_seed
 from harness.stats import PooledDifference, PooledInterval, kendall_tau, pooled_splits
@@ -87,8 +87,9 @@ class Evaluation:
     points: tuple[CurvePoint, ...]
     #: comparator name -> (proxy it is, its Kendall tau over the whole evaluation set)
     comparators: dict[str, tuple[str, float]]
-    #: the comparators' figures on the same held-out rows, per k
+    #: the comparators' Kendall (and Spearman) on the same held-out rows, per k
     baseline_points: dict[int, dict[str, PooledInterval]]
+    baseline_spearman: dict[int, dict[str, PooledInterval]] = field(default_factory=dict)
     skipped: tuple[str, ...] = ()
 
 
@@ -166,25 +167,93 @@ def transfer_design(
     return design
 
 
-def _statistics(
-    results: list[tuple[dict[str, np.ndarray], np.ndarray]],
-    models: Sequence[str],
-    baselines: Sequence[str],
+@dataclass
+class _SplitOutcome:
+    """What one split gave: each model's held-out scores (None: it could not be fitted),
+    the comparators' scores on the same rows, the truth, the models' weights."""
+
+    split: Split
+    models: dict[str, np.ndarray | None]
+    baselines: dict[str, np.ndarray]
+    truth: np.ndarray
+    weights: dict[str, np.ndarray]
+
+
+def _fit_and_score(split: Split, plan: SplitDesign, models: Sequence[str]) -> _SplitOutcome:
+    scores: dict[str, np.ndarray | None] = {}
+    weights: dict[str, np.ndarray] = {}
+    for model in models:
+        try:
+            fitted = fit_combination(model, plan.train_features, plan.train_truth, seed=split.seed)
+        except FitError:  # e.g. every training accuracy equal: no fit, no figure (counted)
+            scores[model] = None
+            continue
+        scores[model] = fitted.score(plan.eval_features, plan.eval_ranks)
+        weights[model] = fitted.weights()
+    return _SplitOutcome(split, scores, dict(plan.baselines), plan.eval_truth, weights)
+
+
+def _curve_point(
+    model: str,
+    k: int,
+    outcomes: list[_SplitOutcome],
+    features: Sequence[str],
     *,
     n_resamples: int,
     confidence: float,
     seed: int,
-):
+) -> CurvePoint:
+    """One model at one k: pooled over the splits it could be fitted on, paired with the
+    comparators on each split's same held-out rows."""
+    fitted = [o for o in outcomes if o.models[model] is not None]
+    failures = len(outcomes) - len(fitted)
+    nan = PooledInterval("kendall", *(float("nan"),) * 3, confidence, 0, 0, 0, 0)
+    if not fitted:
+        return CurvePoint(
+            model, k, 0, 0, nan, replace(nan, statistic="spearman"), {}, {}, {}, (), failures
+        )
     pooled = pooled_splits(
-        results, n_resamples=n_resamples, confidence=confidence, seed=seed
+        [({model: o.models[model], **o.baselines}, o.truth) for o in fitted],
+        n_resamples=n_resamples,
+        confidence=confidence,
+        seed=seed,
     )
-    figures = {}
-    for name in [*models, *baselines]:
-        figures[name] = (pooled.interval(name, "kendall"), pooled.interval(name, "spearman"))
-    versus = {
-        m: {b: pooled.difference(m, b, "kendall") for b in baselines} for m in models
+    baselines = [c for c in pooled.candidates if c != model]
+    stacked = np.vstack([o.weights[model] for o in fitted])
+    taus, rhos = pooled.per_split(model, "kendall"), pooled.per_split(model, "spearman")
+    return CurvePoint(
+        model=model,
+        k=k,
+        n_splits=len(fitted),
+        held_out=int(np.median(pooled.sizes)),
+        kendall=pooled.interval(model, "kendall"),
+        spearman=pooled.interval(model, "spearman"),
+        versus={b: pooled.difference(model, b, "kendall") for b in baselines},
+        weights=dict(zip(features, stacked.mean(axis=0).tolist(), strict=True)),
+        weights_sd=dict(zip(features, stacked.std(axis=0).tolist(), strict=True)),
+        per_split=tuple(
+            (o.split.index, float(t), float(r)) for o, t, r in zip(fitted, taus, rhos, strict=True)
+        ),
+        fit_failures=failures,
+    )
+
+
+def _baseline_intervals(
+    outcomes: list[_SplitOutcome], *, n_resamples: int, confidence: float, seed: int
+) -> dict[str, tuple[PooledInterval, PooledInterval]]:
+    """The comparators' (Kendall, Spearman) on the same held-out rows, over all splits."""
+    if not outcomes or not outcomes[0].baselines:
+        return {}
+    pooled = pooled_splits(
+        [(o.baselines, o.truth) for o in outcomes],
+        n_resamples=n_resamples,
+        confidence=confidence,
+        seed=seed,
+    )
+    return {
+        c: (pooled.interval(c, "kendall"), pooled.interval(c, "spearman"))
+        for c in pooled.candidates
     }
-    return pooled, figures, versus
 
 
 def run_splits(
@@ -206,6 +275,7 @@ def run_splits(
     """The learning curve: every model at every k over `n_splits` splits (module doc)."""
     points: list[CurvePoint] = []
     baseline_points: dict[int, dict[str, PooledInterval]] = {}
+    baseline_spearman: dict[int, dict[str, PooledInterval]] = {}
     skipped: list[str] = []
     for k in ks:
         if len(groups) - k < min_held_out:
@@ -214,69 +284,37 @@ def run_splits(
                 f"out (fewer than min_held_out = {min_held_out}); not evaluated"
             )
             continue
-        splits = splitter(groups, k, n_splits, seed)
-        results: list[tuple[dict[str, np.ndarray], np.ndarray]] = []
-        weights: dict[str, list[np.ndarray]] = {m: [] for m in models}
-        failures = dict.fromkeys(models, 0)
-        baseline_names: list[str] = []
-        for split in splits:
-            plan = design(split)
-            candidates: dict[str, np.ndarray] = {}
-            for model in models:
-                try:
-                    fitted = fit_combination(
-                        model, plan.train_features, plan.train_truth, seed=split.seed
-                    )
-                except ValueError:  # e.g. every training accuracy equal: no fit, no figure
-                    failures[model] += 1
-                    candidates[model] = np.full(plan.eval_truth.shape, np.nan)
-                    continue
-                candidates[model] = fitted.score(plan.eval_features, plan.eval_ranks)
-                weights[model].append(fitted.weights())
-            candidates.update(plan.baselines)
-            baseline_names = list(plan.baselines)
-            results.append((candidates, plan.eval_truth))
-        pooled, figures, versus = _statistics(
-            results,
-            models,
-            baseline_names,
-            n_resamples=n_resamples,
-            confidence=confidence,
-            seed=derive_seed(seed, "combine/bootstrap", label, k),
-        )
-        baseline_points[k] = {b: figures[b][0] for b in baseline_names}
+        outcomes = [
+            _fit_and_score(split, design(split), models)
+            for split in splitter(groups, k, n_splits, seed)
+        ]
         for model in models:
-            stacked = np.vstack(weights[model]) if weights[model] else None
-            taus = pooled.per_split(model, "kendall")
-            rhos = pooled.per_split(model, "spearman")
             points.append(
-                CurvePoint(
-                    model=model,
-                    k=k,
-                    n_splits=len(splits),
-                    held_out=int(np.median(pooled.sizes)),
-                    kendall=figures[model][0],
-                    spearman=figures[model][1],
-                    versus=versus[model],
-                    weights={}
-                    if stacked is None
-                    else dict(zip(features, stacked.mean(axis=0).tolist(), strict=True)),
-                    weights_sd={}
-                    if stacked is None
-                    else dict(zip(features, stacked.std(axis=0).tolist(), strict=True)),
-                    per_split=tuple(
-                        (s.index, float(t), float(r))
-                        for s, t, r in zip(splits, taus, rhos, strict=True)
-                    ),
-                    fit_failures=failures[model],
+                _curve_point(
+                    model,
+                    k,
+                    outcomes,
+                    features,
+                    n_resamples=n_resamples,
+                    confidence=confidence,
+                    seed=derive_seed(seed, "combine/bootstrap", label, k, model),
                 )
             )
+        intervals = _baseline_intervals(
+            outcomes,
+            n_resamples=n_resamples,
+            confidence=confidence,
+            seed=derive_seed(seed, "combine/bootstrap", label, k, "comparators"),
+        )
+        baseline_points[k] = {c: tau for c, (tau, _) in intervals.items()}
+        baseline_spearman[k] = {c: rho for c, (_, rho) in intervals.items()}
     return Evaluation(
         label=label,
         features=tuple(features),
         points=tuple(points),
         comparators=dict(chosen or {}),
         baseline_points=baseline_points,
+        baseline_spearman=baseline_spearman,
         skipped=tuple(skipped),
     )
 

@@ -1,7 +1,8 @@
 """The leakage test: does the evaluation measure only what held-out architectures reveal?
 
-Each model is given one feature, a noisy copy of the ground truth
-(standardised accuracy + `noise` x N(0, 1)), through the same splits, fitting, rank
+Each model is given one feature, a noisy copy of the ground truth (the normal scores of
+the accuracies' ranks, so a long tail of poor architectures does not drown the rest, plus
+`noise` x N(0, 1)), through the same splits, fitting, rank
 transform and pooled statistics as the real evaluation (`run_splits`):
 
 - **training split only**: the labelled architectures get the copy; every other one gets
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness.combine.evaluate import Evaluation, Splitter, SplitDesign, run_splits
+from harness.combine.evaluate import Evaluation, SplitDesign, Splitter, run_splits
 from harness.combine.splits import Split, draw_splits
 from harness.seeds import derive_seed
 
@@ -60,9 +61,11 @@ class LeakageResult:
 
 
 def _leak_design(truth: np.ndarray, noise: float, seed: int, everywhere: bool):
+    from scipy.stats import norm, rankdata
+
     finite = np.isfinite(truth)
-    z = (truth - np.nanmean(truth)) / (np.nanstd(truth) or 1.0)
-    z = np.where(finite, z, 0.0)
+    z = np.zeros(truth.size)
+    z[finite] = norm.ppf(rankdata(truth[finite]) / (finite.sum() + 1.0))
     spread = float(np.sqrt(1.0 + noise**2))
 
     def design(split: Split) -> SplitDesign:

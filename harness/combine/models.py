@@ -9,12 +9,15 @@ interpolation between the training quantiles, never ranked among held-out scores
 failed score (NaN/inf) becomes 0, the lowest rank (`SimpleImputer`). So no rank is ever
 computed over training and held-out architectures together.
 
-| model | scikit-learn | fitted to | score of an architecture |
-|---|---|---|---|
-| ridge | `Ridge(alpha=1)` | the training architectures' accuracy ranks (0..1) | predicted rank |
-| logistic | `LogisticRegression(C=1)` | accuracy above the training median | decision function |
-| pairwise | `LogisticRegression(C=1, no intercept)` | for every training pair with different accuracies, which is better, from the difference of their features (both orders) | w · features (RankNet-style linear ranker) |
-| gbt | `GradientBoostingRegressor(100 trees, depth 2, rate 0.1, subsample 0.8)` | accuracy ranks (0..1) | prediction |
+- **ridge**: `Ridge(alpha=1)` fitted to the training accuracies' ranks (0..1); the score
+  of an architecture is the predicted rank.
+- **logistic**: `LogisticRegression(C=1)` fitted to "accuracy above the training median";
+  the score is the decision function.
+- **pairwise** (a RankNet-style linear ranker): `LogisticRegression(C=1, no intercept)`
+  fitted, for every training pair with different accuracies (both orders), to which of
+  the two is better from the difference of their features; the score is w · features.
+- **gbt**: `GradientBoostingRegressor` (100 trees, depth 2, rate 0.1, subsample 0.8)
+  fitted to the accuracy ranks (0..1); the score is the prediction.
 
 Weights: the linear models' coefficients (on rank features in [0, 1], comparable across
 proxies), the trees' impurity-based feature importances.
@@ -30,6 +33,11 @@ import numpy as np
 from scipy.stats import rankdata
 
 from harness.errors import UnknownNameError
+
+
+class FitError(ValueError):
+    """A training split a model cannot be fitted on (e.g. every accuracy equal). Only this
+    is counted as a failed fit; any other exception is a bug and propagates."""
 
 
 def rank_features(n_train: int):
@@ -74,9 +82,15 @@ class ModelSpec:
     weights_kind: str
 
 
+def _check_varied(name: str, truth: np.ndarray) -> None:
+    if truth.size < 2 or np.all(truth == truth[0]):
+        raise FitError(f"{name}: every training accuracy is equal; nothing to learn from")
+
+
 def _fit_ridge(features: np.ndarray, truth: np.ndarray, seed: int):
     from sklearn.linear_model import Ridge
 
+    _check_varied("ridge", truth)
     return Ridge(alpha=1.0).fit(features, accuracy_ranks(truth))
 
 
@@ -87,7 +101,7 @@ def _fit_logistic(features: np.ndarray, truth: np.ndarray, seed: int):
     if above.all() or not above.any():  # many ties at the median
         above = truth >= np.median(truth)
     if above.all() or not above.any():
-        raise ValueError("logistic: every training accuracy is equal; nothing to separate")
+        raise FitError("logistic: every training accuracy is equal; nothing to separate")
     return LogisticRegression(C=1.0, max_iter=1000).fit(features, above.astype(int))
 
 
@@ -96,15 +110,20 @@ def _fit_pairwise(features: np.ndarray, truth: np.ndarray, seed: int):
 
     diffs, better = pair_differences(features, truth)
     if better.size == 0:
-        raise ValueError("pairwise: every training accuracy is equal; no pair to learn from")
+        raise FitError("pairwise: every training accuracy is equal; no pair to learn from")
     return LogisticRegression(C=1.0, fit_intercept=False, max_iter=1000).fit(diffs, better)
 
 
 def _fit_gbt(features: np.ndarray, truth: np.ndarray, seed: int):
     from sklearn.ensemble import GradientBoostingRegressor
 
+    _check_varied("gbt", truth)
     model = GradientBoostingRegressor(
-        n_estimators=100, max_depth=2, learning_rate=0.1, subsample=0.8, random_state=seed
+        n_estimators=100,
+        max_depth=2,
+        learning_rate=0.1,
+        subsample=0.8,
+        random_state=seed % 2**32,  # scikit-learn takes 32-bit seeds; ours are 63-bit
     )
     return model.fit(features, accuracy_ranks(truth))
 

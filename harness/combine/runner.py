@@ -1,0 +1,426 @@
+"""`harness combine`: wires the rooms together and writes one results document.
+
+Reads the scores (`harness.combine.data`), evaluates the learned combinations on held-out
+architectures, on every transfer target and in the leakage test
+(`harness.combine.evaluate`, `harness.combine.leakage`), and turns every figure into a
+row of a results document (kind "combine"), from which `harness.combine.report` makes
+the report without recomputing anything. Rows, told apart by `extra["evaluation"]`:
+
+- `whole set`: every feature proxy and label-free combination over the whole set (no
+  labels used; the flat lines of the learning curve);
+- the held-out evaluation and each transfer: one row per (model, k) (`origin` "learned",
+  `n` = held-out architectures per split) with the paired differences from the
+  comparators in `extra["versus"]` and the fitted weights, and one row per (comparator, k)
+  on the same held-out architectures;
+- `leakage: ...`: one row per (model, k) of each arm of the leakage test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from harness.combine.config import CombineConfig
+from harness.combine.data import ScoreSet, TransferSet, computed_set, reference_set, transfer_set
+from harness.combine.evaluate import (
+    BEST_LABEL_FREE,
+    BEST_PROXY,
+    CurvePoint,
+    Evaluation,
+    comparators,
+    held_out_design,
+    run_splits,
+    transfer_design,
+)
+from harness.combine.leakage import LeakageResult, leakage_test
+from harness.config import RunConfig
+from harness.errors import DataError
+from harness.results import PerArchValues, ResultRow, ResultsDocument, row_from_summary
+
+WHOLE_SET = "whole set"
+HELD_OUT = "held out"
+LEARNED = "learned"
+
+
+@dataclass
+class CombineOutcome:
+    document: ResultsDocument
+    source: ScoreSet
+    held_out: Evaluation
+    transfers: list[Evaluation]
+    leakage: LeakageResult | None
+
+
+def label_free_names(run: RunConfig, config: CombineConfig) -> list[str]:
+    """The label-free combinations to compare with: the config's and the run file's own."""
+    from harness.proxies.combinations import define_combinations
+
+    return list(dict.fromkeys([*config.label_free, *define_combinations(run.combinations)]))
+
+
+def _reference_dataset(run: RunConfig, config: CombineConfig, data_dir: str | None) -> str:
+    """Whose reference scores are the features: `combine.dataset`, else the target's."""
+    if config.dataset:
+        return config.dataset
+    from harness.tables import load_table, parse_target, split_target_name
+
+    table = load_table(run.table, data_dir, **run.table_options)
+    column = parse_target(run.target, table) if run.target else table.default_target("cifar10")
+    dataset = split_target_name(column).dataset
+    return dataset.removesuffix("-valid")
+
+
+def load_source(
+    run: RunConfig,
+    config: CombineConfig,
+    *,
+    data_dir: str | None,
+    run_id: str,
+    progress: bool,
+) -> tuple[ScoreSet, ResultsDocument | None]:
+    names = label_free_names(run, config)
+    if config.scores == "computed":
+        return computed_set(run, names, data_dir=data_dir, run_id=run_id, progress=progress)
+    dataset = _reference_dataset(run, config, data_dir)
+    source = reference_set(
+        run.table, dataset, run.target, names, data_dir=data_dir, table_options=run.table_options
+    )
+    return source, None
+
+
+def _transfer_features(features: Sequence[str], target: TransferSet) -> list[str]:
+    have = [f for f in features if f in target.scores.scores]
+    if len(have) < 2:
+        raise DataError(
+            f"combine.transfer {target.label!r}: its scores hold {len(have)} of the features "
+            f"({', '.join(features)}); a learned combination needs two or more"
+        )
+    return have
+
+
+def evaluate_all(
+    run: RunConfig,
+    config: CombineConfig,
+    source: ScoreSet,
+    *,
+    data_dir: str | None,
+) -> tuple[list[str], Evaluation, list[Evaluation], LeakageResult | None, list[TransferSet]]:
+    """Held-out learning curve, transfers (with their targets) and leakage test."""
+    from harness.combine.data import select_features
+
+    seed = config.resolved_seed(run)
+    features = select_features(list(source.scores), config.features)
+    common = dict(
+        models=config.models,
+        ks=config.ks,
+        n_splits=config.splits,
+        min_held_out=config.min_held_out,
+        seed=seed,
+        n_resamples=config.split_resamples,
+        confidence=config.confidence,
+    )
+    chosen = comparators(source, features)
+    held_out = run_splits(
+        label=HELD_OUT,
+        groups=source.groups,
+        features=features,
+        design=held_out_design(source, features, chosen),
+        chosen=chosen,
+        **common,
+    )
+    transfers, targets = [], []
+    for spec in config.transfer:
+        target = transfer_set(
+            source,
+            spec,
+            label_free_names(run, config),
+            data_dir=data_dir,
+            table_options=run.table_options,
+        )
+        targets.append(target)
+        used = _transfer_features(features, target)
+        # the comparators are the best on the transfer target itself (hindsight again)
+        picked = comparators(target.scores, used)
+        transfers.append(
+            run_splits(
+                label=f"transfer to {target.scores.name}",
+                groups=source.groups,
+                features=used,
+                design=transfer_design(source, target, used, picked),
+                chosen=picked,
+                **common,
+            )
+        )
+    leakage = None
+    if config.leakage:
+        leakage = leakage_test(
+            groups=source.groups, truth=source.truth, noise=config.leakage_noise, **common
+        )
+    return features, held_out, transfers, leakage, targets
+
+
+def _interval_fields(prefix: str, interval) -> dict[str, float]:
+    return {
+        prefix: interval.estimate,
+        f"{prefix}_lo": interval.low,
+        f"{prefix}_hi": interval.high,
+    }
+
+
+def _versus(point: CurvePoint, chosen: dict[str, tuple[str, float]]) -> dict[str, Any]:
+    out = {}
+    for comparator, difference in point.versus.items():
+        out[comparator] = {
+            "proxy": chosen.get(comparator, (comparator, None))[0],
+            "comparator_kendall": difference.estimate_b,
+            "delta": difference.delta,
+            "low": difference.low,
+            "high": difference.high,
+            "p_value": difference.p_value,
+            "n_better": difference.n_better,
+            "n_worse": difference.n_worse,
+        }
+    return out
+
+
+def whole_set_figures(score_set: ScoreSet, evaluation: Evaluation) -> dict[str, dict[str, float]]:
+    """Each comparator's Kendall and Spearman over the whole evaluated set (no split): the
+    flat lines of the learning curve."""
+    from harness.stats import spearman_rho
+
+    out = {}
+    for comparator, (name, tau) in evaluation.comparators.items():
+        rho = spearman_rho(score_set.oriented_single(name), score_set.truth)
+        out[comparator] = {"kendall": tau, "spearman": float(rho)}
+    return out
+
+
+def curve_rows(
+    evaluation: Evaluation,
+    space: str,
+    dataset: str,
+    target: str,
+    origin: str,
+    whole: dict[str, dict[str, float]] | None = None,
+) -> list[ResultRow]:
+    """One row per (model, k), then one per (comparator, k), of an evaluation; `whole`
+    gives each comparator's figures over the whole set (kept in its rows)."""
+    held_out = {p.k: p.held_out for p in evaluation.points}
+    rows = []
+    for point in evaluation.points:
+        rows.append(
+            ResultRow(
+                space=space,
+                dataset=dataset,
+                target=target,
+                proxy=f"{point.model} (k={point.k})",
+                higher_is_better=True,
+                n=point.held_out,
+                n_failed=0,
+                **_interval_fields("kendall", point.kendall),
+                **_interval_fields("spearman", point.spearman),
+                pearson=None,
+                origin=LEARNED,
+                extra={
+                    "evaluation": evaluation.label,
+                    "model": point.model,
+                    "k": point.k,
+                    "splits": point.n_splits,
+                    "fit_failures": point.fit_failures,
+                    "confidence": point.kendall.confidence,
+                    "features": list(evaluation.features),
+                    "feature_weights": point.weights,
+                    "feature_weights_sd": point.weights_sd,
+                    "versus": _versus(point, evaluation.comparators),
+                    "per_split_kendall": [t for _, t, _ in point.per_split],
+                },
+            )
+        )
+    for k, figures in evaluation.baseline_points.items():
+        for comparator, tau in figures.items():
+            rho = evaluation.baseline_spearman.get(k, {}).get(comparator)
+            name = evaluation.comparators.get(comparator, (comparator, None))[0]
+            rows.append(
+                ResultRow(
+                    space=space,
+                    dataset=dataset,
+                    target=target,
+                    proxy=f"{name} (k={k})",
+                    higher_is_better=True,
+                    n=held_out.get(k, 0),
+                    n_failed=0,
+                    **_interval_fields("kendall", tau),
+                    **(
+                        _interval_fields("spearman", rho)
+                        if rho is not None
+                        else {"spearman": None, "spearman_lo": None, "spearman_hi": None}
+                    ),
+                    pearson=None,
+                    origin=origin,
+                    extra={
+                        "evaluation": evaluation.label,
+                        "comparator": comparator,
+                        "whole_set": (whole or {}).get(comparator, {}),
+                        "k": k,
+                        "splits": tau.n_splits,
+                        "confidence": tau.confidence,
+                    },
+                )
+            )
+    return rows
+
+
+def whole_set_rows(
+    score_set: ScoreSet, features: Sequence[str], *, confidence: float, seed: int
+) -> list[ResultRow]:
+    """Every feature and label-free combination over the whole set, failures worst."""
+    from harness.stats import summarise
+
+    rows = []
+    for name in [*features, *score_set.label_free]:
+        summary = summarise(
+            score_set.oriented_single(name),
+            score_set.truth,
+            n_resamples=1000,
+            confidence=confidence,
+            seed=seed,
+        ).to_dict()
+        extra: dict[str, Any] = {"evaluation": WHOLE_SET}
+        if name in score_set.label_free:
+            extra.update(score_set.label_free[name][1])
+        else:
+            extra["n_failed_scores"] = int((~np.isfinite(score_set.scores[name])).sum())
+        rows.append(
+            row_from_summary(
+                summary,
+                space=score_set.space,
+                dataset=score_set.score_dataset,
+                target=score_set.target,
+                proxy=name,
+                higher_is_better=True,
+                origin=score_set.origin,
+                extra=extra,
+            )
+        )
+    return rows
+
+
+def leakage_rows(result: LeakageResult, space: str, dataset: str, target: str) -> list[ResultRow]:
+    rows = []
+    verdicts = {(v.arm, v.model, v.k): v for v in result.verdicts}
+    for arm, evaluation in result.evaluations.items():
+        for row in curve_rows(evaluation, space, dataset, target, "leakage"):
+            if row.origin != LEARNED:
+                continue
+            verdict = verdicts[(arm, row.extra["model"], row.extra["k"])]
+            row.origin = "leakage test"
+            row.extra.update(
+                arm=arm,
+                noise=result.noise,
+                above_chance=verdict.above_chance,
+                as_expected=verdict.as_expected,
+            )
+            rows.append(row)
+    return rows
+
+
+def run_combine(
+    run: RunConfig,
+    config: CombineConfig,
+    *,
+    data_dir: str | None,
+    run_id: str,
+    progress: bool = True,
+) -> CombineOutcome:
+    """Everything `harness combine` computes, as a results document (module doc)."""
+    from harness.provenance import git_revision, machine_info, package_versions
+
+    source, run_document = load_source(
+        run, config, data_dir=data_dir, run_id=run_id, progress=progress
+    )
+    features, held_out, transfers, leakage, targets = evaluate_all(
+        run, config, source, data_dir=data_dir
+    )
+    seed = config.resolved_seed(run)
+    rows = whole_set_rows(source, features, confidence=config.confidence, seed=seed)
+    rows += curve_rows(
+        held_out,
+        source.space,
+        source.score_dataset,
+        source.target,
+        source.origin,
+        whole_set_figures(source, held_out),
+    )
+    for evaluation, target in zip(transfers, targets, strict=True):
+        rows += curve_rows(
+            evaluation,
+            target.scores.space,
+            target.scores.score_dataset,
+            target.scores.target,
+            target.scores.origin,
+            whole_set_figures(target.scores, evaluation),
+        )
+    if leakage is not None:
+        rows += leakage_rows(leakage, source.space, source.score_dataset, source.target)
+    notes = list(source.notes)
+    for evaluation in [held_out, *transfers]:
+        notes += [f"{evaluation.label}: {s}" for s in evaluation.skipped]
+    config_dict: dict[str, Any] = {
+        "run": run.to_dict(),
+        "combine": config.to_dict(),
+        "resolved": {
+            "table": source.table,
+            "space": source.space,
+            "score_dataset": source.score_dataset,
+            "target": source.target,
+            "archs": len(source),
+            "iso_classes": len(set(source.groups)),
+            "features": features,
+            "label_free": list(source.label_free),
+            "seed": seed,
+            "comparators": {c: list(v) for c, v in held_out.comparators.items()},
+        },
+    }
+    if run_document is not None:
+        config_dict["scores_run_id"] = run_document.run_id
+    if leakage is not None:
+        config_dict["leakage_passed"] = leakage.passed
+    scores = {p: [None if not np.isfinite(v) else float(v) for v in source.scores[p]]
+              for p in features}  # fmt: skip
+    document = ResultsDocument(
+        kind="combine",
+        run_id=run_id,
+        config=config_dict,
+        versions=package_versions(("scikit-learn",)),
+        git_revision=git_revision(),
+        data_files=dict(source.data_files),
+        seed=seed,
+        rows=rows,
+        per_arch=[
+            PerArchValues(
+                space=source.space,
+                dataset=source.score_dataset,
+                target=source.target,
+                archs=list(source.archs),
+                truth=[float(v) for v in source.truth],
+                scores=scores,
+            )
+        ],
+        machine=machine_info(),
+        notes=notes,
+    )
+    return CombineOutcome(document, source, held_out, transfers, leakage)
+
+
+__all__ = [
+    "BEST_LABEL_FREE",
+    "BEST_PROXY",
+    "HELD_OUT",
+    "LEARNED",
+    "WHOLE_SET",
+    "CombineOutcome",
+    "run_combine",
+]
