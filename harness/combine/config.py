@@ -17,7 +17,7 @@ serves both. Every key is optional:
     label_free = ["mean_rank", "borda", "median_rank", "vote"]  # + the file's [combinations]
     transfer = []           # "DATASET" (same table) or "TABLE:DATASET", e.g. "cifar100"
     leakage = true          # run the leakage test
-    leakage_noise = 0.25    # noise sd of the leaked truth copy (normal scores of the truth's ranks + noise)
+    leakage_noise = 0.25    # noise sd of the leaked copy of the truth's rank normal scores
     split_resamples = 200   # bootstrap resamples per split (pooled over the splits)
     confidence = 0.95
     seed = -1               # splits, models and leak noise; negative = the run's seed
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.combine.leakage import DEFAULT_NOISE
 from harness.config import RunConfig, check_seed, load_run_config, read_toml
 from harness.errors import ConfigError
 
@@ -53,7 +54,7 @@ class CombineConfig:
     label_free: tuple[str, ...] = DEFAULT_LABEL_FREE
     transfer: tuple[str, ...] = ()
     leakage: bool = True
-    leakage_noise: float = 0.25
+    leakage_noise: float = DEFAULT_NOISE
     split_resamples: int = 200
     confidence: float = 0.95
     seed: int = -1

@@ -290,7 +290,8 @@ def _leakage_section(rows: Sequence[ResultRow]) -> list[str]:
     lines = [
         "## Leakage test",
         "",
-        f"One feature, a noisy copy of the ground truth (normal scores of the truth's ranks + noise of sd {noise}), "
+        "One feature, a noisy copy of the ground truth (normal scores of the truth's ranks "
+        f"+ noise of sd {noise}), "
         "given to the labelled architectures only must leave the held-out Kendall τ at "
         "chance (interval not above 0); given to all architectures it must lift it above "
         "chance (this shows the test can see a leak). "
