@@ -113,7 +113,9 @@ def parse_combine(values: Mapping[str, Any], base: CombineConfig | None = None) 
 
             close = difflib.get_close_matches(key, sorted(fields), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise ConfigError(f"unknown combine key {key!r}{hint} (known: {', '.join(fields)})")
+            raise ConfigError(
+                f"unknown combine key {key!r}{hint} (known: {', '.join(sorted(fields))})"
+            )
         if key == "ks":
             changes[key] = _integers(key, value)
         elif key in ("features", "models", "label_free", "transfer"):

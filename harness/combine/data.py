@@ -110,10 +110,19 @@ def iso_groups(space: str, archs: Sequence[str]) -> tuple[str, ...]:
 
 def _label_free(
     names: Sequence[str], scores: dict[str, np.ndarray], signs: dict[str, bool]
-) -> dict[str, tuple[np.ndarray, dict[str, Any]]]:
+) -> tuple[dict[str, tuple[np.ndarray, dict[str, Any]]], list[str]]:
+    """The label-free combinations the scores can form, and a note for each they cannot
+    (fewer than two of its members among the scores): a comparator, not the subject."""
     from harness.proxies.combinations import combine_available
 
-    return combine_available(names, scores, signs)
+    out: dict[str, tuple[np.ndarray, dict[str, Any]]] = {}
+    notes = []
+    for name in names:
+        try:
+            out.update(combine_available([name], scores, signs))
+        except DataError as exc:
+            notes.append(f"label-free combination left out: {exc}")
+    return out, notes
 
 
 def _finite_truth(archs: list[str], truth: np.ndarray, where: str) -> tuple[list[str], np.ndarray]:
@@ -146,6 +155,7 @@ def computed_set(
     scores = {p: s[keep] for p, s in scores.items()}
     names = list(dict.fromkeys([*label_free, *requested_patterns(run)]))
     combos = [n for n in names if _is_combination(n)]
+    label_free, label_free_notes = _label_free(combos, scores, signs)
     score_set = ScoreSet(
         table=run.table,
         space=values.space,
@@ -156,10 +166,10 @@ def computed_set(
         truth=truth_kept,
         scores=scores,
         higher_is_better=signs,
-        label_free=_label_free(combos, scores, signs),
+        label_free=label_free,
         origin="computed",
         data_files=dict(document.data_files),
-        notes=tuple(document.notes),
+        notes=(*document.notes, *label_free_notes),
     )
     return score_set, document
 
@@ -201,6 +211,8 @@ def reference_set(
     wide = wide.loc[archs]
     scores = {str(p): wide[p].to_numpy(dtype=float) for p in wide.columns}
     signs = dict.fromkeys(scores, True)
+    names = [n for n in label_free if _is_combination(n)]
+    combinations, label_free_notes = _label_free(names, scores, signs)
     return ScoreSet(
         table=table_name,
         space=table.space,
@@ -211,10 +223,10 @@ def reference_set(
         truth=truth_kept,
         scores=scores,
         higher_is_better=signs,
-        label_free=_label_free([n for n in label_free if _is_combination(n)], scores, signs),
+        label_free=combinations,
         origin="reference",
         data_files={s.name: s.sha256 or "" for s in table.sources},
-        notes=tuple(table.notes),
+        notes=(*table.notes, *label_free_notes),
     )
 
 

@@ -305,7 +305,7 @@ def restrict(rule: RankCombination, available: Iterable[str]) -> tuple[RankCombi
     absent = [m for m in rule.members if m not in have]
     if len(present) < 2:
         raise DataError(
-            f"{rule.kind}: the scores hold {len(present)} of its members "
+            f"the scores hold {len(present)} of its members "
             f"({', '.join(rule.members)}); a combination needs two or more"
         )
     weights = tuple(w for m, w in zip(rule.members, rule.weights, strict=False) if m in have)

@@ -1,0 +1,102 @@
+"""`harness combine` end to end: reference scores (Suite-Zero) with transfers, computed
+scores from the store, and one-line errors."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from harness.cli import main
+from harness.results import ResultsDocument
+
+SMALL = [
+    "--ks", "10,20", "--splits", "2", "--models", "ridge,gbt",
+    "--set", "combine.split_resamples=20", "--no-progress",
+]  # fmt: skip
+
+
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("harness: error:") and "\n" not in err
+    return err
+
+
+def test_reference_scores_with_transfers_write_the_whole_report(real_data_dir, tmp_path, capsys):
+    out = tmp_path / "out"
+    status = main(
+        [
+            "combine", "--scores", "reference", "--set", "table=suite-zero-nb201",
+            "--transfer", "cifar100,suite-zero-nb101:cifar10",
+            "--data-dir", str(real_data_dir), "--out", str(out), *SMALL,
+        ]
+    )  # fmt: skip
+    assert status == 0
+    for name in ("results.json", "combine.md", "curve.csv", "weights.csv", "leaderboard.md",
+                 "leaderboard.csv", "learning_curve.png"):  # fmt: skip
+        assert (out / name).stat().st_size > 0, name
+    document = ResultsDocument.read(out / "results.json")  # checked against the schema
+    assert document.kind == "combine"
+    assert document.config["resolved"]["archs"] == 724
+    curve = pd.read_csv(out / "curve.csv")
+    assert len(curve) == 2 * 2 * 3  # models x ks x (held out + two transfers)
+    held = curve[curve["evaluation"] == "held out"]
+    assert set(held["held_out"]) == {714, 704}  # 724 - k: every other arch is held out
+    assert (held["best_proxy"] == "nwot").all()
+    nb101 = curve[curve["target"].str.contains("108")]
+    assert (nb101["held_out"] == 292).all()
+    weights = pd.read_csv(out / "weights.csv")
+    nb101_features = set(weights[weights["evaluation"].str.contains("nb101")]["feature"])
+    assert "nwot" not in nb101_features and "synflow" in nb101_features  # NB101 has no nwot
+    report = (out / "combine.md").read_text()
+    assert "## Held-out architectures" in report and "## Leakage test" in report
+    assert "**Passed**" in report
+    assert "beat the best single proxy (nwot)" in report or "beats the best single" in report
+    printed = capsys.readouterr().out
+    assert "Learned combinations" in printed
+
+
+def test_computed_scores_come_from_the_store_and_are_scored_when_missing(
+    real_data_dir, tmp_path, capsys
+):
+    args = [
+        "combine", "--archs", "40", "--proxies", "params,flops,l2_norm", "--executor",
+        "serial", "--set", f'store="{tmp_path / "s.sqlite"}"', "--set",
+        'input.source="synthetic"', "--set", "input.batch_size=4", "--no-leakage",
+        "--transfer", "cifar100", "--data-dir", str(real_data_dir), "--format", "csv",
+    ]  # fmt: skip
+    status = main([*args, "--out", str(tmp_path / "a"), *SMALL])
+    assert status == 0
+    curve = pd.read_csv(tmp_path / "a" / "curve.csv")
+    assert set(curve["held_out"]) == {30, 20}
+    assert set(curve["target"]) == {"cifar10/accuracy/test/200", "cifar100/accuracy/test/200"}
+    document = ResultsDocument.read(tmp_path / "a" / "results.json")
+    assert document.config["resolved"]["features"] == ["params", "flops", "l2_norm"]
+    assert "mean_rank" in document.config["resolved"]["label_free"]
+    assert not any(r.origin == "leakage test" for r in document.rows)
+    # a second call reads the same scores back from the store: same figures
+    assert main([*args, "--out", str(tmp_path / "b"), *SMALL]) == 0
+    again = pd.read_csv(tmp_path / "b" / "curve.csv")
+    pd.testing.assert_frame_equal(curve, again)
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--models", "ridge,lasso"], "lasso"),
+        (["--ks", "10,x"], "--ks expects"),
+        (["--transfer", "suite-zero-nb101:cifar10"], 'combine.scores = "reference"'),
+        (["--set", 'combine.features=["nothing*"]'], "match(es) no proxy"),
+    ],
+)
+def test_bad_input_is_one_line_and_status_2(real_data_dir, tmp_path, capsys, extra, message):
+    args = [
+        "combine", "--archs", "12", "--proxies", "params,flops", "--executor", "serial",
+        "--set", f'store="{tmp_path / "s.sqlite"}"', "--set", 'input.source="synthetic"',
+        "--set", "input.batch_size=4", "--no-leakage", "--data-dir", str(real_data_dir),
+        "--out", str(tmp_path / "out"), "--ks", "5", "--splits", "1",
+        "--set", "combine.min_held_out=3", "--no-progress",
+    ]  # fmt: skip
+    assert main([*args, *extra]) == 2
+    assert message in _one_line_error(capsys)
+    assert not (tmp_path / "out").exists()  # nothing half-written
