@@ -7,7 +7,9 @@ serves both. Every key is optional:
 
     [combine]
     scores = "computed"     # computed: the run's proxies (from the store, scoring what is
-                            #   missing); reference: the scores shipped with the table
+                            #   missing); reference: the scores shipped with the table;
+                            #   results: the scores a harness run's results.json recorded
+    results = ""            # scores = "results": that results.json
     dataset = ""            # reference: whose scores are the features ("" = the target's)
     features = ["*"]        # globs over the per-architecture proxies available
     models = ["ridge", "logistic", "pairwise", "gbt"]
@@ -36,7 +38,7 @@ from harness.config import RunConfig, check_seed, load_run_config, read_toml
 from harness.errors import ConfigError
 
 #: Where the features come from.
-SCORE_SOURCES = ("computed", "reference")
+SCORE_SOURCES = ("computed", "reference", "results")
 DEFAULT_KS: tuple[int, ...] = (10, 20, 50, 100, 200)
 DEFAULT_MODELS: tuple[str, ...] = ("ridge", "logistic", "pairwise", "gbt")
 DEFAULT_LABEL_FREE: tuple[str, ...] = ("mean_rank", "borda", "median_rank", "vote")
@@ -45,6 +47,7 @@ DEFAULT_LABEL_FREE: tuple[str, ...] = ("mean_rank", "borda", "median_rank", "vot
 @dataclass(frozen=True)
 class CombineConfig:
     scores: str = "computed"
+    results: str = ""
     dataset: str = ""
     features: tuple[str, ...] = ("*",)
     models: tuple[str, ...] = DEFAULT_MODELS
@@ -130,7 +133,11 @@ def parse_combine(values: Mapping[str, Any], base: CombineConfig | None = None) 
 def validate_combine(config: CombineConfig) -> None:
     if config.scores not in SCORE_SOURCES:
         raise ConfigError(
-            f"combine.scores must be {' or '.join(SCORE_SOURCES)}, got {config.scores!r}"
+            f"combine.scores must be {', '.join(SCORE_SOURCES)}, got {config.scores!r}"
+        )
+    if (config.scores == "results") != bool(config.results):
+        raise ConfigError(
+            'combine.results (a harness run\'s results.json) goes with combine.scores = "results"'
         )
     if config.splits < 1:
         raise ConfigError(f"combine.splits must be >= 1, got {config.splits}")

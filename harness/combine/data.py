@@ -6,10 +6,11 @@ isomorphism class of every architecture, and the label-free combinations over th
 Set-level proxies (`tenas`, the label-free combinations) are never features: their values
 are ranks over the whole set, training and held-out architectures together.
 
-Two sources: `computed_set` (a run config's proxies, read from the score store through
-`harness.experiment.run_experiment`, which scores only what is missing) and
-`reference_set` (the proxy scores shipped with a table, e.g. Suite-Zero, oriented so that
-higher is better). `transfer_set` builds the set a fitted model is carried to.
+Three sources: `computed_set` (a run config's proxies, read from the score store through
+`harness.experiment.run_experiment`, which scores only what is missing), `results_set`
+(the scores a `harness run` results.json recorded) and `reference_set` (the proxy scores
+shipped with a table, e.g. Suite-Zero, oriented so that higher is better). `transfer_set`
+builds the set a fitted model is carried to.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -138,26 +140,48 @@ def computed_set(
     """The run's per-architecture proxy scores (store; missing ones scored) and truth.
     Returns (ScoreSet, the run's results document)."""
     from harness.experiment import requested_patterns, run_experiment
-    from harness.proxies import get_proxy
 
     outcome = run_experiment(run, data_dir=data_dir, run_id=run_id, progress=progress)
-    document = outcome.document
+    names = list(dict.fromkeys([*label_free, *requested_patterns(run)]))
+    return document_set(outcome.document, names), outcome.document
+
+
+def results_set(path: str, label_free: Sequence[str]):
+    """The per-architecture scores and truth a `harness run` results document recorded
+    (no scoring, no store). Returns (ScoreSet, the document)."""
+    from harness.results import ResultsDocument
+
+    document = ResultsDocument.read(Path(path))
+    if document.kind != "run" or not document.per_arch:
+        raise DataError(
+            f"{path}: a {document.kind!r} document without per-architecture scores; "
+            "combine.results needs the results.json of a harness run"
+        )
+    return document_set(document, label_free), document
+
+
+def document_set(document, label_free: Sequence[str]) -> ScoreSet:
+    """A ScoreSet from a run's results document: its per-architecture proxies (rows with
+    no members; their signs as the rows record them) and truth."""
     values = document.per_arch[0]
-    per_arch = [p for p in values.scores if get_proxy(p).combine is None]
+    signs = {
+        r.proxy: r.higher_is_better
+        for r in document.rows
+        if not r.extra.get("members") and r.proxy in values.scores
+    }
     scores = {
         p: np.array([np.nan if v is None else v for v in values.scores[p]], dtype=float)
-        for p in per_arch
+        for p in signs
     }
-    signs = {p: get_proxy(p).higher_is_better for p in per_arch}
     truth = np.array([np.nan if v is None else v for v in values.truth], dtype=float)
-    archs, truth_kept = _finite_truth(list(values.archs), truth, run.table)
+    table = str(document.config.get("table", "")) or "?"
+    archs, truth_kept = _finite_truth(list(values.archs), truth, table)
     keep = np.isfinite(truth)
     scores = {p: s[keep] for p, s in scores.items()}
-    names = list(dict.fromkeys([*label_free, *requested_patterns(run)]))
-    combos = [n for n in names if _is_combination(n)]
-    label_free, label_free_notes = _label_free(combos, scores, signs)
-    score_set = ScoreSet(
-        table=run.table,
+    combos = [n for n in label_free if _is_combination(n)]
+    combinations, label_free_notes = _label_free(combos, scores, signs)
+    return ScoreSet(
+        table=table,
         space=values.space,
         score_dataset=values.dataset,
         target=values.target,
@@ -166,12 +190,11 @@ def computed_set(
         truth=truth_kept,
         scores=scores,
         higher_is_better=signs,
-        label_free=label_free,
+        label_free=combinations,
         origin="computed",
         data_files=dict(document.data_files),
         notes=(*document.notes, *label_free_notes),
     )
-    return score_set, document
 
 
 def _is_combination(name: str) -> bool:

@@ -24,7 +24,14 @@ from typing import Any
 import numpy as np
 
 from harness.combine.config import CombineConfig
-from harness.combine.data import ScoreSet, TransferSet, computed_set, reference_set, transfer_set
+from harness.combine.data import (
+    ScoreSet,
+    TransferSet,
+    computed_set,
+    reference_set,
+    results_set,
+    transfer_set,
+)
 from harness.combine.evaluate import (
     BEST_LABEL_FREE,
     BEST_PROXY,
@@ -84,6 +91,8 @@ def load_source(
     names = label_free_names(run, config)
     if config.scores == "computed":
         return computed_set(run, names, data_dir=data_dir, run_id=run_id, progress=progress)
+    if config.scores == "results":
+        return results_set(config.results, names)
     dataset = _reference_dataset(run, config, data_dir)
     source = reference_set(
         run.table, dataset, run.target, names, data_dir=data_dir, table_options=run.table_options

@@ -34,7 +34,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument("config", nargs="?", help="run config (TOML) with a [combine] table")
     add_run_options(p)
-    p.add_argument("--scores", choices=("computed", "reference"), help="combine.scores (computed)")
+    p.add_argument(
+        "--scores",
+        choices=("computed", "reference", "results"),
+        help="combine.scores: the run's (store), the table's reference scores, or a "
+        "results.json's (default computed)",
+    )
+    p.add_argument(
+        "--results", metavar="RESULTS.json", help="a harness run's results (--scores results)"
+    )
     p.add_argument("--ks", help="comma-separated labelled-architecture counts (combine.ks)")
     p.add_argument("--splits", type=int, help="random splits per k (combine.splits)")
     p.add_argument("--models", help="comma-separated: ridge,logistic,pairwise,gbt")
@@ -52,6 +60,10 @@ def overrides_from(args: argparse.Namespace) -> list[str]:
     sets = run_overrides(args)
     if args.scores:
         sets.append(f'combine.scores="{args.scores}"')
+    if args.results:
+        sets.append(f"combine.results={json.dumps(args.results)}")
+        if not args.scores:
+            sets.append('combine.scores="results"')
     if args.ks:
         try:
             ks = [int(k) for k in args.ks.split(",") if k.strip()]

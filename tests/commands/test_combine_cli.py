@@ -77,6 +77,15 @@ def test_computed_scores_come_from_the_store_and_are_scored_when_missing(
     assert main([*args, "--out", str(tmp_path / "b"), *SMALL]) == 0
     again = pd.read_csv(tmp_path / "b" / "curve.csv")
     pd.testing.assert_frame_equal(curve, again)
+    # a harness run's results.json gives the same scores, so the same figures
+    run_args = [a for a in args[1:] if a not in ("--no-leakage", "--transfer", "cifar100")]
+    assert main(["run", *run_args, "--out", str(tmp_path / "run"), "--no-progress"]) == 0
+    results = str(tmp_path / "run" / "results.json")
+    again_args = ["combine", "--results", results, "--no-leakage", "--transfer", "cifar100",
+                  "--data-dir", str(real_data_dir), "--out", str(tmp_path / "c")]  # fmt: skip
+    assert main([*again_args, *SMALL]) == 0
+    from_results = pd.read_csv(tmp_path / "c" / "curve.csv")
+    pd.testing.assert_frame_equal(curve, from_results)
     capsys.readouterr()
 
 
