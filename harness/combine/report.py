@@ -159,8 +159,9 @@ def _curve_table(rows: Sequence[ResultRow], confidence: float) -> list[str]:
     pct = f"{confidence:.0%}"
     lines = [
         f"| model | k | splits | held out | Kendall τ [{pct}] | Spearman ρ [{pct}] | "
-        f"Δτ vs best single proxy [{pct}] | verdict | Δτ vs best label-free [{pct}] |",
-        "|---|---:|---:|---:|---|---|---|---|---|",
+        f"Δτ vs best single proxy [{pct}] | verdict | splits better / worse | "
+        f"Δτ vs best label-free [{pct}] |",
+        "|---|---:|---:|---:|---|---|---|---|---:|---|",
     ]
     for row in sorted(rows, key=lambda r: (r.extra["model"], _k(r))):
         versus = row.extra.get("versus", {})
@@ -171,13 +172,16 @@ def _curve_table(rows: Sequence[ResultRow], confidence: float) -> list[str]:
                 return "–"
             return f"{_signed(d['delta'])} [{_signed(d['low'])}, {_signed(d['high'])}]"
 
+        def tally(d: dict[str, Any] | None) -> str:
+            return "–" if not d else f"{d['n_better']} / {d['n_worse']}"
+
         failures = row.extra.get("fit_failures", 0)
         splits = f"{row.extra['splits']}" + (f" ({failures} unfit)" if failures else "")
         lines.append(
             f"| {row.extra['model']} | {_k(row)} | {splits} | {row.n} | "
             f"{_interval(row.kendall, row.kendall_lo, row.kendall_hi)} | "
             f"{_interval(row.spearman, row.spearman_lo, row.spearman_hi)} | "
-            f"{diff(single)} | {verdict(single)} | {diff(label_free)} |"
+            f"{diff(single)} | {verdict(single)} | {tally(single)} | {diff(label_free)} |"
         )
     return lines
 
@@ -232,6 +236,16 @@ def plain_statements(rows: Sequence[ResultRow]) -> list[str]:
                 text += f" (but not at k = {', '.join(map(str, later))})"
         if worse:
             text += f"; it is significantly worse at k = {', '.join(map(str, worse))}"
+        label_free = own[0].extra.get("versus", {}).get(BEST_LABEL_FREE)
+        if label_free:
+            k_free = needed_k(own, model, BEST_LABEL_FREE)
+            text += (
+                f"; it beats the best label-free combination ({label_free['proxy']}) from "
+                f"k = {k_free}"
+                if k_free is not None
+                else f"; it does not beat the best label-free combination "
+                f"({label_free['proxy']}) at any k"
+            )
         lines.append(f"- {text}.")
     return lines
 
@@ -327,8 +341,11 @@ def combine_markdown(document: ResultsDocument) -> str:
         "them only) and judged on the held-out ones only. Intervals pool the per-split "
         "paired bootstraps over the held-out architectures "
         f"({combine.get('split_resamples')} resamples per split), so they cover both which "
-        "architectures were labelled and the sampling of the held-out ones. The comparators "
-        "are chosen with hindsight (highest τ over the whole set), which favours them.",
+        "architectures were labelled and the sampling of the held-out ones: a difference "
+        "whose interval lies above 0 is one a user labelling k random architectures can "
+        "count on. 'splits better / worse' counts the splits whose own paired interval lies "
+        "above / below 0. The comparators are chosen with hindsight (highest τ over the "
+        "whole set), which favours them.",
         "",
         "## Whole set, no labels",
         "",
@@ -353,6 +370,18 @@ def combine_markdown(document: ResultsDocument) -> str:
     if document.notes:
         lines += ["", "## Notes", "", *[f"- {n}" for n in document.notes]]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def leaderboard_markdown(rows: Sequence[ResultRow], title: str) -> str:
+    """One leaderboard per k: the learned rows and the comparators on the same held-out
+    architectures."""
+    from harness.report.leaderboard_table import to_markdown
+
+    board = leaderboard_rows(rows)
+    parts = [f"## {title}", ""]
+    for k in sorted({_k(r) for r in board}):
+        parts.append(to_markdown([r for r in board if _k(r) == k], title=f"k = {k}"))
+    return "\n".join(parts)
 
 
 def leaderboard_rows(rows: Sequence[ResultRow]) -> list[ResultRow]:

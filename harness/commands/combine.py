@@ -89,13 +89,14 @@ def run(args: argparse.Namespace) -> int:
     from harness.combine.report import (
         combine_markdown,
         curve_csv,
+        leaderboard_markdown,
         leaderboard_rows,
         plot_learning_curves,
         weights_csv,
     )
     from harness.combine.runner import run_combine
     from harness.outputs import StagedOutput
-    from harness.report.leaderboard_table import to_csv, to_markdown
+    from harness.report.leaderboard_table import to_csv
 
     run_config, config = load_combine_config(args.config, overrides_from(args))
     for model in config.models:
@@ -119,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         (stage / "weights.csv").write_text(weights_csv(document))
         board = leaderboard_rows(document.rows)
         title = f"{outcome.source.name} · held-out, per k"
-        (stage / "leaderboard.md").write_text(to_markdown(board, title=title))
+        (stage / "leaderboard.md").write_text(leaderboard_markdown(document.rows, title))
         (stage / "leaderboard.csv").write_text(to_csv(board))
         plot_learning_curves(document, stage / "learning_curve.png")
     if args.format == "json":
