@@ -326,6 +326,8 @@ def leakage_rows(result: LeakageResult, space: str, dataset: str, target: str) -
                 continue
             verdict = verdicts[(arm, row.extra["model"], row.extra["k"])]
             row.origin = "leakage test"
+            # never mistaken for a real combination on a merged leaderboard
+            row.proxy = f"leakage test ({arm}): {row.proxy}"
             row.extra.update(
                 arm=arm,
                 noise=result.noise,
