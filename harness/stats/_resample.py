@@ -84,18 +84,21 @@ class _Column:
         self.x, self.y, self.n, self.used = x, y, x.size, used
         self.x_groups = _ValueGroups(x)
         self.y_groups = _ValueGroups(y)
-        self.x_standardised = _standardised(x)
-        self.y_standardised = _standardised(y)
+        self.x_standardised = _standardised(x, used)
+        self.y_standardised = _standardised(y, used)
 
 
-def _standardised(values: np.ndarray) -> np.ndarray:
-    """Centred on the mean, scaled to unit spread (Pearson r does not change).
+def _standardised(values: np.ndarray, used: np.ndarray | None = None) -> np.ndarray:
+    """Centred on the mean of the used rows, scaled to their unit spread (Pearson r does
+    not change).
 
     Centring keeps the one-pass sums of `_weighted_pearson` well conditioned, and
-    scaling keeps squares of huge scores (synflow reaches 1e40 and more) finite.
+    scaling keeps squares of huge scores (synflow reaches 1e40 and more) finite; a
+    masked row's value, whatever it is, must not spoil either.
     """
-    centred = values - values.mean()
-    spread = np.abs(centred).max()
+    kept = values if used is None or not used.any() else values[used]
+    centred = values - kept.mean()
+    spread = np.abs(centred if used is None or not used.any() else centred[used]).max()
     return centred / spread if spread > 0 else centred
 
 
