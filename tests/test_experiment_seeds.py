@@ -140,3 +140,16 @@ def test_bad_seeds_option_is_one_line(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert "--seeds" in err and len(err.splitlines()) == 1
+
+
+def test_report_table_shows_the_seed_columns(fixed_and_varied):
+    from harness.report import label_documents
+    from harness.report.builder import results_table
+    from harness.report.documents import groups_of
+
+    _, fixed, _ = fixed_and_varied
+    (source,) = label_documents([fixed.document])
+    table = results_table(groups_of(source)[0])
+    assert "self τ [min]" in table.header and "τ one seed [CI]" in table.header
+    assert "mean over 3 seeds" in table.title
+    assert all(len(row) == len(table.header) for row in table.rows)

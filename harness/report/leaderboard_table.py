@@ -94,13 +94,14 @@ def failure_header(rows: Sequence[ResultRow]) -> str | None:
     )
 
 
-def _seeded(row: ResultRow) -> bool:
+def is_seeded(row: ResultRow) -> bool:
+    """Whether the row's figures are means over several initial-weight seeds."""
     return int(row.extra.get("n_seeds") or 1) > 1
 
 
 def seed_header(rows: Sequence[ResultRow]) -> str | None:
     """The line saying what a multi-seed leaderboard's figures are (None for one seed)."""
-    seeded = [r for r in rows if _seeded(r)]
+    seeded = [r for r in rows if is_seeded(r)]
     if not seeded:
         return None
     seeds = sorted({tuple(r.extra.get("seeds") or ()) for r in seeded})
@@ -116,7 +117,8 @@ def seed_header(rows: Sequence[ResultRow]) -> str | None:
     )
 
 
-def _single_seed(row: ResultRow) -> str:
+def single_seed_text(row: ResultRow) -> str:
+    """The first seed's τ with its interval over architectures alone."""
     point = row.extra.get("single_seed_kendall")
     low, high = row.extra.get("single_seed_kendall_lo"), row.extra.get("single_seed_kendall_hi")
     if point is None:
@@ -126,7 +128,8 @@ def _single_seed(row: ResultRow) -> str:
     return f"{point:.3f} [{low:.3f}, {high:.3f}]"
 
 
-def _self_agreement(row: ResultRow) -> str:
+def self_agreement_text(row: ResultRow) -> str:
+    """Mean Kendall τ between two seeds' scores [the lowest pair]."""
     mean, low = row.extra.get("self_kendall"), row.extra.get("self_kendall_min")
     if mean is None:
         return "—"
@@ -142,8 +145,8 @@ def _seed_markdown(rows: Sequence[ResultRow]) -> list[str]:
     for i, row in enumerate(rows, start=1):
         lines.append(
             f"| {i} | {row.proxy} | {row.n} | {row.n_failed} | {_interval(row, 'kendall')} | "
-            f"{_interval(row, 'spearman')} | {_single_seed(row)} | {_self_agreement(row)} | "
-            f"{_num(row.pearson)} | {_seconds(row.seconds_per_arch)} |"
+            f"{_interval(row, 'spearman')} | {single_seed_text(row)} | "
+            f"{self_agreement_text(row)} | {_num(row.pearson)} | {_seconds(row.seconds_per_arch)} |"
         )
     return lines
 
