@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from harness.errors import HarnessError
 from harness.report.documents import load_documents
 from harness.results import ResultsDocument
 from harness.stats import seed_correlations, summarise
@@ -393,4 +394,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except HarnessError as exc:  # a user error: one line, status 2
+        print(f"{Path(sys.argv[0]).name}: {exc}", file=sys.stderr)
+        sys.exit(2)
