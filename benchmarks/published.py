@@ -13,7 +13,10 @@ nothing itself) and prints two Markdown tables:
    ground truth the source used (test accuracy from the NB201 table, or validation
    accuracy from the Suite-Zero file), failures ranked worst (as NASLib's -1e8);
 2. the Suite-Zero file's own proxy scores against its `val_accuracy`, on all its rows and
-   on the architectures of our run, beside our scores of those architectures.
+   on the architectures of our run, beside our scores of those architectures, the paired
+   bootstrap test of our rho minus the file's on those architectures (rows where either
+   failed left out; `†`: the interval excludes 0) and scipy's Kendall tau between our
+   scores and the file's (how alike the two rank the same architectures).
 
 Our interval is the 95 % percentile bootstrap over architectures (1,000 resamples), or,
 for a run with several seeds, the two-level bootstrap over seeds and architectures (the
@@ -33,11 +36,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy import stats
 
 from harness.errors import HarnessError
 from harness.report.documents import load_documents
 from harness.results import ResultsDocument
-from harness.stats import seed_correlations, summarise
+from harness.stats import compare_proxies, seed_correlations, summarise
 from harness.tables import load_table
 
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
@@ -300,9 +304,18 @@ def _reference(truths: Truths, dataset: str) -> tuple[dict[str, dict[str, float]
     return {p: wide[p].to_dict() for p in wide.columns}, list(wide.index)
 
 
+def agreement(ours: np.ndarray, theirs: np.ndarray) -> float:
+    """scipy's Kendall tau between our oriented scores and the file's, where both exist."""
+    both = np.isfinite(ours) & np.isfinite(theirs)
+    if both.sum() < 3:
+        return math.nan
+    return float(stats.kendalltau(ours[both], theirs[both])[0])
+
+
 def suite_zero_table(runs: list[Run], truths: Truths, n_resamples: int) -> tuple[str, list[dict]]:
-    header = ["data set", "proxy", "file, all rows: ρ / τ (n)", "file, our archs: ρ / τ",
-              "ours [95% CI]: ρ / τ", "our run"]  # fmt: skip
+    header = ["data set", "proxy (file → ours)", "file, all rows: ρ / τ (n)",
+              "file, our archs: ρ / τ", "ours: ρ [95% CI] / τ", "Δρ ours − file [95% CI, paired]",
+              "τ(ours, file)", "our run (n)"]  # fmt: skip
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     records = []
     for dataset in DATASETS:
@@ -321,32 +334,45 @@ def suite_zero_table(runs: list[Run], truths: Truths, n_resamples: int) -> tuple
             record = {"dataset": dataset, "proxy": proxy, "harness_proxy": harness_proxy,
                       "file_all": [f.__dict__ for f in theirs_all]}  # fmt: skip
             if run is None:
-                cells += ["", "not run", ""]
+                cells += ["", "not run", "", "", ""]
             else:
-                truth = truths.of(run.archs, dataset, "valid")
-                theirs_same = [
-                    figure(np.array([[reference[proxy].get(a, np.nan) for a in run.archs]]),
-                           truth, s, True, n_resamples=n_resamples) for s in ("spearman", "kendall")
-                ]  # fmt: skip
-                hib = run.higher_is_better.get(harness_proxy, True)
-                ours = [
-                    figure(run.scores[harness_proxy], truth, s, hib, n_resamples=n_resamples)
-                    for s in ("spearman", "kendall")
-                ]
-                cells += [
-                    f"{theirs_same[0].estimate:.3f} / {theirs_same[1].estimate:.3f}",
-                    " / ".join(
-                        f"{o.estimate:.3f} [{o.low:.3f}, {o.high:.3f}]"
-                        + (" †" if not o.low <= t.estimate <= o.high else "")
-                        for o, t in zip(ours, theirs_same, strict=True)
-                    ),
-                    f"{run.label} (n {ours[0].n})",
-                ]
-                record.update(file_our_archs=[f.__dict__ for f in theirs_same],
-                              ours=[f.__dict__ for f in ours], run=run.label)  # fmt: skip
+                cells += _same_archs_cells(run, harness_proxy, reference[proxy], truths, dataset,
+                                           n_resamples, record)  # fmt: skip
             lines.append("| " + " | ".join(cells) + " |")
             records.append(record)
     return "\n".join(lines) + "\n", records
+
+
+def _same_archs_cells(run: Run, proxy: str, reference: dict[str, float], truths: Truths,
+                      dataset: str, n_resamples: int, record: dict) -> list[str]:  # fmt: skip
+    """Our scores of the run's architectures beside the file's scores of the same ones."""
+    truth = truths.of(run.archs, dataset, "valid")
+    theirs = np.array([reference.get(a, np.nan) for a in run.archs])
+    higher_is_better = run.higher_is_better.get(proxy, True)
+    theirs_same = [
+        figure(theirs[None, :], truth, s, True, n_resamples=1) for s in ("spearman", "kendall")
+    ]
+    ours = [
+        figure(run.scores[proxy], truth, s, higher_is_better, n_resamples=n_resamples)
+        for s in ("spearman", "kendall")
+    ]
+    first = run.scores[proxy][0]
+    difference = compare_proxies(first, theirs, truth, higher_is_better_a=higher_is_better,
+                                 statistic="spearman", n_resamples=n_resamples, seed=0)  # fmt: skip
+    apart = not difference.low <= 0 <= difference.high
+    oriented = first if higher_is_better else -first
+    agreed = agreement(oriented, theirs)
+    record.update(file_our_archs=[f.__dict__ for f in theirs_same],
+                  ours=[f.__dict__ for f in ours], run=run.label,
+                  paired_difference=difference.__dict__, agreement=agreed)  # fmt: skip
+    return [
+        f"{theirs_same[0].estimate:.3f} / {theirs_same[1].estimate:.3f}",
+        f"{ours[0].estimate:.3f} [{ours[0].low:.3f}, {ours[0].high:.3f}] / {ours[1].estimate:.3f}",
+        f"{difference.delta:+.3f} [{difference.low:+.3f}, {difference.high:+.3f}]"
+        + (" †" if apart else ""),
+        f"{agreed:.3f}",
+        f"{run.label} ({ours[0].n})",
+    ]
 
 
 def _rho(scores: dict[str, float], archs: list[str], truth: np.ndarray) -> float:
