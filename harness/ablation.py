@@ -28,15 +28,17 @@ from __future__ import annotations
 import itertools
 import json
 import time
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from harness.config import RunConfig, load_run_config
+from harness.config import RunConfig, load_run_config, read_toml
 from harness.errors import ConfigError
 from harness.results import ResultsDocument
+
+#: The top-level table an ablation file adds to a run config.
+GRID_TABLES = ("grid",)
 
 
 @dataclass(frozen=True)
@@ -60,12 +62,7 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def read_grid(path: str | Path) -> dict[str, list[Any]]:
     """The `[grid]` table of an ablation file: dotted key -> list of values, in file order."""
-    try:
-        raw = tomllib.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: ablation config not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML ({exc})") from None
+    raw = read_toml(path, "ablation config")
     if "run" not in raw:
         raise ConfigError(f"{path}: an ablation config needs a [run] table (the base run config)")
     grid = raw.get("grid")
@@ -112,12 +109,12 @@ def settings_of(
     """(base config, grid, settings): the file's run config with `overrides`, then each
     grid point on top. Unknown grid keys or bad values fail here, before anything runs."""
     grid = read_grid(path)
-    base = load_run_config(path, list(overrides))
+    base = load_run_config(path, list(overrides), other_tables=GRID_TABLES)
     settings = []
     for index, values in enumerate(expand_grid(grid)):
         point = [f"{key}={toml_literal(value)}" for key, value in values.items()]
         try:
-            config = load_run_config(path, [*overrides, *point])
+            config = load_run_config(path, [*overrides, *point], other_tables=GRID_TABLES)
         except ConfigError as exc:
             raise ConfigError(f"{path}: grid setting {values}: {exc}") from None
         settings.append(AblationSetting(index=index, values=values, config=config))

@@ -1,7 +1,9 @@
 """The `harness` command line.
 
 Every command shares the run options (--data-dir, --out, --format, --seed, --debug).
-User errors print one line and exit with status 2; --debug shows the traceback.
+User errors (bad options included) print one line and exit with status 2; an internal
+error (a bug) prints one line and exits with status 3; --debug shows the traceback.
+Status 1 is left to `harness compare`, where it means a regression.
 """
 
 from __future__ import annotations
@@ -13,13 +15,41 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from harness import __version__
+from harness.config import check_seed
 from harness.errors import HarnessError
 
 Handler = Callable[[argparse.Namespace], int]
 
+#: Exit status of an unexpected exception (a bug, not a user error).
+INTERNAL_ERROR_EXIT = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (`harness: error: ...`), status 2.
+
+    argparse prints the usage before its error; the usage stays a `--help` away.
+    """
+
+    def error(self, message: str):  # type: ignore[override]
+        text = " ".join(message.split())
+        self.exit(2, f"harness: error: {self.prog}: {text} (see {self.prog} --help)\n")
+
+
+def seed_value(text: str) -> int:
+    """A `--seed` value: an integer in 0..2**63-1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid seed {text!r}: not an integer") from None
+    try:
+        check_seed("--seed", value)
+    except HarnessError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
 
 def _common_options() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--data-dir",
         help="folder with the benchmark files (default: $HARNESS_DATA, else ./data)",
@@ -29,9 +59,66 @@ def _common_options() -> argparse.ArgumentParser:
         "--format", choices=("md", "csv", "json"), default="md", help="what to print (md)"
     )
     # None = not given: the config's seed stands (commands without a config use 0)
-    common.add_argument("--seed", type=int, default=None, help="run seed (config's, else 0)")
+    common.add_argument(
+        "--seed", type=seed_value, default=None, help="run seed, 0..2**63-1 (config's, else 0)"
+    )
     common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    tables = common.add_argument_group("benchmark tables")
+    tables.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="load files whose sha256 differs from the manifest's (a warning goes into the "
+        "results' notes)",
+    )
+    tables.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="unpickle benchmark files the manifest does not pin (NATS-Bench folders, "
+        "a .pth with Python objects): only for files you trust, unpickling can run code",
+    )
+    tables.add_argument(
+        "--bad-truth",
+        choices=("error", "drop"),
+        default=None,
+        help="ground truth outside [0, 100], inf, NaN or null: refuse the file (error, "
+        "default) or drop those records with a counted warning (drop)",
+    )
     return common
+
+
+def table_policy(args: argparse.Namespace) -> dict[str, object]:
+    """The table options the --no-verify / --trust-pickle / --bad-truth flags ask for."""
+    policy: dict[str, object] = {}
+    if getattr(args, "no_verify", False):
+        policy["verify"] = False
+    if getattr(args, "trust_pickle", False):
+        policy["trust_pickle"] = True
+    if getattr(args, "bad_truth", None):
+        policy["bad_truth"] = args.bad_truth
+    return policy
+
+
+def table_policy_overrides(args: argparse.Namespace, prefix: str = "table_options") -> list[str]:
+    """`table_policy(args)` as `--set` overrides of a config's `table_options`."""
+    import json
+
+    return [f"{prefix}.{k}={json.dumps(v)}" for k, v in table_policy(args).items()]
+
+
+FAILURE_POLICIES = ("worst", "drop", "common")
+
+
+def add_failures_option(parser: argparse.ArgumentParser, *, recompute: bool) -> None:
+    """`--failures`: how the figures treat architectures a proxy failed on. With
+    `recompute`, the command recomputes stored documents' figures (default: as recorded)."""
+    what = (
+        "recompute the documents' figures with failed architectures ranked worst, dropped, "
+        "or only where every proxy succeeded (default: as each document recorded)"
+        if recompute
+        else "architectures a proxy failed on: ranked worst (default), dropped, or only "
+        "architectures where every proxy succeeded"
+    )
+    parser.add_argument("--failures", choices=FAILURE_POLICIES, default=None, help=what)
 
 
 def run_id(kind: str, *parts: str) -> str:
@@ -46,7 +133,7 @@ def output_dir(args: argparse.Namespace, rid: str) -> Path:
 def build_parser() -> argparse.ArgumentParser:
     from harness.commands import register_all
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="harness",
         description="How well do zero-cost proxies rank neural architectures?",
     )
@@ -85,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HarnessError as exc:
         if getattr(args, "debug", False):
             raise
-        print(f"harness: error: {exc}", file=sys.stderr)
+        print(f"harness: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
@@ -93,6 +180,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("harness: interrupted; completed work is kept, rerun to resume", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: still one line, and never status 1 (a CI regression)
+        if getattr(args, "debug", False):
+            raise
+        text = " ".join(str(exc).split()) or "(no message)"
+        print(
+            f"harness: internal error: {type(exc).__name__}: {text} "
+            "(a bug; rerun with --debug for the traceback and report it)",
+            file=sys.stderr,
+        )
+        return INTERNAL_ERROR_EXIT
     finally:
         if previous is not None:
             import signal

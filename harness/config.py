@@ -17,6 +17,16 @@ from harness.errors import ConfigError
 
 _Config = TypeVar("_Config")
 
+#: The largest seed: seeds are stored as signed 64-bit integers (harness.store) and
+#: numpy's generators take no negative ones.
+MAX_SEED = 2**63 - 1
+
+
+def check_seed(name: str, value: int) -> None:
+    """ConfigError unless `value` is a seed every generator accepts (0..2**63-1)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
+        raise ConfigError(f"{name} must be an integer in 0..2**63-1, got {value!r}")
+
 
 @dataclass(frozen=True)
 class InputConfig:
@@ -35,7 +45,11 @@ class InputConfig:
 @dataclass(frozen=True)
 class RunConfig:
     table: str = "nb201-csv"
-    target: str = "cifar10/test/200"
+    #: dataset/split/epochs or dataset/metric/split/epochs; "" = the table's default target
+    target: str = ""
+    #: options of the table's loader (`harness tables` lists them), e.g. the generic
+    #: table's path, space and arch_column, or verify / trust_pickle / bad_truth
+    table_options: dict[str, Any] = field(default_factory=dict)
     archs: int = 200
     unique: bool = True
     #: stratify the sample by quantiles of the target (0 = no stratification)
@@ -56,6 +70,8 @@ class RunConfig:
     network_variant: str = "as_trained"
     #: the score store (SQLite), shared across runs so that reruns resume
     store: str = "reports/scores.sqlite"
+    #: seconds to wait for another process writing the store before giving up
+    store_timeout: float = 60.0
     #: who computes: serial, processes (a local pool) or dask (see harness.execution)
     executor: str = "processes"
     #: worker processes (0 = cores // threads)
@@ -119,7 +135,30 @@ def _coerce(name: str, value: Any, default: Any, items: type = str) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"config value {name} must be text, got {value!r}")
         return value
+    if isinstance(default, dict):
+        if not isinstance(value, dict):
+            raise ConfigError(f"config value {name} must be a table of settings, got {value!r}")
+        return _merged(default, value)
     return value
+
+
+def _merged(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """`base` updated by `update`, nested tables merged rather than replaced."""
+    out = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _unknown(kind: str, name: str, known: list[str]) -> ConfigError:
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return ConfigError(f"unknown {kind} {name!r}{hint} (known: {', '.join(known)})")
 
 
 def _apply(obj: Any, values: dict[str, Any], prefix: str = "") -> Any:
@@ -128,9 +167,7 @@ def _apply(obj: Any, values: dict[str, Any], prefix: str = "") -> Any:
     for key, value in values.items():
         full = f"{prefix}{key}"
         if key not in names:
-            raise ConfigError(
-                f"unknown config key {full!r} (known: {', '.join(prefix + n for n in names)})"
-            )
+            raise _unknown("config key", full, [prefix + n for n in names])
         current = getattr(obj, key)
         if dataclasses.is_dataclass(current):
             if not isinstance(value, dict):
@@ -142,13 +179,39 @@ def _apply(obj: Any, values: dict[str, Any], prefix: str = "") -> Any:
 
 
 def load_run_config(
-    path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()
+    path: str | Path | None = None,
+    overrides: list[str] | tuple[str, ...] = (),
+    *,
+    other_tables: tuple[str, ...] = (),
 ) -> RunConfig:
     """The embedded default, updated by the TOML file (its `[run]` table or top level),
-    then by `key=value` overrides (dotted keys reach nested tables: `input.batch_size=32`)."""
-    config = load_config(RunConfig(), path, overrides, section="run")
+    then by `key=value` overrides (dotted keys reach nested tables: `input.batch_size=32`).
+    `other_tables` are top-level tables another reader takes (an ablation's `[grid]`)."""
+    config = load_config(RunConfig(), path, overrides, section="run", other_tables=other_tables)
     validate(config)
     return config
+
+
+def read_toml(path: str | Path, what: str = "config file") -> dict[str, Any]:
+    """A TOML file as a dict; a missing, unreadable, non-UTF-8 or malformed file (or a
+    folder) is a one-line ConfigError naming it."""
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: {what} not found") from None
+    except IsADirectoryError:
+        article = "an" if what[:1] in "aeiou" else "a"
+        raise ConfigError(f"{path}: is a folder, not {article} {what}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); TOML files are UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML ({exc})") from None
 
 
 def load_config(
@@ -157,34 +220,40 @@ def load_config(
     overrides: list[str] | tuple[str, ...] = (),
     *,
     section: str,
+    other_tables: tuple[str, ...] = (),
 ) -> _Config:
     """`default` (a frozen config dataclass) updated by a TOML file, then by `--set` overrides.
 
     The file's settings are its `[section]` table, else its top level; with a `[section]`
     table, other top-level tables named like a nested settings field of `default` (such as
-    `[input]`) join it. Overrides are `key=value` with TOML values (bare text is a string);
-    dotted keys reach nested tables. Unknown keys and ill-typed values are ConfigErrors.
-    Commands validate the result themselves.
+    `[input]`) join it, and any other top-level name (but `other_tables`) is an error.
+    Overrides are `key=value` with TOML values (bare text is a string); dotted keys reach
+    nested tables. Unknown keys and ill-typed values are ConfigErrors. Commands validate
+    the result themselves.
     """
     config = default
     if path is not None:
-        try:
-            raw = tomllib.loads(Path(path).read_text())
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: config file not found") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: invalid TOML ({exc})") from None
-        values = raw.get(section, raw)
+        raw = read_toml(path)
+        values = {k: v for k, v in raw.items() if k not in other_tables}
         if section in raw:
+            values = raw[section]
             if not isinstance(values, dict):
                 raise ConfigError(f"{path}: [{section}] must be a table of settings")
-            nested = {
+            nested = [
                 f.name
                 for f in dataclasses.fields(default)
                 if dataclasses.is_dataclass(getattr(default, f.name))
-            }
+            ]
+            known = [section, *nested, *other_tables]
+            for name in raw:
+                if name not in known:
+                    error = _unknown("top-level config table", name, known)
+                    raise ConfigError(f"{path}: {error}") from None
             values = {**values, **{k: v for k, v in raw.items() if k in nested}}
-        config = _apply(config, values)
+        try:
+            config = _apply(config, values)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
     for item in overrides:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
@@ -200,12 +269,19 @@ def load_config(
 
 
 def validate(config: RunConfig) -> None:
+    check_seed("seed", config.seed)
+    if config.sample_seed >= 0:  # negative: the sample follows `seed`
+        check_seed("sample_seed", config.sample_seed)
     if config.archs < 1:
         raise ConfigError(f"archs must be >= 1, got {config.archs}")
     if config.input.batch_size < 1:
         raise ConfigError(f"input.batch_size must be >= 1, got {config.input.batch_size}")
     if not 0 < config.confidence < 1:
         raise ConfigError(f"confidence must lie in (0, 1), got {config.confidence}")
+    if not 0 < config.store_timeout < float("inf"):
+        raise ConfigError(
+            f"store_timeout must be a number of seconds > 0, got {config.store_timeout}"
+        )
     if config.bootstrap_resamples < 0:
         raise ConfigError(f"bootstrap_resamples must be >= 0, got {config.bootstrap_resamples}")
     if config.failures not in ("drop", "worst", "common"):

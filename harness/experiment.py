@@ -13,16 +13,18 @@ over the seeds with intervals over seeds and architectures (`harness.seed_figure
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import sys
 import warnings
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from harness.config import RunConfig
+from harness.devices import check_device
 from harness.errors import ConfigError, DataError
 from harness.execution import get_executor
 from harness.inputs import ImageBatch
@@ -33,7 +35,7 @@ from harness.seed_figures import seed_summary
 from harness.seeds import SECOND_BATCH, derive_seed
 from harness.stats import summarise
 from harness.store import ScoreRecord, ScoreStore
-from harness.tables import load_table, parse_target, split_target_name
+from harness.tables import load_table, resolve_target, split_target_name
 
 #: Classes of the classifier head for each NAS-Bench-201 data set name.
 _NUM_CLASSES = {"cifar10": 10, "cifar10-valid": 10, "cifar100": 100, "imagenet16-120": 120}
@@ -163,10 +165,12 @@ def run_experiment(
     from harness.provenance import git_revision, machine_info, package_versions
     from harness.sampling import sample_archs
 
-    table = load_table(config.table, data_dir)
+    check_device(config.device)  # before any work: a machine without that device stops here
+    table = load_table(config.table, data_dir, **config.table_options)
     for note in table.notes:  # e.g. the embedded ground truth standing in for a missing file
-        print(f"harness: note: {note}", file=sys.stderr)
-    target = parse_target(config.target, table)
+        if note not in table.warnings:  # load_table printed those
+            print(f"harness: note: {note}", file=sys.stderr)
+    target = resolve_target(config.table, config.target, table)
     dataset = split_target_name(target).dataset
     num_classes = num_classes_for(dataset)
     per_arch_proxies, set_level = expand_proxies(config.proxies)
@@ -187,7 +191,6 @@ def run_experiment(
         if config.vary_batch and s != config.seed else batches
         for s in seeds
     }  # fmt: skip
-    torch.device(config.device)  # fail early on a malformed device string
     plans = [
         ScoringPlan.for_batches(
             seed_batches[s].first,
@@ -210,6 +213,15 @@ def run_experiment(
         for plan, records in zip(plans, records_by_plan, strict=True)
     ]
     scores, seconds, statuses = collected[0]
+    computed_by = {
+        proxy: _computed_by(
+            itertools.chain.from_iterable(
+                (records[(arch, proxy)] for arch in archs) for records in records_by_plan
+            )
+        )
+        for proxy in per_arch_proxies
+    }
+    notes += _reuse_notes(config, computed_by)
 
     wanted = [p for p in per_arch_proxies + set_level if _requested(p, config.proxies)]
     rows_of = common_rows(
@@ -225,7 +237,11 @@ def run_experiment(
             seed=config.seed,
             failures=config.failures,
         )
-        extra = {"statuses": statuses[proxy]}
+        extra = {
+            "statuses": statuses[proxy],
+            **computed_by.get(proxy, {}),
+            **batch_notes(spec, batch, batches.second),
+        }
         if len(seeds) == 1:
             summary = summarise(scores[proxy][rows_of], truth[rows_of], **options).to_dict()
         else:
@@ -249,6 +265,11 @@ def run_experiment(
             )
         )
     rows = sort_by_kendall(rows)
+    for row in rows:
+        if "batch_note" in row.extra:
+            notes.append(f"{row.proxy}: {row.extra['batch_note']}")
+            if str(row.extra["batch_note"]).startswith("degenerate"):
+                print(f"WARNING: {row.proxy}: {row.extra['batch_note']}", file=sys.stderr)
     per_arch = PerArchValues(
         space=table.space,
         dataset=dataset,
@@ -316,8 +337,7 @@ def _score(
     (arch, proxy), and how many (arch, plan) pairs were computed."""
     from tqdm import tqdm
 
-    Path(config.store).parent.mkdir(parents=True, exist_ok=True)
-    with ScoreStore(config.store) as store:
+    with ScoreStore(config.store, busy_timeout=config.store_timeout) as store:
         work = []
         for plan in plans:
             missing = store.missing(k for arch in archs for k in plan.keys(arch))
@@ -397,6 +417,47 @@ def _summed_statuses(per_seed: list[dict]) -> dict:
     if "combined_from" in per_seed[0]:
         return per_seed[0]
     return {status: sum(counts[status] for counts in per_seed) for status in per_seed[0]}
+
+
+def _computed_by(records: Iterable[ScoreRecord]) -> dict[str, dict[str, int]]:
+    """How many of a proxy's scores each device and each torch thread count computed
+    (stored scores are reused whatever computed them: neither is part of the key)."""
+    devices: Counter[str] = Counter()
+    threads: Counter[str] = Counter()
+    for record in records:
+        devices[record.device] += 1
+        threads["unknown" if record.threads is None else str(record.threads)] += 1
+    return {"devices": dict(sorted(devices.items())), "threads": dict(sorted(threads.items()))}
+
+
+def _reuse_notes(config: RunConfig, computed_by: dict[str, dict[str, dict[str, int]]]) -> list[str]:
+    """A note per proxy whose scores were not all computed the way this run computes."""
+    notes = []
+    for proxy, seen in computed_by.items():
+        other_devices = {d: n for d, n in seen["devices"].items() if d != config.device}
+        other_threads = {t: n for t, n in seen["threads"].items() if t != str(config.threads)}
+        parts = [f"{n} on {d}" for d, n in other_devices.items()]
+        parts += [f"{n} with {t} thread(s)" for t, n in other_threads.items()]
+        if parts:
+            notes.append(
+                f"{proxy}: scores reused from the store were computed {', '.join(parts)}, not "
+                f"as this run computes (device {config.device}, {config.threads} thread(s)); "
+                "device and threads are recorded, not part of the score key (docs/score-store.md)"
+            )
+    return notes
+
+
+def batch_notes(spec, batch: ImageBatch, second: ImageBatch | None) -> dict[str, object]:
+    """What a row says about the batches its proxy read: the sizes of both for a proxy
+    that reads two (ZiCo), and for EPE-NAS how the batch's classes serve it."""
+    notes: dict[str, object] = {}
+    if "second_batch" in spec.needs and second is not None:
+        notes["batch_sizes"] = [batch.batch_size, second.batch_size]
+    if spec.describe_batch is not None:
+        note = spec.describe_batch(batch.labels)
+        if note is not None:
+            notes["batch_note"] = note
+    return notes
 
 
 def common_rows(scores: dict[str, np.ndarray], failures: str) -> np.ndarray:

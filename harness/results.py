@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import DataError
+from harness.schema import SchemaError, check_fields, check_value
 
 SCHEMA_VERSION = 1
 
@@ -145,12 +146,19 @@ class ResultsDocument:
 
     @classmethod
     def read(cls, path: Path) -> ResultsDocument:
+        """The document at `path`, checked against the schema (one-line DataError if not)."""
         try:
-            raw = json.loads(Path(path).read_text())
+            text = Path(path).read_bytes().decode("utf-8")
+            raw = json.loads(text, parse_constant=_no_constant)
         except FileNotFoundError:
             raise DataError(f"{path}: results file not found") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise DataError(f"{path}: not a valid results JSON document ({exc})") from None
+        except IsADirectoryError:
+            raise DataError(f"{path}: is a folder, not a results file") from None
+        except OSError as exc:
+            raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        except (ValueError, RecursionError) as exc:  # JSON, UTF-8, NaN, nesting too deep
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise DataError(f"{path}: not a valid results JSON document ({reason})") from None
         if not isinstance(raw, dict) or "rows" not in raw or "kind" not in raw:
             raise DataError(f"{path}: not a harness results document (no 'kind'/'rows')")
         if raw.get("schema_version") != SCHEMA_VERSION:
@@ -159,8 +167,73 @@ class ResultsDocument:
                 f"{SCHEMA_VERSION}"
             )
         try:
-            rows = [ResultRow(**r) for r in raw.pop("rows")]
-            per_arch = [PerArchValues(**p) for p in raw.pop("per_arch", [])]
-            return cls(rows=rows, per_arch=per_arch, **raw)
-        except TypeError as exc:
-            raise DataError(f"{path}: malformed results document ({exc})") from None
+            validate_document(raw)
+        except SchemaError as exc:
+            raise DataError(f"{path}: invalid results document: {exc}") from None
+        rows = [ResultRow(**r) for r in raw.pop("rows")]
+        per_arch = [PerArchValues(**p) for p in raw.pop("per_arch", [])]
+        return cls(rows=rows, per_arch=per_arch, **raw)
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON (the harness writes null for a missing figure)")
+
+
+#: Types of the `extra` figures that reports and the gate read, where a row has them.
+EXTRA_HINTS: dict[str, Any] = {
+    "top_k": dict[str, float | None],
+    "pairwise_accuracy": float | None,
+    "confidence": float,
+    "ablation": dict[str, Any],
+    "setting": int,
+    "epoch": float | None,
+    "method": str,
+    "seed": int | None,
+    "devices": dict[str, int],
+    "threads": dict[str, int],
+}
+#: Types of the `config` entries that reports and the gate read, where a document has them.
+CONFIG_HINTS: dict[str, Any] = {
+    "grid": dict[str, list[Any]],
+    "base": dict[str, Any],
+    "resolved": dict[str, Any],
+    "settings": list[Any],
+}
+#: Row fields that are correlations or their interval ends, in [-1, 1] where present.
+_CORRELATIONS = tuple(n for n in _FIGURES if n not in ("n", "n_failed"))
+
+
+def validate_document(raw: dict[str, Any]) -> None:
+    """SchemaError unless `raw` (a decoded results document) matches `ResultsDocument`:
+    every field of its type, counts not negative, correlations in [-1, 1], the
+    per-architecture lists as long as their architectures, known `extra` figures typed."""
+    check_fields(raw, ResultsDocument, "")
+    for name, hint in CONFIG_HINTS.items():
+        if name in raw["config"]:
+            check_value(raw["config"][name], hint, f"config.{name}")
+    for i, row in enumerate(raw["rows"]):
+        where = f"rows[{i}]"
+        for name in ("n", "n_failed"):
+            if row[name] < 0:
+                raise SchemaError(f"{where}.{name}", f"must be >= 0, got {row[name]}")
+        for name in _CORRELATIONS:
+            value = row.get(name)
+            if value is not None and not -1 - 1e-9 <= value <= 1 + 1e-9:
+                raise SchemaError(f"{where}.{name}", f"must lie in [-1, 1], got {value}")
+        for name, hint in EXTRA_HINTS.items():
+            if name in row.get("extra", {}):
+                check_value(row["extra"][name], hint, f"{where}.extra.{name}")
+        confidence = row.get("extra", {}).get("confidence")
+        if confidence is not None and not 0 < confidence < 1:
+            raise SchemaError(f"{where}.extra.confidence", f"must lie in (0, 1), got {confidence}")
+    for i, values in enumerate(raw.get("per_arch", [])):
+        n = len(values["archs"])
+        if len(values["truth"]) != n:
+            raise SchemaError(
+                f"per_arch[{i}].truth", f"has {len(values['truth'])} values for {n} archs"
+            )
+        for proxy, scores in values["scores"].items():
+            if len(scores) != n:
+                raise SchemaError(
+                    f"per_arch[{i}].scores.{proxy}", f"has {len(scores)} values for {n} archs"
+                )

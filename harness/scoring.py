@@ -126,6 +126,7 @@ def score_architecture(
                 score=outcome.score if outcome.status == "ok" else None,
                 seconds=outcome.seconds,
                 device=str(device),
+                threads=torch.get_num_threads(),
                 input_source=plan.input_source,
                 status=outcome.status,
                 error=outcome.error or ("" if outcome.status == "ok" else outcome.status),

@@ -49,8 +49,14 @@ from harness.errors import ConfigError, DataError, UnknownNameError
 if TYPE_CHECKING:  # pandas is imported where frames are made: writers start faster without it
     import pandas as pd
 
-#: The schema this module reads and writes; a store of another version is refused.
-SCHEMA_VERSION = 1
+#: The schema this module reads and writes; a store of another version is refused, but
+#: for the older versions below, upgraded in place when opened.
+SCHEMA_VERSION = 2
+#: Version -> the statements that bring a store of that version to the next one.
+#: Version 2 adds `threads` (torch threads that computed a score; NULL = not recorded).
+_UPGRADES: dict[int, tuple[str, ...]] = {1: ("ALTER TABLE scores ADD COLUMN threads INTEGER",)}
+#: Columns a version-1 store lacks.
+_ADDED_IN_2 = ("threads",)
 
 #: What a record's status may be.
 STATUSES = ("ok", "nan", "error")
@@ -103,6 +109,9 @@ class ScoreRecord:
     error: str = ""
     harness_version: str = __version__
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    #: torch threads the score was computed with (None: not recorded, stores before v2);
+    #: like `device`, not part of the key (see docs/score-store.md)
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, ScoreKey):
@@ -131,6 +140,10 @@ class ScoreRecord:
         for name in ("device", "input_source", "error", "harness_version", "created"):
             if not isinstance(getattr(self, name), str):
                 raise TypeError(f"ScoreRecord.{name} must be a string")
+        if self.threads is not None and (
+            isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
+        ):
+            raise ValueError(f"ScoreRecord.threads must be None or >= 1, got {self.threads!r}")
 
 
 KEY_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ScoreKey))
@@ -138,7 +151,13 @@ PAYLOAD_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ScoreRecord) if 
 #: The columns of `records()` and `export()`, in order.
 COLUMNS: tuple[str, ...] = KEY_COLUMNS + PAYLOAD_COLUMNS
 
-_DTYPES = {"seed": "int64", "batch_size": "int64", "score": "float64", "seconds": "float64"}
+_DTYPES = {
+    "seed": "int64",
+    "batch_size": "int64",
+    "score": "float64",
+    "seconds": "float64",
+    "threads": "Int64",  # NULL for records written before schema version 2
+}
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -160,6 +179,7 @@ CREATE TABLE IF NOT EXISTS scores (
     error TEXT NOT NULL,
     harness_version TEXT NOT NULL,
     created TEXT NOT NULL,
+    threads INTEGER,
     CHECK ((status = 'ok') = (score IS NOT NULL)),
     PRIMARY KEY ({", ".join(KEY_COLUMNS)})
 );
@@ -208,7 +228,16 @@ class ScoreStore:
         if not self.path.exists():
             if not create:
                 raise DataError(f"{self.path}: no such score store")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):
+                raise DataError(
+                    f"{self.path}: cannot make the score store's folder: a file is in its way"
+                ) from None
+            except OSError as exc:
+                raise DataError(
+                    f"{self.path}: cannot make the score store's folder ({exc.strerror or exc})"
+                ) from None
         try:
             self._conn = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
         except sqlite3.Error as exc:
@@ -225,10 +254,8 @@ class ScoreStore:
     def _open_schema(self) -> None:
         with self._sqlite_errors("open"):
             tables = self._table_names()  # the first read: fails here on a non-database
-            if tables and "schema_version" not in tables:
-                raise DataError(
-                    f"{self.path}: an SQLite database but not a score store (no schema_version)"
-                )
+            if tables:  # nothing about the file changes before it is known to be a store
+                self._check_store(tables)
             self._switch_to_wal()
             self._conn.execute("PRAGMA synchronous = FULL")
             if not tables:
@@ -237,7 +264,48 @@ class ScoreStore:
                 except BaseException:
                     self._rollback()
                     raise
+            self._upgrade()
             self._check_version()
+
+    def _check_store(self, tables: set[str]) -> None:
+        """DataError unless the database holds a score store of a version read here."""
+        if "schema_version" not in tables:
+            raise DataError(
+                f"{self.path}: an SQLite database but not a score store (no schema_version)"
+            )
+        if "scores" not in tables:
+            raise DataError(f"{self.path}: not a valid score store (no scores table)")
+        versions = self._versions()
+        if len(versions) != 1 or versions[0] not in range(1, SCHEMA_VERSION + 1):
+            self._check_version()
+        expected = [c for c in COLUMNS if versions[0] >= 2 or c not in _ADDED_IN_2]
+        found = [name for (_, name, *_rest) in self._conn.execute("PRAGMA table_info(scores)")]
+        missing = [c for c in expected if c not in found]
+        if missing:
+            raise DataError(
+                f"{self.path}: not a valid score store (its scores table lacks column(s) "
+                f"{', '.join(missing)})"
+            )
+
+    def _versions(self) -> list[object]:
+        return [v for (v,) in self._conn.execute("SELECT version FROM schema_version")]
+
+    def _upgrade(self) -> None:
+        """Bring an older store to SCHEMA_VERSION in one transaction (once, whoever is first)."""
+        if self._versions() == [SCHEMA_VERSION]:
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            versions = self._versions()
+            while len(versions) == 1 and versions[0] in _UPGRADES:
+                for statement in _UPGRADES[versions[0]]:
+                    self._conn.execute(statement)
+                self._conn.execute("UPDATE schema_version SET version = version + 1")
+                versions = self._versions()
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
 
     def _switch_to_wal(self) -> None:
         # Changing the journal mode does not wait on SQLite's busy handler, so when
@@ -260,7 +328,7 @@ class ScoreStore:
         return {name for (name,) in rows}
 
     def _check_version(self) -> None:
-        versions = [v for (v,) in self._conn.execute("SELECT version FROM schema_version")]
+        versions = self._versions()
         if versions != [SCHEMA_VERSION]:
             found = ", ".join(map(str, versions)) or "none"
             raise DataError(
@@ -323,7 +391,7 @@ class ScoreStore:
             row = self._conn.execute(
                 f"SELECT {', '.join(COLUMNS)} FROM scores WHERE {where}", astuple(key)
             ).fetchone()
-        return None if row is None else _row_record(row)
+        return None if row is None else self._record(row)
 
     def count(self) -> int:
         """How many records are stored (not `__len__`: an empty store is still a store)."""
@@ -364,7 +432,7 @@ class ScoreStore:
         """Every record, in the order written."""
         with self._sqlite_errors("read"):
             rows = self._conn.execute(f"SELECT {', '.join(COLUMNS)} FROM scores ORDER BY rowid")
-            yield from (_row_record(row) for row in rows)
+            yield from (self._record(row) for row in rows)
 
     def records(self, **filters: Any) -> pd.DataFrame:
         """Records as a DataFrame (one column per field, see `COLUMNS`), in the order written.
@@ -392,7 +460,10 @@ class ScoreStore:
         import pandas as pd
 
         frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
-        return frame.astype(_DTYPES)
+        try:
+            return frame.astype(_DTYPES)
+        except (ValueError, TypeError) as exc:
+            raise DataError(f"{self.path}: not a valid score store ({exc})") from None
 
     def export(self, path: str | Path, **filters: Any) -> Path:
         """Write `records(**filters)` to CSV (``.csv``) or Parquet (``.parquet``/``.pq``)."""
@@ -415,12 +486,18 @@ class ScoreStore:
 
     # -- plumbing ------------------------------------------------------------------------
 
+    def _record(self, row: tuple[Any, ...]) -> ScoreRecord:
+        try:
+            return _row_record(row)
+        except (ValueError, TypeError) as exc:  # a record no harness wrote: a damaged file
+            raise DataError(f"{self.path}: not a valid score store ({exc})") from None
+
     def _rollback(self) -> None:
         if self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
 
     def _sqlite_errors(self, action: str) -> _SqliteErrors:
-        return _SqliteErrors(self.path, action)
+        return _SqliteErrors(self.path, action, self._busy_timeout)
 
 
 class _SqliteErrors:
@@ -430,8 +507,8 @@ class _SqliteErrors:
     file, so they pass through unchanged.
     """
 
-    def __init__(self, path: Path, action: str) -> None:
-        self.path, self.action = path, action
+    def __init__(self, path: Path, action: str, busy_timeout: float) -> None:
+        self.path, self.action, self.busy_timeout = path, action, busy_timeout
 
     def __enter__(self) -> None:
         return None
@@ -442,6 +519,10 @@ class _SqliteErrors:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if isinstance(exc, UnicodeDecodeError):  # sqlite3 decodes TEXT values as UTF-8
+            raise DataError(
+                f"{self.path}: not a valid score store (a text value is not UTF-8: damaged?)"
+            ) from None
         if exc is None or not isinstance(exc, sqlite3.DatabaseError):
             return
         if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
@@ -449,7 +530,13 @@ class _SqliteErrors:
         message = " ".join(str(exc).split())
         if message in ("file is not a database", "database disk image is malformed"):
             raise DataError(f"{self.path}: not a valid score store ({message})") from None
-            raise DataError(f"{self.path}: cannot {self.action} score store ({message})") from None
+        if "locked" in message or "busy" in message:
+            raise DataError(
+                f"{self.path}: cannot {self.action} the score store: another process held it "
+                f"locked for more than {self.busy_timeout:g} s (store_timeout); try again "
+                "when it is done"
+            ) from None
+        raise DataError(f"{self.path}: cannot {self.action} score store ({message})") from None
 
 
 def _as_sqlite_int(name: str, value: Any) -> int:

@@ -6,6 +6,7 @@ import pytest
 
 from harness.config import RunConfig, load_run_config
 from harness.errors import ConfigError
+from harness.tables import table_info
 
 
 def test_embedded_default_is_the_documented_run():
@@ -13,10 +14,11 @@ def test_embedded_default_is_the_documented_run():
     assert config == RunConfig()
     assert (config.table, config.target, config.archs, config.unique) == (
         "nb201-csv",
-        "cifar10/test/200",
+        "",  # the table's default target: nb201-csv declares cifar10/test/200
         200,
         True,
     )
+    assert table_info(config.table).default_target == "cifar10/test/200"
     assert config.proxies == ("standard",)
     assert (config.input.source, config.input.batch_size) == ("fashion-mnist", 64)
 
@@ -94,3 +96,64 @@ def test_bad_seeds_are_one_line_config_errors(overrides, needle):
     with pytest.raises(ConfigError) as info:
         load_run_config(None, overrides)
     assert needle in str(info.value) and "\n" not in str(info.value)
+
+
+# -- files and tables the user did not mean (issue 17) ----------------------------------------
+def test_a_misspelled_top_level_table_is_an_error_with_did_you_mean(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[run]\narchs = 3\n[inputs]\nbatch_size = 8\n")
+    with pytest.raises(ConfigError, match=r"'inputs'; did you mean input\?") as info:
+        load_run_config(path)
+    assert str(info.value).startswith(f"{path}: ")
+
+
+def test_a_top_level_key_beside_the_run_table_is_an_error(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("archs = 3\n[run]\nseed = 1\n")
+    with pytest.raises(ConfigError, match="unknown top-level config table 'archs'"):
+        load_run_config(path)
+
+
+def test_config_files_that_are_folders_or_not_utf8(tmp_path):
+    with pytest.raises(ConfigError, match="is a folder, not a config file"):
+        load_run_config(tmp_path)
+    path = tmp_path / "latin1.toml"
+    path.write_bytes("[run]\n# caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match="not UTF-8 text"):
+        load_run_config(path)
+
+
+def test_table_options_from_file_and_overrides_merge(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[run]\ntable = "generic"\n[run.table_options]\npath = "a.csv"\n'
+        '[run.table_options.targets]\n"cifar10/accuracy/test/200" = "acc"\n'
+    )
+    config = load_run_config(path, ["table_options.space=nb201", "table_options.arch_column=a"])
+    assert config.table_options == {
+        "path": "a.csv",
+        "targets": {"cifar10/accuracy/test/200": "acc"},
+        "space": "nb201",
+        "arch_column": "a",
+    }
+    with pytest.raises(ConfigError, match="table_options must be a table"):
+        load_run_config(None, ["table_options=3"])
+
+
+@pytest.mark.parametrize(
+    ("override", "says"),
+    [
+        ("seed=-1", "seed must be an integer in 0..2\\*\\*63-1"),
+        ("seed=99999999999999999999", "seed must be an integer"),
+        ("sample_seed=99999999999999999999", "sample_seed must be an integer"),
+        ("store_timeout=0", "store_timeout"),
+        ("store_timeout=inf", "store_timeout"),
+    ],
+)
+def test_values_no_generator_or_store_accepts(override, says):
+    with pytest.raises(ConfigError, match=says):
+        load_run_config(None, [override])
+
+
+def test_a_negative_sample_seed_still_means_the_run_seed():
+    assert load_run_config(None, ["sample_seed=-1"]).sample_seed == -1

@@ -182,3 +182,54 @@ def test_missing_images_fall_back_to_synthetic_with_a_warning(real_data_dir, tmp
         outcome = run_experiment(config, data_dir=str(real_data_dir), run_id="w", progress=False)
     assert outcome.document.config["resolved"]["input_source"] == "synthetic"
     assert any("fallback" in n for n in outcome.document.notes)
+
+
+def test_results_record_the_device_and_threads_of_every_score_used(real_data_dir, tmp_path):
+    config = _config(tmp_path, 'proxies="params,synflow"', "archs=3")
+    first = run_experiment(config, data_dir=str(real_data_dir), run_id="a", progress=False)
+    for row in first.document.rows:
+        assert row.extra["devices"] == {"cpu": 3} and row.extra["threads"] == {"1": 3}
+    assert not any("reused from the store" in n for n in first.document.notes)
+    with ScoreStore(config.store) as store:
+        assert {(r.device, r.threads) for r in store.iter_records()} == {("cpu", 1)}
+
+    # the same keys asked for with two threads: reused (threads are not part of the key),
+    # and the results say which setting computed them
+    two = load_run_config(None, [*_config_overrides(tmp_path), "threads=2"])
+    again = run_experiment(two, data_dir=str(real_data_dir), run_id="b", progress=False)
+    assert (again.computed_archs, again.reused_archs) == (0, 3)
+    assert all(row.extra["threads"] == {"1": 3} for row in again.document.rows)
+    notes = [n for n in again.document.notes if "reused from the store" in n]
+    assert len(notes) == 2 and all("3 with 1 thread(s)" in n for n in notes)
+
+
+def _config_overrides(tmp_path) -> list[str]:
+    return [
+        "archs=3",
+        'proxies="params,synflow"',
+        f'store="{tmp_path / "scores.sqlite"}"',
+        'input.source="synthetic"',
+        "input.batch_size=8",
+        "bootstrap_resamples=50",
+        'executor="serial"',
+    ]
+
+
+def test_a_run_names_its_table_alone_and_ranks_against_that_tables_target(real_data_dir, tmp_path):
+    config = _config(tmp_path, 'proxies="params"', "archs=3", "table=suite-zero-nb101")
+    outcome = run_experiment(config, data_dir=str(real_data_dir), run_id="a", progress=False)
+    assert outcome.document.config["resolved"]["target"] == "cifar10/accuracy/valid/108"
+    assert {r.space for r in outcome.document.rows} == {"nb101"}
+
+
+def test_a_degenerate_epe_nas_batch_is_said_in_the_row_notes_and_on_stderr(
+    real_data_dir, tmp_path, capsys
+):
+    # 8 samples over 100 synthetic classes, class balanced: every class has one sample
+    config = _config(tmp_path, 'proxies="epe_nas,params"', "archs=3", 'target="cifar100/test/200"')
+    doc = run_experiment(config, data_dir=str(real_data_dir), run_id="e", progress=False).document
+    row = next(r for r in doc.rows if r.proxy == "epe_nas")
+    assert row.extra["statuses"]["error"] == 3
+    assert row.extra["batch_note"].startswith("degenerate batch: none of its 8 classes")
+    assert any(n.startswith("epe_nas: degenerate batch") for n in doc.notes)
+    assert "WARNING: epe_nas: degenerate batch" in capsys.readouterr().err

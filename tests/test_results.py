@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +81,61 @@ def test_bad_documents(tmp_path, text, needle):
 def test_missing_document(tmp_path):
     with pytest.raises(DataError, match="not found"):
         ResultsDocument.read(tmp_path / "nope.json")
+
+
+# -- the schema, checked on read (issue 17) --------------------------------------------------
+def _written(tmp_path, change) -> Path:
+    import json
+
+    from harness.results import ResultRow, ResultsDocument
+
+    row = ResultRow("nb201", "cifar10", "cifar10/accuracy/test/200", "p", True, 3, 0, 0.5, 0.1,
+                    0.9, 0.6, 0.2, 0.9, 0.7)  # fmt: skip
+    doc = ResultsDocument("run", "r", {}, {}, None, {}, 0, [row]).to_dict()
+    change(doc)
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda d: d["rows"][0].update(kendall="high"), "rows[0].kendall must be a finite number"),
+        (lambda d: d["rows"][0].update(n=2.5), "rows[0].n must be an integer"),
+        (lambda d: d["rows"][0].update(higher_is_better="yes"), "must be true or false"),
+        (lambda d: d.update(config=None), "config must be an object"),
+        (lambda d: d["rows"][0].update(extra=None), "rows[0].extra must be an object"),
+        (lambda d: d["rows"][0]["extra"].update(confidence=1.5), "confidence must lie in (0, 1)"),
+        (lambda d: d["rows"][0]["extra"].update(pairwise_accuracy="x"), "pairwise_accuracy"),
+        (
+            lambda d: d.update(
+                per_arch=[
+                    {
+                        "space": "nb201",
+                        "dataset": "c",
+                        "target": "t",
+                        "archs": ["a", "b"],
+                        "truth": [1.0],
+                        "scores": {},
+                    }
+                ]
+            ),
+            "per_arch[0].truth has 1 values",
+        ),
+        (lambda d: d.update(seed="0"), "seed must be an integer or null"),
+        (lambda d: d.pop("kind") and d.update(kind=3), "kind must be text"),
+    ],
+)
+def test_a_document_that_does_not_fit_the_schema_is_refused_on_read(tmp_path, change, says):
+    path = _written(tmp_path, change)
+    with pytest.raises(DataError) as info:
+        ResultsDocument.read(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: invalid results document: ") and says in message
+    assert "\n" not in message
+
+
+def test_a_document_that_fits_reads_back(tmp_path):
+    document = ResultsDocument.read(_written(tmp_path, lambda d: None))
+    assert document.rows[0].kendall == 0.5

@@ -219,8 +219,11 @@ def test_export_reads_back_equal(store, tmp_path, suffix):
     target = store.export(tmp_path / "out" / f"scores{suffix}")
     assert target.exists() and not list(target.parent.glob("*.partial"))
     if suffix == ".csv":
-        text = {c: str for c in COLUMNS if c not in ("seed", "batch_size", "score", "seconds")}
-        back = pd.read_csv(target, dtype=text, keep_default_na=False, na_values={"score": [""]})
+        numeric = ("seed", "batch_size", "score", "seconds", "threads")
+        text = {c: str for c in COLUMNS if c not in numeric}
+        back = pd.read_csv(
+            target, dtype=text, keep_default_na=False, na_values={"score": [""], "threads": [""]}
+        )
     else:
         back = pd.read_parquet(target)
     pd.testing.assert_frame_equal(back, store.records(), check_dtype=False)
@@ -281,6 +284,93 @@ def test_an_unknown_schema_version_is_refused(tmp_path):
     with pytest.raises(DataError, match=f"schema version {SCHEMA_VERSION + 1}") as exc:
         ScoreStore(path)
     assert str(path) in one_line(exc)
+
+
+def _raw(path: Path, *statements: str) -> None:
+    """Run SQL on a store behind ScoreStore's back (to make files no harness writes)."""
+    conn = sqlite3.connect(path)
+    with conn:
+        for statement in statements:
+            conn.execute(statement)
+    conn.close()
+
+
+def test_a_store_without_its_scores_table_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / "half.sqlite"
+    _raw(
+        path,
+        "CREATE TABLE schema_version (version INTEGER)",
+        "INSERT INTO schema_version VALUES (2)",
+    )
+    before = path.read_bytes()
+    with pytest.raises(DataError, match="no scores table") as exc:
+        ScoreStore(path)
+    assert str(path) in one_line(exc)
+    assert path.read_bytes() == before
+
+
+def test_a_store_whose_scores_table_has_other_columns_is_refused(tmp_path):
+    path = tmp_path / "other.sqlite"
+    _raw(
+        path,
+        "CREATE TABLE schema_version (version INTEGER)",
+        "INSERT INTO schema_version VALUES (2)",
+        "CREATE TABLE scores (arch TEXT, score REAL)",
+    )
+    with pytest.raises(DataError, match="lacks column") as exc:
+        ScoreStore(path)
+    assert str(path) in one_line(exc)
+
+
+def test_a_record_no_harness_wrote_is_a_data_error_on_read(tmp_path):
+    path = tmp_path / "crafted.sqlite"
+    columns = ", ".join(COLUMNS)
+    _raw(
+        path,
+        "CREATE TABLE schema_version (version INTEGER)",
+        "INSERT INTO schema_version VALUES (2)",
+        f"CREATE TABLE scores ({columns})",  # no types, no checks
+        f"INSERT INTO scores VALUES ({', '.join('?' * len(COLUMNS))})".replace("?", "'x'"),
+    )
+    with ScoreStore(path) as store:
+        with pytest.raises(DataError, match="not a valid score store") as exc:
+            list(store.iter_records())
+        one_line(exc)
+        with pytest.raises(DataError, match="not a valid score store"):
+            store.records()
+
+
+def test_a_version_1_store_is_upgraded_in_place_and_keeps_its_records(tmp_path):
+    path = tmp_path / "v1.sqlite"
+    with ScoreStore(path) as store:
+        store.put_many([make_record(0), make_record(1, threads=2)])
+    _raw(path, "ALTER TABLE scores DROP COLUMN threads", "UPDATE schema_version SET version = 1")
+    with ScoreStore(path) as store:
+        records = list(store.iter_records())
+        assert [r.key for r in records] == [make_key(0), make_key(1)]
+        assert [r.threads for r in records] == [None, None]  # not recorded before version 2
+        store.put(make_record(2, threads=1))
+        assert store.get(make_key(2)).threads == 1
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+    conn.close()
+
+
+def test_a_store_locked_past_the_busy_timeout_is_one_line_data_error(tmp_path):
+    path = tmp_path / "busy.sqlite"
+    ScoreStore(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer in the middle of a transaction
+    try:
+        with ScoreStore(path, busy_timeout=0.2) as store:
+            with pytest.raises(DataError, match=r"locked for more than 0\.2 s") as exc:
+                store.put(make_record(0))
+            assert str(path) in one_line(exc)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with ScoreStore(path) as store:
+        assert store.count() == 0
 
 
 def test_folder_and_missing_paths(tmp_path):

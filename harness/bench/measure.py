@@ -19,6 +19,7 @@ import torch
 from harness.bench.clock import timed
 from harness.bench.memory import MemoryPeak, cuda_peak, subprocess_peak
 from harness.bench.workload import Workload, load_inputs, make_workload
+from harness.devices import check_device
 from harness.errors import ConfigError
 from harness.execution._threads import torch_threads
 from harness.spaces import get_space
@@ -61,9 +62,7 @@ class BenchOptions:
                 )
         if self.warmup < 0:
             raise ConfigError(f"warmup must be >= 0, got {self.warmup}")
-        device = torch.device(self.device)
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ConfigError(f"device {self.device!r}: CUDA is not available on this machine")
+        check_device(self.device)
 
 
 @dataclass(frozen=True)

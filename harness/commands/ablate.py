@@ -35,7 +35,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     from harness.ablation import experiment_runner, run_ablation, settings_of
     from harness.commands.run import overrides_from
+    from harness.devices import check_device
     from harness.errors import ConfigError
+    from harness.outputs import StagedOutput
     from harness.report import ReportOptions, build_report, label_documents
     from harness.report.documents import setting_label
 
@@ -43,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--resamples must be >= 1, got {args.resamples}")
     overrides = overrides_from(args)
     base, grid, settings = settings_of(args.config, overrides)
+    for setting in settings:
+        check_device(setting.config.device)
     if args.dry_run:
         for setting in settings:
             print(f"setting {setting.index}: {setting_label(setting.values)}")
@@ -59,23 +63,25 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
 
-    document = run_ablation(
-        args.config,
-        experiment_runner(args.data_dir, progress=not args.no_progress),
-        run_id=rid,
-        overrides=overrides,
-        on_setting=announce,
-    )
-    results = document.write(out / "results.json")
-    files = build_report(
-        label_documents([document]),
-        out,
-        ReportOptions(
-            title=f"Ablation {Path(args.config).stem}",
-            n_resamples=args.resamples,
-            seed=base.seed,
-        ),
-    )
+    staged = StagedOutput(out)
+    with staged as stage:
+        document = run_ablation(
+            args.config,
+            experiment_runner(args.data_dir, progress=not args.no_progress),
+            run_id=rid,
+            overrides=overrides,
+            on_setting=announce,
+        )
+        results = staged.final(document.write(stage / "results.json"))
+        files = build_report(
+            label_documents([document]),
+            stage,
+            ReportOptions(
+                title=f"Ablation {Path(args.config).stem}",
+                n_resamples=args.resamples,
+                seed=base.seed,
+            ),
+        )
     wall = time.perf_counter() - started
     print(
         f"{len(settings)} settings in {wall:.0f} s; wrote {results}, {files.markdown.name}, "

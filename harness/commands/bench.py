@@ -83,8 +83,6 @@ def options_from(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from harness.bench import (
         bench_document,
         environment,
@@ -95,8 +93,11 @@ def run(args: argparse.Namespace) -> int:
         write_document,
     )
     from harness.cli import output_dir, run_id
+    from harness.outputs import StagedOutput
 
     options = options_from(args)
+    options.validate()
+    staged = StagedOutput(output_dir(args, run_id("bench", options.space)))
     done = 0
 
     def progress(arch: str) -> None:
@@ -105,12 +106,12 @@ def run(args: argparse.Namespace) -> int:
         if not args.no_progress:
             print(f"bench: {done}/{options.archs} {arch}", file=sys.stderr, flush=True)
 
-    bench = run_bench(options, progress=progress)
-    rows = summarise_bench(bench)
-    env = environment(options.device, options.threads)
-    heading = title(bench, env)
-    out = output_dir(args, run_id("bench", options.space))
-    path = write_document(bench_document(bench, rows, env), Path(out) / "bench.json")
+    with staged as stage:
+        bench = run_bench(options, progress=progress)
+        rows = summarise_bench(bench)
+        env = environment(options.device, options.threads)
+        heading = title(bench, env)
+        path = staged.final(write_document(bench_document(bench, rows, env), stage / "bench.json"))
     print(render(rows, args.format, heading), end="")
     if args.format == "md":
         print(f"\nwrote {path}")

@@ -10,11 +10,12 @@ import argparse
 import json
 from pathlib import Path
 
+from harness.cli import add_failures_option
 from harness.errors import ConfigError
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from harness.report.gate import DEFAULT_FAIL_ON
+    from harness.report import DEFAULT_FAIL_ON
 
     p = sub.add_parser(
         "compare",
@@ -45,6 +46,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "with the same seed(s) and input batch(es); archs: paired whenever the architectures "
         "match (seed noise then counts as a change; runs with as many seeds pair seed by seed)",
     )
+    add_failures_option(p, recompute=True)
     p.add_argument(
         "--fail-on-missing",
         action="store_true",
@@ -63,20 +65,38 @@ def _single(path: str, role: str):
 
 
 def run(args: argparse.Namespace) -> int:
+    from harness.outputs import StagedOutput
+    from harness.report.gate import parse_fail_on
+
+    if args.resamples < 1:
+        raise ConfigError(f"--resamples must be >= 1, got {args.resamples}")
+    if not 0 < args.alpha < 1:
+        raise ConfigError(f"--alpha must lie in (0, 1), got {args.alpha}")
+    rules = parse_fail_on(args.fail_on)
+    if not args.out:
+        return _compare(args, rules, None)
+    with StagedOutput(args.out) as stage:  # checked before any work, written all at once
+        return _compare(args, rules, stage)
+
+
+def _compare(args: argparse.Namespace, rules, stage: Path | None) -> int:
     from harness.report.gate import (
         VERDICT_MISSING,
         compare_documents,
         gate_markdown,
         gate_records,
-        parse_fail_on,
     )
 
-    if args.resamples < 1:
-        raise ConfigError(f"--resamples must be >= 1, got {args.resamples}")
-    rules = parse_fail_on(args.fail_on)
     base, new = _single(args.base, "BASE"), _single(args.new, "NEW")
     base = type(base)(label="base", path=base.path, document=base.document)
     new = type(new)(label="new", path=new.path, document=new.document)
+    if args.failures:
+        from harness.report.failure_policy import rescored
+
+        base, new = (
+            rescored(d, args.failures, n_resamples=args.resamples, seed=args.seed or 0)
+            for d in (base, new)
+        )
     report = compare_documents(
         base,
         new,
@@ -85,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
         n_resamples=args.resamples,
         seed=args.seed or 0,
         pair_across_seeds=args.pairing == "archs",
+        failures=args.failures,
     )
     markdown = gate_markdown(report, base, new)
     records = gate_records(report)
@@ -97,12 +118,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(json.dumps({"failed": report.failed, "notes": list(report.notes),
                           "lines": records}, indent=2, allow_nan=True))  # fmt: skip
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "compare.md").write_text(markdown)
+    if stage is not None:
         import pandas as pd
 
-        pd.DataFrame(records).to_csv(out / "compare.csv", index=False, float_format="%.6g")
+        (stage / "compare.md").write_text(markdown)
+        pd.DataFrame(records).to_csv(stage / "compare.csv", index=False, float_format="%.6g")
     missing = any(line.verdict == VERDICT_MISSING for line in report.lines)
     return 1 if report.failed or (args.fail_on_missing and missing) else 0

@@ -8,10 +8,11 @@ results.json (kind "distill"), distill.md / distill.csv and kendall_vs_epoch.png
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
-from harness.cli import output_dir, run_id
+from harness.cli import output_dir, run_id, table_policy_overrides
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -46,46 +47,54 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def overrides_from(args: argparse.Namespace) -> list[str]:
     sets = [] if args.seed is None else [f"seed={args.seed}"]
     if args.device:
-        sets.append(f'device="{args.device}"')
-    return sets + list(args.set)
+        sets.append(f"device={json.dumps(args.device)}")
+    return sets + table_policy_overrides(args) + list(args.set)
 
 
 def run(args: argparse.Namespace) -> int:
+    from harness.devices import check_device
     from harness.distill.config import load_distill_config, smoke_config, validate
     from harness.distill.experiment import output_files, run_distill
     from harness.distill.report import plot_kendall_vs_epoch, to_csv, to_markdown
+    from harness.outputs import StagedOutput
 
     config = load_distill_config(args.config, overrides_from(args))
     if args.smoke:
         config = smoke_config(config)
         validate(config)
+    check_device(config.device)
     tag = Path(args.config).stem if args.config else "default"
     rid = run_id("distill", tag, "smoke" if args.smoke else "")
     out = output_dir(args, rid)
     started = time.perf_counter()
-    outcome = run_distill(config, data_dir=args.data_dir, run_id=rid, progress=not args.no_progress)
-    wall = time.perf_counter() - started
-    document = outcome.document
-    document.config["wall_seconds"] = round(wall, 2)
-    document.config["cpu_seconds"] = round(_cpu_seconds(), 2)
-    document.config["smoke"] = bool(args.smoke)
-    document.config["runs"] = [
-        {
-            "method": h.label,
-            "seed": h.seed,
-            "reused": h.reused,
-            "resumed_from_epoch": h.resumed_from_epoch,
-            "train_seconds": round(h.train_seconds, 2),
-            "eval_seconds": round(h.eval_seconds, 2),
-        }
-        for h in outcome.histories
-    ]
-    files = output_files(out)
-    document.write(files["results"])
-    markdown = to_markdown(document)
-    files["table"].write_text(markdown)
-    files["table"].with_suffix(".csv").write_text(to_csv(document))
-    plot_kendall_vs_epoch(document, files["plot"])
+    staged = StagedOutput(out)
+    with staged as stage:
+        outcome = run_distill(
+            config, data_dir=args.data_dir, run_id=rid, progress=not args.no_progress
+        )
+        wall = time.perf_counter() - started
+        document = outcome.document
+        document.config["wall_seconds"] = round(wall, 2)
+        document.config["cpu_seconds"] = round(_cpu_seconds(), 2)
+        document.config["smoke"] = bool(args.smoke)
+        document.config["runs"] = [
+            {
+                "method": h.label,
+                "seed": h.seed,
+                "reused": h.reused,
+                "resumed_from_epoch": h.resumed_from_epoch,
+                "train_seconds": round(h.train_seconds, 2),
+                "eval_seconds": round(h.eval_seconds, 2),
+            }
+            for h in outcome.histories
+        ]
+        files = output_files(stage)
+        document.write(files["results"])
+        markdown = to_markdown(document)
+        files["table"].write_text(markdown)
+        files["table"].with_suffix(".csv").write_text(to_csv(document))
+        plot_kendall_vs_epoch(document, files["plot"])
+    files = {name: staged.final(path) for name, path in files.items()}
     if args.format == "md":
         reused = sum(h.reused for h in outcome.histories)
         print(markdown, end="")
@@ -97,8 +106,6 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         print(to_csv(document), end="")
     else:
-        import json
-
         print(json.dumps(document.config["summary"], indent=2))
     return 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from harness.cli import output_dir, run_id
+from harness.cli import add_failures_option, output_dir, run_id, table_policy
 from harness.errors import ConfigError
 
 #: Where a space's ground truth lives when the scored table lacks the asked-for target.
@@ -48,24 +48,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="Suite-Zero records of one architecture: rank each record as the file's authors "
         "did (as-written, default), average them (mean) or keep the first",
     )
-    p.add_argument(
-        "--failures",
-        choices=("worst", "drop", "common"),
-        default="worst",
-        help="architectures a proxy failed on: ranked worst (default), dropped, or only "
-        "architectures where every proxy succeeded",
-    )
+    add_failures_option(p, recompute=False)
     p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (1000)")
     p.add_argument("--confidence", type=float, default=0.95, help="interval level (0.95)")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.leaderboard import LeaderboardOptions, check_dataset, reference_rows
-    from harness.provenance import git_revision, machine_info, package_versions
-    from harness.report.leaderboard_table import render, to_csv, to_markdown
-    from harness.results import ResultsDocument
-    from harness.tables import load_table, parse_target
+    from harness.outputs import StagedOutput
 
     if args.seed is None:  # --seed not given
         args.seed = 0
@@ -75,8 +65,27 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--confidence must lie in (0, 1), got {args.confidence}")
     if args.results:
         return merge(args)
+    rid = run_id("leaderboard", args.table, args.dataset)
+    with StagedOutput(output_dir(args, rid)) as stage:
+        return _rank_table(args, rid, stage)
+
+
+def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
+    from harness.leaderboard import LeaderboardOptions, check_dataset, reference_rows
+    from harness.provenance import git_revision, machine_info, package_versions
+    from harness.report.leaderboard_table import render, to_csv, to_markdown
+    from harness.results import ResultsDocument
+    from harness.tables import list_tables, load_table, parse_target, table_info
+
+    needs = table_info(args.table).required_options()
+    if needs:
+        raise ConfigError(
+            f"table {args.table!r} needs option(s) {', '.join(needs)}, which only a run config "
+            "gives ([run.table_options]); harness leaderboard ranks the reference scores of "
+            f"{', '.join(list_tables('suite-zero-*'))}"
+        )
     table_options = {"duplicates": args.duplicates} if args.table.startswith("suite-zero") else {}
-    table = load_table(args.table, args.data_dir, **table_options)
+    table = load_table(args.table, args.data_dir, **table_options, **table_policy(args))
     score_datasets = sorted(set(table.reference_scores["dataset"]))
     score_dataset = check_dataset(score_datasets, args.dataset, table.name)
     truth_table = table
@@ -84,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         other = args.truth_table or _TRUTH_TABLES.get(table.space)
         if other is None:
             raise ConfigError(f"table {table.name} has no target {args.target!r} to rank against")
-        truth_table = table.join(load_table(other, args.data_dir))
+        truth_table = table.join(load_table(other, args.data_dir, **table_policy(args)))
     target = (
         parse_target(args.target, truth_table)
         if args.target
@@ -95,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         n_resamples=args.resamples,
         confidence=args.confidence,
         seed=args.seed,
-        failures=args.failures,
+        failures=args.failures or "worst",
     )
     rows, per_arch = reference_rows(
         scores,
@@ -105,7 +114,6 @@ def run(args: argparse.Namespace) -> int:
         target=target,
         options=options,
     )
-    rid = run_id("leaderboard", table.name, args.dataset)
     out = output_dir(args, rid)
     config = {
         "command": "leaderboard",
@@ -117,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
         "bootstrap_resamples": args.resamples,
         "confidence": args.confidence,
         "seed": args.seed,
-        "failures": args.failures,
+        "failures": args.failures or "worst",
     }
     document = ResultsDocument(
         kind="leaderboard",
@@ -133,10 +141,10 @@ def run(args: argparse.Namespace) -> int:
         notes=list(truth_table.notes)
         + ["reference scores and timings as shipped in the file (NASLib), not computed here"],
     )
-    document.write(out / "results.json")
+    document.write(stage / "results.json")
     title = f"{table.name} · {args.dataset} · target {target}"
-    (out / "leaderboard.md").write_text(to_markdown(rows, title=title))
-    (out / "leaderboard.csv").write_text(to_csv(rows))
+    (stage / "leaderboard.md").write_text(to_markdown(rows, title=title))
+    (stage / "leaderboard.csv").write_text(to_csv(rows))
     print(render(rows, args.format, title=title), end="")
     if args.format == "md":
         print(f"\nwrote {Path(out) / 'results.json'}, leaderboard.md, leaderboard.csv")
@@ -145,22 +153,31 @@ def run(args: argparse.Namespace) -> int:
 
 def merge(args: argparse.Namespace) -> int:
     """`--results`: one ranking over several results documents (see harness.report.merge)."""
+    from harness.outputs import StagedOutput
     from harness.report import load_documents
     from harness.report.merge import merge_documents, merged_frame, merged_html, merged_markdown
 
     if args.resamples < 1:
         raise ConfigError(f"--resamples must be >= 1 to merge runs, got {args.resamples}")
-    sources = load_documents(args.results)
-    merged = merge_documents(
-        sources, n_resamples=args.resamples, confidence=args.confidence, seed=args.seed
-    )
     out = output_dir(args, run_id("leaderboard", "merged"))
-    out.mkdir(parents=True, exist_ok=True)
-    markdown = merged_markdown(merged, sources)
-    csv = merged_frame(merged).to_csv(index=False, float_format="%.6g")
-    (out / "leaderboard.md").write_text(markdown)
-    (out / "leaderboard.csv").write_text(csv)
-    (out / "leaderboard.html").write_text(merged_html(merged, sources))
+    with StagedOutput(out) as stage:
+        sources = load_documents(args.results)
+        if args.failures:
+            from harness.report.failure_policy import rescored
+
+            sources = [
+                rescored(s, args.failures, n_resamples=args.resamples,
+                         confidence=args.confidence, seed=args.seed)
+                for s in sources
+            ]  # fmt: skip
+        merged = merge_documents(
+            sources, n_resamples=args.resamples, confidence=args.confidence, seed=args.seed
+        )
+        markdown = merged_markdown(merged, sources)
+        csv = merged_frame(merged).to_csv(index=False, float_format="%.6g")
+        (stage / "leaderboard.md").write_text(markdown)
+        (stage / "leaderboard.csv").write_text(csv)
+        (stage / "leaderboard.html").write_text(merged_html(merged, sources))
     if args.format == "md":
         print(markdown, end="")
         print(f"\nmerged {len(sources)} documents; wrote {out / 'leaderboard.md'}, .csv, .html")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from harness.cli import output_dir, run_id
+from harness.cli import add_failures_option, output_dir, run_id
 from harness.errors import ConfigError
 
 
@@ -29,17 +29,18 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument(
         "--confidence", type=float, default=0.95, help="interval level of those tests (0.95)"
     )
+    add_failures_option(p, recompute=True)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from harness.outputs import StagedOutput
     from harness.report import ReportOptions, build_report, load_documents
 
     if args.resamples < 1:
         raise ConfigError(f"--resamples must be >= 1, got {args.resamples}")
     if not 0 < args.confidence < 1:
         raise ConfigError(f"--confidence must lie in (0, 1), got {args.confidence}")
-    sources = load_documents(args.results)
     out = output_dir(args, run_id("report"))
     options = ReportOptions(
         title=args.title,
@@ -47,17 +48,29 @@ def run(args: argparse.Namespace) -> int:
         confidence=args.confidence,
         seed=args.seed or 0,
     )
-    files = build_report(sources, out, options)
+    staged = StagedOutput(out)
+    with staged as stage:
+        sources = load_documents(args.results)
+        if args.failures:
+            from harness.report.failure_policy import rescored
+
+            sources = [
+                rescored(s, args.failures, n_resamples=args.resamples,
+                         confidence=args.confidence, seed=args.seed or 0)
+                for s in sources
+            ]  # fmt: skip
+        files = build_report(sources, stage, options)
+    final = staged.final
     if args.format == "json":
         import json
 
         print(
             json.dumps(
                 {
-                    "html": str(files.html),
-                    "markdown": str(files.markdown),
-                    "csvs": [str(p) for p in files.csvs],
-                    "figures": [str(f.files.png) for f in files.figures],
+                    "html": str(final(files.html)),
+                    "markdown": str(final(files.markdown)),
+                    "csvs": [str(final(p)) for p in files.csvs],
+                    "figures": [str(final(f.files.png)) for f in files.figures],
                 },
                 indent=2,
             )
@@ -68,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{source.label}: {source.document.kind} {source.document.run_id} ({source.path})"
             )
         print(
-            f"wrote {files.html}, {files.markdown.name}, {len(files.csvs)} CSV files and "
-            f"{len(files.figures)} figures (PNG + SVG) in {files.html.parent / 'figures'}"
+            f"wrote {final(files.html)}, {files.markdown.name}, {len(files.csvs)} CSV files and "
+            f"{len(files.figures)} figures (PNG + SVG) in {out / 'figures'}"
         )
     return 0

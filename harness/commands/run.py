@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import time
 from pathlib import Path
 
-from harness.cli import output_dir, run_id
+from harness.cli import add_failures_option, output_dir, run_id, table_policy_overrides
 from harness.config import RunConfig, load_run_config, validate
 from harness.errors import ConfigError
 
@@ -23,12 +24,7 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
         help="who computes: serial, a local process pool (default) or Dask",
     )
     p.add_argument("--workers", type=int, help="worker processes (default: cores // threads)")
-    p.add_argument(
-        "--failures",
-        choices=("worst", "drop", "common"),
-        help="architectures a proxy failed on: ranked worst (default), dropped, or only "
-        "architectures where every proxy succeeded",
-    )
+    add_failures_option(p, recompute=False)
     p.add_argument(
         "--set",
         action="append",
@@ -73,9 +69,9 @@ def overrides_from(args: argparse.Namespace) -> list[str]:
     if args.archs is not None:
         sets.append(f"archs={args.archs}")
     if args.proxies:
-        sets.append(f"proxies={args.proxies!r}".replace("'", '"'))
+        sets.append(f"proxies={json.dumps(args.proxies)}")
     if args.device:
-        sets.append(f'device="{args.device}"')
+        sets.append(f"device={json.dumps(args.device)}")
     if getattr(args, "executor", None):
         sets.append(f'executor="{args.executor}"')
     if getattr(args, "workers", None) is not None:
@@ -84,7 +80,7 @@ def overrides_from(args: argparse.Namespace) -> list[str]:
         sets.append(f'failures="{args.failures}"')
     if args.seed is not None:
         sets.append(f"seed={args.seed}")
-    return sets + list(args.set)
+    return sets + table_policy_overrides(args) + list(args.set)
 
 
 def seed_overrides(args: argparse.Namespace, config: RunConfig) -> RunConfig:
@@ -105,6 +101,7 @@ def seed_overrides(args: argparse.Namespace, config: RunConfig) -> RunConfig:
 
 def run(args: argparse.Namespace) -> int:
     from harness.experiment import run_experiment, run_seeds
+    from harness.outputs import StagedOutput
     from harness.report.leaderboard_table import render, to_csv, to_markdown
 
     config = seed_overrides(args, load_run_config(args.config, overrides_from(args)))
@@ -112,23 +109,25 @@ def run(args: argparse.Namespace) -> int:
     rid = run_id("run", table_tag)
     out = output_dir(args, rid)
     started = time.perf_counter()
-    outcome = run_experiment(
-        config, data_dir=args.data_dir, run_id=rid, progress=not args.no_progress
-    )
-    wall = time.perf_counter() - started
-    document = outcome.document
-    document.config["wall_seconds"] = round(wall, 2)
-    document.config["computed_archs"] = outcome.computed_archs
-    document.config["reused_archs"] = outcome.reused_archs
-    document.write(out / "results.json")
-    rows = document.rows
-    title = f"{config.table} · {rows[0].target if rows else config.target} · {config.archs} archs"
     seeds = run_seeds(config)
-    if len(seeds) > 1:
-        batch = "batch varied with the seed" if config.vary_batch else "batch fixed"
-        title += f" · {len(seeds)} seeds ({batch})"
-    (out / "leaderboard.md").write_text(to_markdown(rows, title=title))
-    (out / "leaderboard.csv").write_text(to_csv(rows))
+    with StagedOutput(out) as stage:
+        outcome = run_experiment(
+            config, data_dir=args.data_dir, run_id=rid, progress=not args.no_progress
+        )
+        wall = time.perf_counter() - started
+        document = outcome.document
+        document.config["wall_seconds"] = round(wall, 2)
+        document.config["computed_archs"] = outcome.computed_archs
+        document.config["reused_archs"] = outcome.reused_archs
+        document.write(stage / "results.json")
+        rows = document.rows
+        target = rows[0].target if rows else document.config["resolved"]["target"]
+        title = f"{config.table} · {target} · {config.archs} archs"
+        if len(seeds) > 1:
+            batch = "batch varied with the seed" if config.vary_batch else "batch fixed"
+            title += f" · {len(seeds)} seeds ({batch})"
+        (stage / "leaderboard.md").write_text(to_markdown(rows, title=title))
+        (stage / "leaderboard.csv").write_text(to_csv(rows))
     print(render(rows, args.format, title=title), end="")
     if args.format == "md":
         what = "architectures" if len(seeds) == 1 else "(architecture, seed) pairs"

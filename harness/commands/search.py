@@ -12,7 +12,7 @@ import json
 import time
 from pathlib import Path
 
-from harness.cli import output_dir, run_id
+from harness.cli import output_dir, run_id, table_policy_overrides
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -64,33 +64,42 @@ def overrides_from(args: argparse.Namespace) -> list[str]:
         sets.append(f"proxy.device={json.dumps(args.device)}")
     if args.seed is not None:
         sets.append(f"seed={args.seed}")
-    return sets + list(args.set)
+    return sets + table_policy_overrides(args) + list(args.set)
 
 
 def run(args: argparse.Namespace) -> int:
+    from harness.devices import check_device
+    from harness.outputs import StagedOutput
     from harness.search.config import load_search_config
     from harness.search.report import plot_regret, summary_csv, summary_markdown
     from harness.search.runner import run_search
 
     config = load_search_config(args.config, overrides_from(args))
+    if any(spec.kind == "proxy" for spec in config.estimator_specs()):
+        check_device(config.proxy.device, "proxy.device")
     tag = Path(args.config).stem if args.config else "default"
     rid = run_id("search", tag)
     out = output_dir(args, rid)
     started = time.perf_counter()
-    outcome = run_search(config, data_dir=args.data_dir, run_id=rid, progress=not args.no_progress)
-    wall = time.perf_counter() - started
-    document = outcome.document
-    document.config["wall_seconds"] = round(wall, 2)
-    document.config["proxy_computed_archs"] = outcome.proxy_computed_archs
-    document.config["proxy_reused_archs"] = outcome.proxy_reused_archs
-    document.write(out / "results.json")
-    setup = outcome.setup
-    title = f"{setup.table.name} · {setup.target} · {config.budget} calls · best {setup.best:.2f}"
-    markdown = summary_markdown(document.rows, title)
-    table_csv = summary_csv(document.rows)
-    (out / "search.md").write_text(markdown)
-    (out / "search.csv").write_text(table_csv)
-    plot_regret(document.rows, out / "regret.png", title)
+    with StagedOutput(out) as stage:
+        outcome = run_search(
+            config, data_dir=args.data_dir, run_id=rid, progress=not args.no_progress
+        )
+        wall = time.perf_counter() - started
+        document = outcome.document
+        document.config["wall_seconds"] = round(wall, 2)
+        document.config["proxy_computed_archs"] = outcome.proxy_computed_archs
+        document.config["proxy_reused_archs"] = outcome.proxy_reused_archs
+        document.write(stage / "results.json")
+        setup = outcome.setup
+        title = (
+            f"{setup.table.name} · {setup.target} · {config.budget} calls · best {setup.best:.2f}"
+        )
+        markdown = summary_markdown(document.rows, title)
+        table_csv = summary_csv(document.rows)
+        (stage / "search.md").write_text(markdown)
+        (stage / "search.csv").write_text(table_csv)
+        plot_regret(document.rows, stage / "regret.png", title)
     if args.format == "json":
         print(json.dumps(document.to_dict()["rows"], indent=2, allow_nan=False))
     elif args.format == "csv":

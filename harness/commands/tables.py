@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 
-from harness.datadir import resolve_data_dir
+from harness.datadir import ENV_VAR, resolve_data_dir
 from harness.errors import DataError
 
 
@@ -25,6 +26,12 @@ def run(args: argparse.Namespace) -> int:
     from harness.tables.availability import file_states, table_states
 
     root = resolve_data_dir(args.data_dir)
+    named = args.data_dir is not None or bool(os.environ.get(ENV_VAR))
+    if (named or root.exists()) and not root.is_dir():  # the default ./data may be absent
+        what = "is a file, not a folder" if root.exists() else "does not exist"
+        raise DataError(
+            f"{root}: the data folder {what} (set --data-dir or $HARNESS_DATA; see data/README.md)"
+        )
     files = file_states(root)
     tables = table_states(files)
     if args.format == "json":
@@ -41,7 +48,13 @@ def run(args: argparse.Namespace) -> int:
                 for f in files
             ],
             "tables": [
-                {"table": t.table, "status": t.status, "files": list(t.files), "about": t.about}
+                {
+                    "table": t.table,
+                    "status": t.status,
+                    "files": list(t.files),
+                    "default_target": t.default_target,
+                    "about": t.about,
+                }
                 for t in tables
             ],
         }
@@ -61,10 +74,10 @@ def run(args: argparse.Namespace) -> int:
             digest = (s.actual_sha256 or s.expected_sha256 or "—")[:12]
             state = s.status + (" (fetchable)" if s.status == "missing" and f.fetchable else "")
             print(f"| {s.name} | {state} | {digest}… |")
-        print("\n| table | status | about |")
-        print("|---|---|---|")
+        print("\n| table | status | default target | about |")
+        print("|---|---|---|---|")
         for t in tables:
-            print(f"| {t.table} | {t.status} | {t.about} |")
+            print(f"| {t.table} | {t.status} | {t.default_target} | {t.about} |")
         if any(f.status.status == "missing" and f.fetchable for f in files):
             print(f"\nFetch the missing files with: harness data fetch --all --data-dir {root}")
     bad = [f.status for f in files if f.status.status == "mismatch"]

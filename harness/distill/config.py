@@ -130,6 +130,8 @@ class DistillConfig:
     #: ground truth: table and target
     table: str = "nb201-csv"
     target: str = "cifar10/test/200"
+    #: options of the table's loader (see harness run's `table_options`)
+    table_options: dict[str, Any] = field(default_factory=dict)
     methods: tuple[str, ...] = METHODS
     #: the first training seed; `seeds` seeds are used: seed, seed + 1, ...
     seed: int = 0
@@ -205,6 +207,16 @@ def _positive(name: str, value: float, *, zero_ok: bool = False) -> None:
 
 
 def validate(config: DistillConfig) -> None:
+    from harness.config import check_seed
+
+    for name, value in (
+        ("seed", config.seed),
+        ("seed + seeds - 1", config.seed + max(config.seeds, 1) - 1),
+        ("data.seed", config.data.seed),
+        ("eval.sample_seed", config.eval.sample_seed),
+        ("teacher.seed", config.teacher.seed),
+    ):
+        check_seed(name, value)
     if not config.methods:
         raise ConfigError("methods must name spos, rdnas or both")
     for method in config.methods:

@@ -117,7 +117,7 @@ def run_distill(
     if config.threads:
         torch.set_num_threads(config.threads)
     device = torch.device(config.device)
-    table = load_table(config.table, data_dir)
+    table = load_table(config.table, data_dir, **config.table_options)
     target = parse_target(config.target, table)
     dataset = split_target_name(target).dataset
     space = get_subnet_space(config.supernet.space)

@@ -50,6 +50,9 @@ class ProxySpec:
     #: and `combine(scores)` mapping {proxy: array over the scored set} to an array.
     combines: tuple[str, ...] = ()
     combine: Callable[[dict[str, Any]], Any] | None = None
+    #: For proxies whose meaning depends on the batch's labels (EPE-NAS): `describe_batch(
+    #: labels)` -> a one-line remark on how the batch serves the proxy, or None
+    describe_batch: Callable[[Any], str | None] | None = None
 
     @property
     def data_free(self) -> bool:
@@ -92,6 +95,7 @@ def register_proxy(
     description: str,
     combines: tuple[str, ...] = (),
     combine: Callable[[dict[str, Any]], Any] | None = None,
+    describe_batch: Callable[[Any], str | None] | None = None,
 ) -> Callable[[Callable[[ProxyContext], float]], Callable[[ProxyContext], float]]:
     """Decorator registering `fn(ctx) -> float` as proxy `name`."""
     unknown = set(needs) - set(NEEDS)
@@ -110,6 +114,7 @@ def register_proxy(
             compute=fn,
             combines=tuple(combines),
             combine=combine,
+            describe_batch=describe_batch,
         )
         return fn
 

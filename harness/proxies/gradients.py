@@ -1,6 +1,9 @@
 """Gradient proxies on the shared cross-entropy pass A: grad_norm, snip, plain, fisher, grasp.
 
-Conventions of the reference code (foresight / NASLib), kept here: only
+References: `SamsungLabs/zero-cost-nas@a43bfbc` (foresight), `foresight.pruners.measures`
+'grad_norm', 'snip', 'plain', 'grasp' and 'fisher' (through calc_measure/find_measures;
+NASLib copies them). `fisher` (the paper's sum) has no reference implementation; the
+reference's is `fisher_fanin`. Conventions of the reference code, kept here: only
 `nn.Conv2d` and `nn.Linear` weights are counted (biases and BN never), the
 network is a private copy in train mode (BN with batch statistics), the loss is
 the mean cross-entropy on the context batch, and a score is the plain sum over

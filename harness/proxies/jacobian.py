@@ -2,7 +2,8 @@
 
 J is the gradient of each sample's summed logits with respect to its input,
 one row per sample, from one train-mode forward (BN couples the samples, so
-a row is not exactly a per-sample Jacobian; kept to match the references).
+a row is not exactly a per-sample Jacobian; kept to match the references). jacov's
+reference: `SamsungLabs/zero-cost-nas@a43bfbc` `foresight.pruners.measures` 'jacob_cov'.
 Correlations and eigenvalues are computed in float64 with numpy, as the
 references do.
 """
@@ -135,6 +136,7 @@ def jacov(ctx: ProxyContext) -> float:
     version="2",
     needs=("data", "labels", "input_jacobian"),
     description="EPE-NAS: per-class Jacobian correlation score (classes = logit width).",
+    describe_batch=epe_nas_batch_note,
 )
 def epe_nas(ctx: ProxyContext) -> float:
     result = jacobian_pass(ctx)

@@ -7,7 +7,7 @@ form an S x V matrix (samples x neurons). The score is the number of distinct ro
 its transpose, i.e. of distinct per-neuron patterns across the S samples, so
 Psi <= min(V, 2^S). Rows are bit-packed before `unique` (never floats).
 
-Reference (`pym1024/SWAP`, `src/metrics/swap.py`, `correlation.py`): S = 16 real
+Reference (`pym1024/SWAP@f6049f7`, `src/metrics/swap.py` SWAP, `correlation.py`): S = 16 real
 CIFAR-10 images, 32 repeats with a fresh N(0, 1) re-init each, mean of the repeats.
 Our default is S = 16 (the first 16 images of `ctx.images`) and **8** repeats, which
 keeps the proxy around a second per NB201 network on a CPU; pass `repeats=32` to

@@ -6,7 +6,10 @@ input is all ones, of shape [1, C, H, W]; R = sum of the logits, and the score
 is sum over conv/linear weights of |W * dR/dW| (the raw float64 sum: NASLib's
 signed log afterwards does not change a ranking).
 
-BN handling is where the references differ; each is a registered name:
+References: `synflow_nobn` is `SamsungLabs/zero-cost-nas@a43bfbc` `foresight.pruners.
+measures` 'synflow' with bn=False (NASLib's too), `synflow_bn` its 'synflow_bn'; `synflow`
+follows the SynFlow authors' code (ganguli-lab/Synaptic-Flow, not run here: no reference
+scores). BN handling is where the references differ; each is a registered name:
 
 * `synflow` (paper default): the SynFlow code scores the model in **eval
   mode**, so BN keeps its place and uses its |running statistics| and |affine|

@@ -30,7 +30,8 @@ the first 32 images of the engine's batch, once (repeat over seeds instead). The
 is B backwards through a batch of B; on CUDA the backwards are vmapped
 (`method="batched"`); on a CPU a plain loop was faster.
 
-**linear_regions** (`lib/procedures/linear_region_counter.py`, `prune_tenas.py`). A thin
+**linear_regions** (`VITA-Group/TENAS@9df78ff`, `lib/procedures/linear_region_counter.py`
+Linear_Region_Collector, `prune_tenas.py`). A thin
 network of the same cell: C = 1, N = 1, no stem, and only the first cell (the
 reference's `depth=1`), followed by the final BN + ReLU. Its inputs are 1 x 3 x 3 patches:
 random crops of one random channel of the real images (the reference's RandomCrop +

@@ -1,6 +1,10 @@
 """Data-free size proxies: l2_norm, params, flops.
 
-They read the initial weights or the architecture only, never a batch.
+They read the initial weights or the architecture only, never a batch. References:
+l2_norm is `automl/NASLib@0b51bc1` `pruners.measures.l2_norm.get_l2_norm_array` (summed);
+params and flops are NASLib's `predictive.find_measures('params'/'flops')` ->
+`get_model_stats` (counts, not millions; `flops_xautodl` is NAS-Bench-201's own counter,
+with no reference implementation run here, tested against the API's published values).
 params and flops use the shared counters of `harness.proxies.complexity`
 (imported on use, so that this module never fails to register).
 """

@@ -123,7 +123,9 @@ def results_table(group: ResultGroup) -> ReportTable:
     title = group.title
     if seeded:
         title += f" · mean over {ordered[0].extra.get('n_seeds')} seeds, two-level intervals"
-    return ReportTable(title=title, header=header, rows=rows)
+    from harness.report.leaderboard_table import failure_header
+
+    return ReportTable(title=title, header=header, rows=rows, note=failure_header(group.rows) or "")
 
 
 class _Builder:

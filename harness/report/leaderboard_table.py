@@ -137,6 +137,8 @@ def self_agreement_text(row: ResultRow) -> str:
 
 
 def _seed_markdown(rows: Sequence[ResultRow]) -> list[str]:
+    from harness.report.markdown import escape_markdown
+
     lines = [
         "| rank | proxy | n | failed | Kendall τ, mean of seeds [95% CI] | Spearman ρ, mean of "
         "seeds [95% CI] | τ one seed [95% CI] | self τ [min] | Pearson r | s/arch |",
@@ -144,9 +146,10 @@ def _seed_markdown(rows: Sequence[ResultRow]) -> list[str]:
     ]
     for i, row in enumerate(rows, start=1):
         lines.append(
-            f"| {i} | {row.proxy} | {row.n} | {row.n_failed} | {_interval(row, 'kendall')} | "
-            f"{_interval(row, 'spearman')} | {single_seed_text(row)} | "
-            f"{self_agreement_text(row)} | {_num(row.pearson)} | {_seconds(row.seconds_per_arch)} |"
+            f"| {i} | {escape_markdown(row.proxy)} | {row.n} | {row.n_failed} | "
+            f"{_interval(row, 'kendall')} | {_interval(row, 'spearman')} | "
+            f"{single_seed_text(row)} | {self_agreement_text(row)} | {_num(row.pearson)} | "
+            f"{_seconds(row.seconds_per_arch)} |"
         )
     return lines
 
@@ -154,9 +157,11 @@ def _seed_markdown(rows: Sequence[ResultRow]) -> list[str]:
 def to_markdown(rows: Sequence[ResultRow], *, title: str | None = None) -> str:
     """A Markdown table, one line per proxy, in the given order, under a line naming the
     failure policy (and, for several seeds, one saying what the seed figures are)."""
+    from harness.report.markdown import escape_markdown
+
     lines = []
     if title:
-        lines += [f"### {title}", ""]
+        lines += [f"### {escape_markdown(title)}", ""]
     header = failure_header(rows)
     if header:
         lines += [header, ""]
@@ -171,7 +176,8 @@ def to_markdown(rows: Sequence[ResultRow], *, title: str | None = None) -> str:
     lines.append("|---:|---|---:|---:|---|---|---:|---:|")
     for i, row in enumerate(rows, start=1):
         lines.append(
-            f"| {i} | {row.proxy} | {row.n} | {row.n_failed} | {_interval(row, 'kendall')} | "
+            f"| {i} | {escape_markdown(row.proxy)} | {row.n} | {row.n_failed} | "
+            f"{_interval(row, 'kendall')} | "
             f"{_interval(row, 'spearman')} | {_num(row.pearson)} | "
             f"{_seconds(row.seconds_per_arch)} |"
         )

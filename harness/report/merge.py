@@ -264,16 +264,24 @@ MERGE_NOTE = (
 
 
 def merged_markdown(merged: Sequence[MergedRow], sources: Sequence[LoadedDocument]) -> str:
+    from harness.report.leaderboard_table import failure_header
+    from harness.report.markdown import escape_markdown
+
     lines = ["# Leaderboard across runs", ""]
+    header = failure_header([row for source in sources for row in source.document.rows])
+    if header:
+        lines += [escape_markdown(header), ""]
     for source in sources:
         doc = source.document
-        lines.append(f"- {source.label}: {doc.kind} {doc.run_id} ({source.path})")
+        lines.append(
+            f"- {source.label}: {escape_markdown(f'{doc.kind} {doc.run_id} ({source.path})')}"
+        )
     lines.append("")
     for title, rows in merged_sections(merged):
-        lines += [f"### {title}", ""]
+        lines += [f"### {escape_markdown(title)}", ""]
         lines.append("| " + " | ".join(MERGED_HEADER) + " |")
         lines.append("|" + "|".join("---" for _ in MERGED_HEADER) + "|")
-        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        lines += ["| " + " | ".join(escape_markdown(c) for c in r) + " |" for r in rows]
         lines.append("")
     lines.append(MERGE_NOTE)
     return "\n".join(lines) + "\n"

@@ -133,6 +133,8 @@ class PairwiseConfig:
 class SearchConfig:
     table: str = "nb201-csv"
     target: str = "cifar10/test/200"
+    #: options of the table's loader (see harness run's `table_options`)
+    table_options: dict[str, Any] = field(default_factory=dict)
     #: NB201 op set: "all" (5 ops) or "no_none" (RD-NAS's 4)
     ops: str = "all"
     #: DARTS: "repair" or "allow" nodes taking both inputs from one predecessor
@@ -176,6 +178,16 @@ def load_search_config(
 
 
 def validate(config: SearchConfig) -> None:
+    from harness.config import check_seed
+
+    if config.seeds >= 1:
+        check_seed("seed", config.seed)
+        check_seed("seed + seeds - 1", config.seed + config.seeds - 1)
+    for name, value in (
+        ("proxy.seed", config.proxy.seed),
+        ("pairwise.pool_seed", config.pairwise.pool_seed),
+    ):
+        check_seed(name, value)
     if config.budget < 1:
         raise ConfigError(f"budget must be >= 1, got {config.budget}")
     if config.seeds < 1:

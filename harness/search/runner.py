@@ -83,7 +83,7 @@ class SearchOutcome:
 
 
 def prepare_setup(config: SearchConfig, data_dir: str | None) -> SearchSetup:
-    table = load_table(config.table, data_dir)
+    table = load_table(config.table, data_dir, **config.table_options)
     target = parse_target(config.target, table)
     if table.space != "nb201":
         raise ConfigError(

@@ -10,12 +10,22 @@ Front door: `load_table(name, data_dir=None, **options)` and `list_tables()`.
 | `nats-tss` | `nb201/NATS-tss-v1_0-3ffb9-simple/` (or `path=`) |
 | `generic` | any CSV/Parquet: `path=`, `space=`, `arch_column=`, `targets=` |
 
-Loaders check known files against `data/manifest.toml` (`verify=False` skips it).
+Loaders check known files against `data/manifest.toml` (`verify=False` loads a
+mismatching file with a warning in the table's notes), refuse ground truth that cannot
+be (`bad_truth="drop"` drops it with a counted warning) and never unpickle a file the
+manifest does not pin unless `trust_pickle=True`. Each table declares the target a run
+ranks against by default (`resolve_target`).
 This room knows pandas and the space modules, never networks or proxies.
 """
 
 from harness.tables import generic, nb201_csv, official, suite_zero  # noqa: F401  (registers)
-from harness.tables._registry import list_tables, load_table, register_table, table_info
+from harness.tables._registry import (
+    list_tables,
+    load_table,
+    register_table,
+    resolve_target,
+    table_info,
+)
 from harness.tables.base import (
     BenchmarkTable,
     SourceFile,
@@ -44,6 +54,7 @@ __all__ = [
     "load_table",
     "parse_target",
     "register_table",
+    "resolve_target",
     "split_target_name",
     "table_info",
     "target_name",

@@ -51,11 +51,19 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], label: str) -> 
 
 
 def numeric_column(
-    frame: pd.DataFrame, column: str, label: str, row_label: Callable[[int], str]
+    frame: pd.DataFrame,
+    column: str,
+    label: str,
+    row_label: Callable[[int], str],
+    *,
+    allow_missing: bool = False,
 ) -> pd.Series:
-    """A float column; a missing or non-numeric cell is a DataError naming its row."""
+    """A float column; a non-numeric cell is a DataError naming its row, and so is an
+    empty one unless `allow_missing` (it is NaN then, for `TruthCheck` to judge)."""
     values = pd.to_numeric(frame[column], errors="coerce").astype(float)
     bad = values.isna()
+    if allow_missing:
+        bad &= frame[column].notna()
     if bad.any():
         position = int(bad.to_numpy().nonzero()[0][0])
         raw = frame[column].iloc[position]
@@ -101,3 +109,19 @@ def as_float(value: object, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise DataError(f"{where}: expected a number, got {value!r}")
     return float(value)
+
+
+def truth_rows(
+    columns: dict[str, Any], label: str, row_label: Callable[[int], str], policy: str
+) -> tuple[list[bool], str | None]:
+    """Which rows of ground-truth `columns` (target -> values) to keep under `policy`
+    (see `TruthCheck`), and the table's warning when some were dropped."""
+    from harness.tables.base import TruthCheck
+
+    check = TruthCheck(label, policy)
+    n = len(next(iter(columns.values()))) if columns else 0
+    keep = [
+        all(check.keep(row_label(i), target, values[i]) for target, values in columns.items())
+        for i in range(n)
+    ]
+    return keep, check.warning()

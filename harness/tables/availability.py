@@ -29,6 +29,8 @@ class TableState:
     status: str
     files: tuple[str, ...]
     about: str
+    #: what a run ranks against when its config names no target
+    default_target: str = "(its first column)"
 
 
 def file_states(data_dir: str | os.PathLike[str] | None = None) -> list[FileState]:
@@ -57,5 +59,6 @@ def table_states(files: list[FileState]) -> list[TableState]:
             state = "needs a path"
         else:
             state = "missing"
-        states.append(TableState(name, state, info.files, info.description))
+        target = info.default_target or "(its first column)"
+        states.append(TableState(name, state, info.files, info.description, target))
     return states

@@ -34,6 +34,11 @@ REFERENCE_COLUMNS: tuple[str, ...] = ("arch", "dataset", "proxy", "score", "seco
 DEFAULT_METRIC = "accuracy"
 #: When a dataset has several splits, `default_target` prefers them in this order.
 _SPLIT_PREFERENCE: tuple[str, ...] = ("test", "valid")
+#: What a loader does with a ground-truth value that cannot be one (an accuracy outside
+#: [0, 100], inf, NaN, null): refuse the file, or drop the record with a counted warning.
+BAD_TRUTH_POLICIES: tuple[str, ...] = ("error", "drop")
+#: The range of an `accuracy` figure (percent).
+ACCURACY_RANGE: tuple[float, float] = (0.0, 100.0)
 
 
 class TargetName(NamedTuple):
@@ -85,11 +90,16 @@ def empty_reference_scores() -> pd.DataFrame:
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    """A file (or folder) a table was read from, with its sha256 (None for folders)."""
+    """A file (or folder) a table was read from, with its sha256 (None for folders).
+
+    `warning` says why the file was read although it is not what the manifest knows
+    (a checksum mismatch under `verify=False`); `load_table` carries it into the notes.
+    """
 
     name: str
     path: str
     sha256: str | None
+    warning: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,7 +110,9 @@ class BenchmarkTable:
     tables). `benchmark_index` maps arch key -> the benchmark's own architecture index
     where the file defines one (NAS-Bench-201/NATS row order), else None. `notes` are
     one-line remarks on how the file was read that a report should carry (e.g. records
-    merged because their keys share a canonical key).
+    merged because their keys share a canonical key); `warnings` are the notes a user
+    must see when the table is loaded (records dropped, a file not verified), printed by
+    `load_table`.
     """
 
     name: str
@@ -110,6 +122,7 @@ class BenchmarkTable:
     sources: tuple[SourceFile, ...] = ()
     benchmark_index: pd.Series | None = None
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.space not in SPACES:
@@ -220,6 +233,7 @@ class BenchmarkTable:
             if self.benchmark_index is None
             else self.benchmark_index.reindex(keys),
             notes=self.notes,
+            warnings=self.warnings,
         )
 
     def join(self, other: BenchmarkTable, how: str = "inner") -> BenchmarkTable:
@@ -264,6 +278,7 @@ class BenchmarkTable:
             sources=self.sources + tuple(s for s in other.sources if s not in self.sources),
             benchmark_index=None if index is None else index.reindex(frame.index),
             notes=self.notes + tuple(n for n in other.notes if n not in self.notes),
+            warnings=self.warnings + tuple(w for w in other.warnings if w not in self.warnings),
         )
 
     def __repr__(self) -> str:
@@ -308,3 +323,60 @@ def frame_from_columns(archs: Sequence[str], columns: dict[str, Sequence[float]]
     return pd.DataFrame(
         {name: np.asarray(values, dtype=float) for name, values in columns.items()}, index=index
     )
+
+
+def bad_truth(target: str, value: float) -> str | None:
+    """Why `value` cannot be ground truth for column `target`, or None when it can.
+
+    Every figure must be finite; an accuracy (percent) must also lie in [0, 100].
+    """
+    if not np.isfinite(value):
+        return "is missing" if np.isnan(value) else f"is not finite ({value})"
+    metric = split_target_name(target).metric
+    low, high = ACCURACY_RANGE
+    if metric == DEFAULT_METRIC and not low <= value <= high:
+        return f"is {value:g}, outside [{low:g}, {high:g}]"
+    return None
+
+
+class TruthCheck:
+    """Collects the ground-truth values a loader cannot keep, under a `bad_truth` policy.
+
+    With `"error"`, the first bad value raises a one-line DataError naming the file, the
+    record and the value; with `"drop"`, `keep(...)` returns False for it and `warning()`
+    is the counted one-line warning for the table (None when nothing was dropped).
+    """
+
+    def __init__(self, label: str, policy: str = "error"):
+        if policy not in BAD_TRUTH_POLICIES:
+            raise ConfigError(
+                f"bad_truth must be one of {', '.join(BAD_TRUTH_POLICIES)}, got {policy!r}"
+            )
+        self.label, self.policy = label, policy
+        self.dropped: list[str] = []
+        self.first = ""
+
+    def keep(self, where: str, target: str, value: float) -> bool:
+        """Whether `value` (of column `target`, at record `where`) is kept."""
+        problem = bad_truth(target, float(value))
+        if problem is None:
+            return True
+        text = f"{where}: ground truth {target} {problem}"
+        if self.policy == "error":
+            raise DataError(
+                f"{self.label}: {text} (bad_truth=drop, or --bad-truth drop, drops such records "
+                "with a warning)"
+            )
+        if not self.dropped:
+            self.first = text
+        self.dropped.append(where)
+        return False
+
+    def warning(self) -> str | None:
+        if not self.dropped:
+            return None
+        n = len(self.dropped)
+        return (
+            f"{self.label}: dropped {n} record{'s' if n != 1 else ''} whose ground truth is "
+            f"missing, not finite or outside [0, 100] (bad_truth=drop; first: {self.first})"
+        )

@@ -21,6 +21,7 @@ from harness.tables._parsing import (
     numeric_column,
     read_csv,
     require_columns,
+    truth_rows,
 )
 from harness.tables._registry import register_table
 from harness.tables.base import BenchmarkTable, check_target_name, frame_from_columns
@@ -44,8 +45,14 @@ def load_generic_from_dir(
     encoding: str = "canonical",
     name: str | None = None,
     verify: bool = True,
+    bad_truth: str = "error",
 ) -> BenchmarkTable:
-    """A CSV or Parquet file with a declared architecture column and ground-truth columns."""
+    """A CSV or Parquet file with a declared architecture column and ground-truth columns.
+
+    Its options come from the caller (a run config's `table_options`): `path`, `space`,
+    `arch_column`, and optionally `targets` (ground-truth name -> file column), `encoding`
+    and `name`.
+    """
     return load_generic(
         path,
         space=space,
@@ -55,6 +62,7 @@ def load_generic_from_dir(
         name=name,
         data_dir=data_dir,
         verify=verify,
+        bad_truth=bad_truth,
     )
 
 
@@ -68,6 +76,7 @@ def load_generic(
     name: str | None = None,
     data_dir: str | os.PathLike[str] | None = None,
     verify: bool = True,
+    bad_truth: str = "error",
 ) -> BenchmarkTable:
     """Load `path` (CSV or Parquet, by suffix) as a table of `space`.
 
@@ -75,7 +84,10 @@ def load_generic(
     `{"cifar10/accuracy/test/200": "acc"}`; without it, every file column already named
     like `dataset/metric/split/epochs` is ground truth. Other columns are ignored.
     A relative `path` is read from the working directory, else from `data_dir`.
+    Ground truth that cannot be (see `harness.tables.base.bad_truth`) is refused, or
+    dropped with a warning under `bad_truth="drop"`.
     """
+    _check_option_types(path, space, arch_column, targets, encoding, name)
     if space not in list_spaces():
         raise ConfigError(f"unknown space {space!r} (known: {', '.join(list_spaces())})")
     if encoding not in ENCODINGS:
@@ -106,15 +118,50 @@ def load_generic(
         key, position = duplicate
         raise DataError(f"{label}: {row_label(position)}: architecture {key!r} appears twice")
     columns = {
-        target: numeric_column(raw, column, label, row_label).to_numpy()
+        target: numeric_column(raw, column, label, row_label, allow_missing=True).to_numpy()
         for target, column in mapping.items()
     }
+    keep, warning = truth_rows(columns, label, row_label, bad_truth)
+    indices = [i for i, kept in enumerate(keep) if kept]
+    if not indices:
+        raise DataError(f"{label}: every row was dropped (bad_truth=drop)")
+    notes = (warning,) if warning else ()
     return BenchmarkTable(
         name=name or Path(label).stem,
         space=space,
-        frame=frame_from_columns(keys, columns),
+        frame=frame_from_columns(
+            [keys[i] for i in indices], {t: v[indices] for t, v in columns.items()}
+        ),
         sources=(source,),
+        notes=notes,
+        warnings=notes,
     )
+
+
+def _check_option_types(
+    path: object,
+    space: object,
+    arch_column: object,
+    targets: object,
+    encoding: object,
+    name: object,
+) -> None:
+    """Options typed in a config file arrive unchecked: a wrong type is a ConfigError."""
+    if not isinstance(path, str | os.PathLike) or not str(path):
+        raise ConfigError(f"generic table option path must be a file name, got {path!r}")
+    for option, value in (("space", space), ("arch_column", arch_column), ("encoding", encoding)):
+        if not isinstance(value, str):
+            raise ConfigError(f"generic table option {option} must be text, got {value!r}")
+    if name is not None and not isinstance(name, str):
+        raise ConfigError(f"generic table option name must be text, got {name!r}")
+    if targets is not None and not (
+        isinstance(targets, Mapping)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in targets.items())
+    ):
+        raise ConfigError(
+            "generic table option targets must map ground-truth names to file columns "
+            f"(e.g. {{'cifar10/accuracy/test/200' = 'acc'}}), got {targets!r}"
+        )
 
 
 def _read(path: Path, label: str, arch_column: str) -> pd.DataFrame:

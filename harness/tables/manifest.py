@@ -94,10 +94,15 @@ def load_manifest(path: str | os.PathLike[str] | None = None) -> dict[str, Manif
             document = tomllib.load(handle)
     except FileNotFoundError:
         raise DataError(f"{manifest_path}: manifest not found") from None
-    except tomllib.TOMLDecodeError as err:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise DataError(f"{manifest_path}: malformed TOML ({err})") from None
+    except OSError as err:
+        raise DataError(f"{manifest_path}: cannot read the manifest ({err.strerror})") from None
+    files = document.get("file", [])
+    if not isinstance(files, list):
+        raise DataError(f"{manifest_path}: 'file' must be an array of [[file]] tables")
     entries: dict[str, ManifestEntry] = {}
-    for number, raw in enumerate(document.get("file", []), start=1):
+    for number, raw in enumerate(files, start=1):
         entry = _entry_from_toml(manifest_path, number, raw)
         if entry.name in entries:
             raise DataError(f"{manifest_path}: file {entry.name!r} is listed twice")
@@ -106,11 +111,24 @@ def load_manifest(path: str | os.PathLike[str] | None = None) -> dict[str, Manif
 
 
 def _entry_from_toml(manifest_path: Path, number: int, raw: dict) -> ManifestEntry:
+    if not isinstance(raw, dict):
+        raise DataError(f"{manifest_path}: [[file]] entry {number} is not a table")
     for key in ("name", "format", "source", "tables"):
         if key not in raw:
             raise DataError(f"{manifest_path}: [[file]] entry {number} lacks {key!r}")
+    text_keys = ("name", "format", "source", "commit", "source_path", "license", "description")
+    for key in text_keys:
+        if key in raw and not isinstance(raw[key], str):
+            raise DataError(f"{manifest_path}: [[file]] entry {number}: {key} must be text")
+    tables = raw["tables"]
+    if not isinstance(tables, list) or not all(isinstance(t, str) for t in tables):
+        raise DataError(f"{manifest_path}: [[file]] entry {number}: tables must list names")
+    if raw.get("kind", "file") not in ("file", "directory"):
+        raise DataError(f"{manifest_path}: [[file]] entry {number}: kind must be file or directory")
     sha = raw.get("sha256")
-    if sha is not None and (len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)):
+    if sha is not None and (
+        not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)
+    ):
         raise DataError(f"{manifest_path}: {raw['name']}: sha256 must be 64 lowercase hex digits")
     url = raw.get("url")
     if url is not None and (
@@ -150,7 +168,10 @@ def verify_data_dir(
         if not exists:
             statuses.append(FileStatus(entry.name, path, "missing", entry.sha256, None))
             continue
-        actual = sha256_of(path) if entry.kind == "file" else None
+        try:
+            actual = sha256_of(path) if entry.kind == "file" else None
+        except OSError as err:
+            raise DataError(f"{path}: cannot read ({err.strerror or err})") from None
         matches = entry.sha256 is None or actual == entry.sha256
         status: Status = "found" if matches else "mismatch"
         statuses.append(FileStatus(entry.name, path, status, entry.sha256, actual))
@@ -184,17 +205,23 @@ def checked_source(
             f"{label}: {what} not found at {target} (set --data-dir or $HARNESS_DATA; "
             "see data/README.md)"
         )
-    digest = sha256_of(target) if kind == "file" else None
-    entries = load_manifest() if verify else {}
+    try:
+        digest = sha256_of(target) if kind == "file" else None
+    except OSError as err:
+        raise DataError(f"{target}: cannot read ({err.strerror or err})") from None
+    entries = load_manifest()  # also without verify: a mismatch is then noted
     label = _manifest_name(data_dir, target, entries)
-    if verify and digest is not None:
-        entry = entries.get(label)
-        if entry is not None and entry.sha256 is not None and entry.sha256 != digest:
-            raise DataError(
-                f"{label}: checksum mismatch (sha256 {digest[:12]}…, manifest expects "
-                f"{entry.sha256[:12]}…); pass verify=False to load it anyway"
-            )
-    return SourceFile(name=label, path=str(target), sha256=digest)
+    entry = entries.get(label)
+    warning = ""
+    if digest is not None and entry is not None and entry.sha256 not in (None, digest):
+        mismatch = (
+            f"{label}: checksum mismatch (sha256 {digest[:12]}…, manifest expects "
+            f"{entry.sha256[:12]}…)"
+        )
+        if verify:
+            raise DataError(f"{mismatch}; pass --no-verify (verify=False) to load it anyway")
+        warning = f"{mismatch}; loaded anyway (--no-verify): its figures are not the benchmark's"
+    return SourceFile(name=label, path=str(target), sha256=digest, warning=warning)
 
 
 def _manifest_name(data_dir: Path, target: Path, entries: dict[str, ManifestEntry]) -> str:

@@ -28,10 +28,16 @@ from typing import Any
 
 import pandas as pd
 
-from harness.errors import ArchitectureError, DataError
+from harness.errors import ArchitectureError, ConfigError, DataError
 from harness.spaces import get_space
 from harness.tables._registry import register_table
-from harness.tables.base import BenchmarkTable, frame_from_columns, split_target_name, target_name
+from harness.tables.base import (
+    BenchmarkTable,
+    TruthCheck,
+    frame_from_columns,
+    split_target_name,
+    target_name,
+)
 from harness.tables.manifest import checked_source
 
 NB201_PTH_FILE = "nb201/NAS-Bench-201-v1_1-096897.pth"
@@ -44,13 +50,14 @@ HPS: tuple[str, ...] = ("12", "200")
 _SPLITS: tuple[tuple[str, str], ...] = (("valid-accuracy", "valid"), ("test-accuracy", "test"))
 
 
-@register_table("nb201-official", files=(NB201_PTH_FILE,))
+@register_table("nb201-official", files=(NB201_PTH_FILE,), default_target="cifar10/test/200")
 def load_nb201_pth(
     data_dir: Path,
     *,
     verify: bool = True,
     path: str | os.PathLike[str] | None = None,
     trust_pickle: bool = False,
+    bad_truth: str = "error",
 ) -> BenchmarkTable:
     """NAS-Bench-201 `.pth` via nas_201_api: valid/test accuracy at 12 and 200 epochs.
 
@@ -78,72 +85,114 @@ def load_nb201_pth(
             f"{label}: torch refused to unpickle it with weights_only=True ({reason}); "
             "pass trust_pickle=True if you trust the file"
         ) from None
-    except (AssertionError, KeyError, ValueError, RuntimeError, EOFError, TypeError) as err:
+    except Exception as err:  # the official API raises many types for a damaged file
         raise DataError(f"{label}: not a NAS-Bench-201 file ({_describe(err)})") from None
-    indices = sorted(api.evaluated_indexes)
-    return _table_from_api(api, "nb201-official", indices, label, source)
+    try:
+        indices = sorted(int(i) for i in api.evaluated_indexes)
+    except Exception as err:
+        raise DataError(f"{label}: not a NAS-Bench-201 file ({_describe(err)})") from None
+    return _table_from_api(api, "nb201-official", indices, label, source, bad_truth)
 
 
-@register_table("nats-tss", files=(NATS_TSS_DIR,))
+@register_table("nats-tss", files=(NATS_TSS_DIR,), default_target="cifar10/test/200")
 def load_nats_tss(
     data_dir: Path,
     *,
     verify: bool = True,
     path: str | os.PathLike[str] | None = None,
     indices: Iterable[int] | None = None,
+    trust_pickle: bool = False,
+    bad_truth: str = "error",
 ) -> BenchmarkTable:
     """NATS-Bench topology archive folder via nats_bench (fast mode): 12 and 200 epochs.
 
     Every architecture listed in the folder's meta file is read (one small file each),
-    or only `indices` when given.
+    or only `indices` when given. nats_bench reads the folder with plain `pickle.load`,
+    which runs whatever code a crafted file holds, and the manifest pins no checksum of
+    the archive: the folder is read only with `trust_pickle=True` (`--trust-pickle`).
     """
     source = checked_source(data_dir, NATS_TSS_DIR, verify=verify, path=path, kind="directory")
     label = source.name
+    if not trust_pickle:
+        raise DataError(
+            f"{label}: nats_bench unpickles this folder's files, which can run code, and the "
+            "manifest pins no checksum for them; pass --trust-pickle (trust_pickle=True) if "
+            "you trust where the folder came from"
+        )
+    wanted = _indices(indices, label)
     import nats_bench
 
     try:
         api = nats_bench.create(source.path, "tss", fast_mode=True, verbose=False)
-    except (AssertionError, KeyError, ValueError, OSError, EOFError, pickle.UnpicklingError) as err:
+        size = len(api)
+    except Exception as err:  # the official API raises many types for a damaged folder
         raise DataError(f"{label}: not a NATS-Bench topology folder ({_describe(err)})") from None
-    wanted = list(range(len(api))) if indices is None else [int(i) for i in indices]
-    return _table_from_api(api, "nats-tss", wanted, label, source)
+    wanted = list(range(size)) if wanted is None else wanted
+    return _table_from_api(api, "nats-tss", wanted, label, source, bad_truth)
+
+
+def _indices(indices: object, label: str) -> list[int] | None:
+    if indices is None:
+        return None
+    if isinstance(indices, str | bytes) or not isinstance(indices, Iterable):
+        raise ConfigError(f"{label}: indices must be a list of integers, got {indices!r}")
+    values = list(indices)
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in values):
+        raise ConfigError(f"{label}: indices must be a list of integers, got {values!r}")
+    return values
 
 
 def _table_from_api(
-    api: Any, name: str, indices: Sequence[int], label: str, source: Any
+    api: Any, name: str, indices: Sequence[int], label: str, source: Any, bad_truth: str
 ) -> BenchmarkTable:
     space = get_space("nb201")
+    check = TruthCheck(label, bad_truth)
     values: dict[str, dict[str, float]] = {}
     keys: list[str] = []
+    benchmark_index: list[int] = []
+    try:
+        size = len(api)
+    except Exception as err:
+        raise DataError(f"{label}: not a benchmark file ({_describe(err)})") from None
     for index in indices:
-        if not 0 <= index < len(api):
-            raise DataError(f"{label}: architecture index {index} out of range 0..{len(api) - 1}")
+        if not 0 <= index < size:
+            raise DataError(f"{label}: architecture index {index} out of range 0..{size - 1}")
+        where = f"architecture index {index}"
         try:
             key = space.canonical_key(api.meta_archs[index])
         except ArchitectureError as err:
-            raise ArchitectureError(f"{label}: architecture index {index}: {err}") from None
-        keys.append(key)
+            raise ArchitectureError(f"{label}: {where}: {err}") from None
+        except Exception as err:  # a crafted meta file: not a list of strings
+            raise DataError(f"{label}: {where}: {_describe(err)}") from None
         try:
-            for column, value in _accuracies(api, index):
-                values.setdefault(column, {})[key] = value
-        except (AssertionError, KeyError, ValueError, OSError, EOFError, TypeError) as err:
-            raise DataError(f"{label}: architecture index {index}: {_describe(err)}") from None
-        except pickle.UnpicklingError as err:
-            raise DataError(f"{label}: architecture index {index}: {_describe(err)}") from None
+            figures = _accuracies(api, index)
+        except Exception as err:  # the official API raises many types for a damaged record
+            raise DataError(f"{label}: {where}: {_describe(err)}") from None
+        if not all(check.keep(where, column, value) for column, value in figures):
+            continue
+        keys.append(key)
+        benchmark_index.append(index)
+        for column, value in figures:
+            values.setdefault(column, {})[key] = value
+    warning = check.warning()
     if not keys:
-        raise DataError(f"{label}: no evaluated architectures (empty table)")
+        dropped = " (every one dropped: bad_truth=drop)" if warning else ""
+        raise DataError(f"{label}: no evaluated architectures (empty table){dropped}")
     if not values:
         raise DataError(f"{label}: no accuracy figures for any architecture")
     columns = sorted(values, key=_column_order)
     frame = frame_from_columns(
         keys, {c: [values[c].get(k, math.nan) for k in keys] for c in columns}
     )
+    warnings = (warning,) if warning else ()
     return BenchmarkTable(
         name=name,
         space="nb201",
         frame=frame,
         sources=(source,),
-        benchmark_index=pd.Series(list(indices), index=frame.index, name="benchmark_index"),
+        benchmark_index=pd.Series(benchmark_index, index=frame.index, name="benchmark_index"),
+        notes=warnings,
+        warnings=warnings,
     )
 
 

@@ -37,6 +37,7 @@ from harness.tables._registry import register_table
 from harness.tables.base import (
     REFERENCE_COLUMNS,
     BenchmarkTable,
+    TruthCheck,
     frame_from_columns,
     target_name,
 )
@@ -66,43 +67,46 @@ NB301_TARGETS: dict[str, str] = {"cifar10": target_name("cifar10", "valid", 100)
 NB101_TARGETS: dict[str, str] = {"cifar10": target_name("cifar10", "valid", 108)}
 
 
-@register_table("suite-zero-nb201", files=(NB201_FILE,))
+@register_table("suite-zero-nb201", files=(NB201_FILE,), default_target=NB201_TARGETS["cifar10"])
 def load_suite_zero_nb201(
     data_dir: Path,
     *,
     verify: bool = True,
     path: str | os.PathLike[str] | None = None,
     duplicates: str = "mean",
+    bad_truth: str = "error",
 ) -> BenchmarkTable:
     """Suite-Zero NAS-Bench-201 sample: val accuracy + 12 proxies on 3 datasets."""
     return _load(
         "suite-zero-nb201", "nb201", NB201_FILE, NB201_TARGETS, None,
-        data_dir, verify, path, duplicates,
+        data_dir, verify, path, duplicates, bad_truth,
     )  # fmt: skip
 
 
-@register_table("suite-zero-nb301", files=(NB301_FILE,))
+@register_table("suite-zero-nb301", files=(NB301_FILE,), default_target=NB301_TARGETS["cifar10"])
 def load_suite_zero_nb301(
     data_dir: Path,
     *,
     verify: bool = True,
     path: str | os.PathLike[str] | None = None,
     duplicates: str = "mean",
+    bad_truth: str = "error",
 ) -> BenchmarkTable:
     """Suite-Zero NAS-Bench-301 (DARTS) sample: surrogate val accuracy + proxies, CIFAR-10."""
     return _load(
         "suite-zero-nb301", "darts", NB301_FILE, NB301_TARGETS, None,
-        data_dir, verify, path, duplicates,
+        data_dir, verify, path, duplicates, bad_truth,
     )  # fmt: skip
 
 
-@register_table("suite-zero-nb101", files=(NB101_FILE,))
+@register_table("suite-zero-nb101", files=(NB101_FILE,), default_target=NB101_TARGETS["cifar10"])
 def load_suite_zero_nb101(
     data_dir: Path,
     *,
     verify: bool = True,
     path: str | os.PathLike[str] | None = None,
     duplicates: str = "mean",
+    bad_truth: str = "error",
 ) -> BenchmarkTable:
     """Suite-Zero NAS-Bench-101 sample: val accuracy at 108 epochs + proxies, CIFAR-10.
 
@@ -114,7 +118,7 @@ def load_suite_zero_nb101(
     """
     return _load(
         "suite-zero-nb101", "nb101", NB101_FILE, NB101_TARGETS, "nasbench101",
-        data_dir, verify, path, duplicates,
+        data_dir, verify, path, duplicates, bad_truth,
     )  # fmt: skip
 
 
@@ -128,6 +132,7 @@ def _load(
     verify: bool,
     path: str | os.PathLike[str] | None,
     duplicates: str,
+    bad_truth: str,
 ) -> BenchmarkTable:
     source = checked_source(data_dir, file, verify=verify, path=path)
     document = read_json(Path(source.path), source.name)
@@ -135,9 +140,12 @@ def _load(
     to_key = space.key_from_naslib
     if duplicates == "as-written":
         to_key = getattr(space, "key_from_naslib_as_written", space.key_from_naslib)
+    check = TruthCheck(source.name, bad_truth)
     frame, scores, notes = parse_suite_zero(
-        document, targets, to_key, source.name, wrapper, duplicates
+        document, targets, to_key, source.name, wrapper, duplicates, check
     )
+    warning = check.warning()
+    warnings = (warning,) if warning else ()
     if duplicates == "as-written":
         notes = (*notes, f"{source.name}: records keyed as written in the file (not canonical)")
     return BenchmarkTable(
@@ -146,7 +154,8 @@ def _load(
         frame=frame,
         reference_scores=scores,
         sources=(source,),
-        notes=notes,
+        notes=(*notes, *warnings),
+        warnings=warnings,
     )
 
 
@@ -157,13 +166,17 @@ def parse_suite_zero(
     label: str,
     wrapper: str | None = None,
     duplicates: str = "mean",
+    check: TruthCheck | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, ...]]:
     """Ground-truth frame, long reference-score frame and notes of one parsed file.
 
     Records whose keys have the same canonical key (see `DUPLICATE_POLICIES`) are
     averaged (`mean`), reduced to the first (`first`) or refused (`error`); a note then
-    says how many records were merged.
+    says how many records were merged. A `val_accuracy` that cannot be ground truth
+    (null, NaN, inf, outside [0, 100]) is judged by `check` (default: refused); a
+    dropped record takes its proxy scores with it, so they never count as failures.
     """
+    check = check or TruthCheck(label)
     if duplicates not in DUPLICATE_POLICIES:
         raise ConfigError(
             f"unknown duplicates policy {duplicates!r} (known: {', '.join(DUPLICATE_POLICIES)})"
@@ -189,17 +202,19 @@ def parse_suite_zero(
                 key = key_from_naslib(raw_key)
             except ArchitectureError as err:
                 raise ArchitectureError(f"{where}: {err}") from None
+            if not isinstance(record, dict):
+                raise DataError(f"{where}: record must be an object")
+            if GROUND_TRUTH_FIELD not in record:
+                raise DataError(f"{where}: no {GROUND_TRUTH_FIELD!r}")
+            accuracy = as_float(record[GROUND_TRUTH_FIELD], f"{where}: {GROUND_TRUTH_FIELD}")
+            if not check.keep(f"{dataset} key {raw_key!r}", column, accuracy):
+                continue
             repeat = seen.get(key, 0)
             seen[key] = repeat + 1
             if repeat and duplicates in ("error", "as-written"):
                 raise DataError(
                     f"{where}: architecture {key!r} appears twice (canonical keys coincide)"
                 )
-            if not isinstance(record, dict):
-                raise DataError(f"{where}: record must be an object")
-            if GROUND_TRUTH_FIELD not in record:
-                raise DataError(f"{where}: no {GROUND_TRUTH_FIELD!r}")
-            accuracy = as_float(record[GROUND_TRUTH_FIELD], f"{where}: {GROUND_TRUTH_FIELD}")
             _append(truth, arch=key, column=column, value=accuracy, repeat=repeat)
             for proxy, value in record.items():
                 if proxy in _ID_FIELDS or proxy == GROUND_TRUTH_FIELD:
@@ -214,11 +229,14 @@ def parse_suite_zero(
                     seconds=seconds,
                     repeat=repeat,
                 )
-        merged = len(records) - len(seen)
+        if not seen:
+            raise DataError(f"{label}: dataset {dataset!r}: every record was dropped")
+        kept = sum(seen.values())
+        merged = kept - len(seen)
         if merged:
             how = "averaged" if duplicates == "mean" else "dropped (first kept)"
             notes.append(
-                f"{label}: {dataset}: {len(records)} records, {len(seen)} architectures; "
+                f"{label}: {dataset}: {kept} records, {len(seen)} architectures; "
                 f"{merged} records sharing a canonical key {how}"
             )
     truth_frame = _merge(pd.DataFrame(truth), ["arch", "column"], duplicates)

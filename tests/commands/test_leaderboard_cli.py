@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -185,3 +186,29 @@ def test_console_script_exit_codes(real_data_dir, tmp_path):
     )
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_merging_that_fails_half_way_leaves_no_leaderboard(tmp_path, capsys, monkeypatch):
+    """Issue 17: leaderboard.md and .csv are not left behind when the HTML fails."""
+    import importlib.util
+
+    from harness.errors import DataError
+    from harness.report import merge
+
+    helper = Path(__file__).resolve().parents[1] / "report" / "report_documents.py"
+    spec = importlib.util.spec_from_file_location("report_documents_for_merge_cli", helper)
+    docs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(docs)
+    first = docs.standard_document().write(tmp_path / "a" / "results.json")
+    second = docs.standard_document(seed=1).write(tmp_path / "b" / "results.json")
+
+    def fail(*args, **kwargs):
+        raise DataError("the HTML could not be written")
+
+    monkeypatch.setattr(merge, "merged_html", fail)
+    out = tmp_path / "merged"
+    code = main(["leaderboard", "--results", str(first), str(second), "--out", str(out),
+                 "--resamples", "20"])  # fmt: skip
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == ["harness: error: the HTML could not be written"]
+    assert not out.exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 from harness.cli import main
@@ -51,3 +52,46 @@ def test_report_errors_are_one_line(tmp_path, capsys):
     good = docs.standard_document().write(tmp_path / "g" / "results.json")
     assert main(["report", str(good), "--confidence", "1.2"]) == 2
     assert "--confidence" in capsys.readouterr().err
+
+
+def test_a_report_that_fails_half_way_leaves_no_figures(tmp_path, capsys, monkeypatch):
+    """Issue 17: the figures written before the failure never reach --out."""
+    from harness.errors import DataError
+    from harness.report import builder
+
+    run = docs.standard_document().write(tmp_path / "run" / "results.json")
+    out = tmp_path / "report"
+    calls = []
+
+    def fail_on_the_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise DataError("a figure could not be drawn")
+        return original(*args, **kwargs)
+
+    original = builder.plot_rank_scatter
+    monkeypatch.setattr(builder, "plot_rank_scatter", fail_on_the_second)
+    monkeypatch.setattr(builder, "plot_tau_bars", fail_on_the_second)
+    assert main(["report", str(run), "--out", str(out), "--resamples", "50"]) == 2
+    assert capsys.readouterr().err.splitlines() == ["harness: error: a figure could not be drawn"]
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_markdown_shows_user_strings_as_text_never_as_html_or_links(tmp_path):
+    """Issue 17: a proxy name or title from a results file cannot inject HTML into report.md."""
+    from harness.report import ReportOptions, build_report, label_documents
+
+    evil = "<img src=x onerror=alert(1)>[click](javascript:alert(1))"
+    document = docs.standard_document(run_id=f"run-{evil}")
+    document.rows[0].proxy = evil
+    document.notes.append(f"note {evil} `code`")
+    files = build_report(label_documents([document]), tmp_path, ReportOptions(title=evil,
+                         n_resamples=20))  # fmt: skip
+    markdown = files.markdown.read_text()
+    assert not re.search(r"(?<!\\)<img", markdown)  # every < is escaped: no raw HTML
+    assert not re.search(r"(?<!\\)\]\(javascript", markdown)  # no link
+    assert "\\<img src=x onerror=alert(1)\\>\\[click\\](javascript:alert(1))" in markdown
+    assert "\\`code\\`" in markdown
+    html = files.html.read_text()
+    assert "<img src=x" not in html  # the HTML report escapes the same strings

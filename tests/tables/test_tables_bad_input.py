@@ -62,7 +62,7 @@ NASLIB_KEYS = [str(NB201Arch.from_string(c).to_naslib_tuple()) for c in CELLS]
 # -- the CSV -------------------------------------------------------------------------------
 def test_small_valid_csv_loads(tmp_path):
     _write(tmp_path, CSV_FILE, "\n".join([HEADER, *_csv_lines()]) + "\n")
-    table = load_table("nb201-csv", tmp_path, verify=False)
+    table = load_table("nb201-csv", tmp_path, verify=False, complete=False)
     assert table.archs == CELLS
     assert table.frame["cifar100/accuracy/test/200"].tolist() == [70.0, 71.0, 72.0, 73.0]
 
@@ -221,3 +221,59 @@ def test_suite_zero_nb101_wrapper_missing(tmp_path):
     _write(tmp_path, NB101_FILE, json.dumps({"cifar10": {}}))
     _one_line_error(DataError, "expected key 'nasbench101'", "suite-zero-nb101", tmp_path,
                     verify=False)  # fmt: skip
+
+
+# -- files that parse but hold what cannot be ----------------------------------------------
+def test_csv_cut_on_a_row_boundary_is_refused(tmp_path):
+    # a 4-row NAS-Bench-201 file parses cleanly: only its size says it is not the benchmark
+    _write(tmp_path, CSV_FILE, "\n".join([HEADER, *_csv_lines()]) + "\n")
+    message = _one_line_error(DataError, "truncated", "nb201-csv", tmp_path, verify=False)
+    assert message.startswith(f"{CSV_FILE}: 4 rows, but NAS-Bench-201 has 15,625 cells")
+
+
+@pytest.mark.parametrize("bad", ["150", "-5", "inf", "", "nan", "1e6"])
+def test_csv_ground_truth_that_cannot_be(tmp_path, bad):
+    lines = _csv_lines()
+    lines[2] = lines[2].replace("92,", f"{bad},", 1)
+    _write(tmp_path, CSV_FILE, "\n".join([HEADER, *lines]) + "\n")
+    message = _one_line_error(
+        DataError, "line 4: ground truth cifar10/accuracy/test/200", "nb201-csv", tmp_path,
+        verify=False, complete=False,
+    )  # fmt: skip
+    assert "bad_truth=drop" in message
+    table = load_table("nb201-csv", tmp_path, verify=False, complete=False, bad_truth="drop")
+    assert table.archs == [c for i, c in enumerate(CELLS) if i != 2]
+    assert table.benchmark_index.tolist() == [0, 1, 3]
+    assert table.warnings and "dropped 1 record" in table.warnings[0]
+    assert table.warnings[0] in table.notes
+
+
+@pytest.mark.parametrize("bad", [None, 150.0, -5.0, float("inf"), float("nan"), 1e6, -1e6])
+def test_suite_zero_val_accuracy_that_cannot_be(tmp_path, bad):
+    document = _zero_json(NASLIB_KEYS)
+    document["cifar10"][NASLIB_KEYS[1]]["val_accuracy"] = bad
+    _write(tmp_path, NB201_FILE, json.dumps(document))
+    message = _one_line_error(
+        DataError, "ground truth cifar10-valid/accuracy/valid/200", "suite-zero-nb201", tmp_path,
+        verify=False,
+    )  # fmt: skip
+    assert repr(NASLIB_KEYS[1]) in message
+    table = load_table("suite-zero-nb201", tmp_path, verify=False, bad_truth="drop")
+    kept = [k for i, k in enumerate(CELLS) if i != 1]
+    assert table.archs == kept
+    # the dropped record's proxy scores go with it: they can never count as its failures
+    assert set(table.reference_scores["arch"]) == set(kept)
+    assert "dropped 1 record" in table.warnings[0] and table.warnings[0] in table.notes
+
+
+def test_bad_truth_option_is_checked(tmp_path):
+    _write(tmp_path, CSV_FILE, "\n".join([HEADER, *_csv_lines()]) + "\n")
+    _one_line_error(ConfigError, "bad_truth must be one of error, drop", "nb201-csv", tmp_path,
+                    verify=False, bad_truth="ignore")  # fmt: skip
+    _one_line_error(HarnessError, "did you mean complete", "nb201-csv", tmp_path, verify=False,
+                    complet=False)  # fmt: skip
+
+
+def test_generic_table_without_its_options_says_how(tmp_path):
+    message = _one_line_error(ConfigError, "needs option", "generic", tmp_path)
+    assert "path, space, arch_column" in message and "table_options" in message

@@ -156,6 +156,31 @@ def test_load_table_reads_the_folder_named_by_harness_data(tmp_path, monkeypatch
     path.parent.mkdir()
     path.write_text(header + f"1,2,3,{CELLS[0]},u\n")
     monkeypatch.setenv("HARNESS_DATA", str(tmp_path))
-    table = load_table("nb201-csv", verify=False)
+    table = load_table("nb201-csv", verify=False, complete=False)
     assert table.archs == CELLS[:1]
     assert table.sources[0].path == str(path)
+
+
+@pytest.mark.parametrize(
+    "name", ["nb201-csv", "suite-zero-nb201", "suite-zero-nb301", "suite-zero-nb101"]
+)
+def test_every_table_declares_a_default_target_it_has(real_data_dir, name):
+    from harness.tables import resolve_target, table_info
+
+    table = load_table(name, real_data_dir)
+    assert resolve_target(name, "", table) in table.targets()
+    assert table_info(name).default_target is not None
+
+
+def test_a_table_without_a_declared_target_ranks_against_its_first_column():
+    from harness.tables import resolve_target, table_info
+
+    assert table_info("generic").default_target is None
+    table = BenchmarkTable(
+        name="t",
+        space="nb201",
+        frame=frame_from_columns(
+            CELLS[:2], {"x/loss/test/1": [1.0, 2.0], "y/accuracy/test/2": [3, 4]}
+        ),
+    )
+    assert resolve_target("generic", "", table) == "x/loss/test/1"

@@ -13,7 +13,7 @@ import pytest
 from harness.config import RunConfig
 from harness.errors import DataError
 from harness.sampling import sample_archs
-from harness.tables import load_manifest, load_table, parse_target
+from harness.tables import load_manifest, load_table, resolve_target
 from harness.tables.embedded import (
     ARRAYS_NAME,
     EMBEDDED_DIR,
@@ -78,7 +78,7 @@ def test_the_default_sample_and_target_do_not_depend_on_the_source(csv_table, tm
     embedded = load_table(config.table, tmp_path)
     picks = []
     for table in (csv_table, embedded):
-        target = parse_target(config.target, table)
+        target = resolve_target(config.table, config.target, table)
         archs = sample_archs(table, config.archs, config.seed, unique=config.unique, target=target)
         picks.append((target, archs, table.column(target).reindex(archs).to_numpy()))
     assert picks[0][0] == picks[1][0] == "cifar10/accuracy/test/200"

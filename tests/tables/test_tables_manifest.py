@@ -116,10 +116,13 @@ def test_loading_a_file_with_another_checksum_raises_unless_opted_out(tmp_path):
         load_table("nb201-csv", tmp_path)
     message = str(info.value)
     assert message.startswith("nb201/nats_tss_test_accuracy.csv: ")
-    assert "verify=False" in message and "\n" not in message
-    table = load_table("nb201-csv", tmp_path, verify=False)
+    assert "--no-verify" in message and "verify=False" in message and "\n" not in message
+    table = load_table("nb201-csv", tmp_path, verify=False, complete=False)
     assert len(table) == 3
     assert table.sources[0].sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    # the mismatch is not forgotten: it travels in the notes every results document carries
+    assert any("checksum mismatch" in n and "--no-verify" in n for n in table.notes)
+    assert table.warnings == tuple(n for n in table.notes if "checksum mismatch" in n)
 
 
 def test_a_listed_file_read_from_elsewhere_is_checked_by_file_name(tmp_path):
