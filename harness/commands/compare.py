@@ -24,7 +24,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         description="Print the change of every (space, dataset, proxy) between BASE and NEW and "
         "exit 1 only when a drop is larger than its threshold AND significant under a bootstrap "
         "test over the architectures (paired when both runs scored the same architectures, "
-        "unpaired otherwise). New or missing proxies are reported, not failed.",
+        "unpaired otherwise). Documents with several initial-weight seeds (harness run --seeds) "
+        "are compared on the mean over seeds with a two-level bootstrap over seeds and "
+        "architectures. New or missing proxies are reported, not failed.",
     )
     p.add_argument("base", help="baseline results.json (or a folder holding one)")
     p.add_argument("new", help="candidate results.json (or a folder holding one)")
@@ -41,8 +43,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         choices=("auto", "archs"),
         default="auto",
         help="auto (default): paired test only when both runs scored the same architectures "
-        "with the same seed and input batch; archs: paired whenever the architectures match "
-        "(seed noise then counts as a change)",
+        "with the same seed(s) and input batch(es); archs: paired whenever the architectures "
+        "match (seed noise then counts as a change; runs with as many seeds pair seed by seed)",
     )
     add_failures_option(p, recompute=True)
     p.add_argument(

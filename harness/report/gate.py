@@ -11,6 +11,15 @@ architectures cannot see that noise, so pairing such runs would call seed noise 
 regression. Reference scores shipped with a benchmark file do not depend on the
 seed and pair whenever the architectures match.
 
+When a document scored the architectures under several initial-weight seeds (`harness
+run --seeds K`), a line is tested on the mean over seeds with the seed-aware test
+`harness.stats.compare_seeded_runs`, a two-level bootstrap over seeds and architectures:
+seed noise is then measured rather than guessed, so architectures pair whenever both
+documents have several seeds and scored the same architectures; seeds pair (the same
+seed positions drawn for both) only when both runs used the same seeds and batches. A
+document with one seed against one with several contributes no seed noise of its own,
+so its architectures are resampled apart, as for two single-seed runs of different seeds.
+
 A line FAILS only when the drop is both larger than the threshold (delta < -|t|)
 AND significant (bootstrap p-value < alpha), so seed and sampling noise alone do
 not fail CI. A proxy present in one document only is reported ("new" /
@@ -34,7 +43,7 @@ from harness.report.documents import GroupKey, LoadedDocument, ResultGroup, grou
 from harness.report.failure_policy import policy_values, row_policy
 from harness.report.members import members_note
 from harness.results import ResultRow, ResultsDocument
-from harness.stats import STATISTICS, compare_runs
+from harness.stats import STATISTICS, compare_runs, compare_seeded_runs
 
 VERDICT_FAIL = "FAIL"
 VERDICT_DROP_NOISE = "drop within noise"
@@ -196,14 +205,19 @@ TEST_PAIRED = "paired bootstrap"
 TEST_UNPAIRED_ARCHS = "unpaired bootstrap (different architectures)"
 TEST_UNPAIRED_SEEDS = "unpaired bootstrap (seed or batch differs)"
 TEST_INTERVALS = "intervals (no per-arch values)"
+TEST_SEEDS_PAIRED = "two-level bootstrap (seeds and architectures paired)"
+TEST_SEEDS_APART = "two-level bootstrap (architectures paired, seeds apart)"
+TEST_SEEDS_UNPAIRED = "two-level bootstrap (unpaired)"
 
 
-def random_draw(document: ResultsDocument) -> tuple[object, object]:
+def random_draw(document: ResultsDocument) -> tuple[object, object, object]:
     """What besides the code makes computed scores differ between two runs of the same
-    architectures: the run seed (initial weights) and the input batch (its content hash)."""
+    architectures: the initial-weight seeds and the input batches (content hashes)."""
     resolved = document.config.get("resolved") if isinstance(document.config, dict) else None
-    input_hash = resolved.get("input_hash") if isinstance(resolved, dict) else None
-    return document.seed, input_hash
+    resolved = resolved if isinstance(resolved, dict) else {}
+    seeds = tuple(document.seeds) if document.seeds else (document.seed,)
+    batches = tuple(b.get("input_hash") for b in resolved.get("seed_batches") or ())
+    return seeds, resolved.get("input_hash"), batches
 
 
 @dataclass(frozen=True)
@@ -246,6 +260,66 @@ def _bootstrap(
     else:
         same_archs = set(base_values[0]) == {k[4:] for k in new_score} if forced_apart else False
         test = TEST_UNPAIRED_SEEDS if same_archs else TEST_UNPAIRED_ARCHS
+    return _Tested(
+        base=difference.baseline, new=difference.candidate, delta=difference.delta,
+        low=difference.low, high=difference.high, p_value=difference.p_value, test=test,
+        n_base=difference.n_baseline, n_new=difference.n_candidate,
+    )  # fmt: skip
+
+
+def _seed_sets(group: ResultGroup, proxy: str, common: bool) -> list[dict[str, float]] | None:
+    """The proxy's scores under each seed of the group's run, keyed by architecture; with
+    `common`, NaN wherever some proxy of the group failed under some seed."""
+    values = group.per_arch
+    sets = values.scores_by_seed(proxy) if values is not None else None
+    if sets is None:
+        return None
+
+    def numbers(raw) -> np.ndarray:
+        return np.array([math.nan if v is None else float(v) for v in raw], dtype=float)
+
+    keep = np.ones(len(values.archs), dtype=bool)
+    if common:
+        for other in (r.proxy for r in group.rows):
+            for scores in values.scores_by_seed(other) or []:
+                keep &= np.isfinite(numbers(scores))
+    return [
+        dict(zip(values.archs, np.where(keep, numbers(scores), np.nan).tolist(), strict=True))
+        for scores in sets
+    ]
+
+
+def _seeded(
+    base: tuple[ResultGroup, ResultRow], new: tuple[ResultGroup, ResultRow], statistic: str, *,
+    same_draw: bool, alpha: float, n_resamples: int, seed: int, failures: str | None,
+) -> _Tested | None:  # fmt: skip
+    """The seed-aware test when either run has several seeds (None when neither has).
+    Failures: `failures`, else the rows' recorded policy where they agree, else "drop"."""
+    (base_group, base_row), (new_group, new_row) = base, new
+    policy = failures or (
+        row_policy(new_row) if row_policy(base_row) == row_policy(new_row) else "drop"
+    )
+    proxy = new_row.proxy
+    common = policy == "common"
+    base_sets = _seed_sets(base_group, proxy, common)
+    new_sets = _seed_sets(new_group, proxy, common)
+    if base_sets is None or new_sets is None or max(len(base_sets), len(new_sets)) < 2:
+        return None
+    base_truth, new_truth = _keyed(base_group, proxy)[1], _keyed(new_group, proxy)[1]
+    if min(len(base_sets), len(new_sets)) < 2:  # one seed: its seed noise is unseen
+        new_sets = [{f"new:{k}": v for k, v in s.items()} for s in new_sets]
+        new_truth = {f"new:{k}": v for k, v in new_truth.items()}
+    difference = compare_seeded_runs(
+        base_sets, base_truth, new_sets, new_truth,
+        higher_is_better=new_row.higher_is_better, statistic=statistic,
+        n_resamples=n_resamples, confidence=1 - alpha, seed=seed,
+        failures="drop" if common else policy,
+        pair_seeds=same_draw and len(base_sets) == len(new_sets),
+    )  # fmt: skip
+    if not difference.paired_archs:
+        test = TEST_SEEDS_UNPAIRED
+    else:
+        test = TEST_SEEDS_PAIRED if difference.paired_seeds else TEST_SEEDS_APART
     return _Tested(
         base=difference.baseline, new=difference.candidate, delta=difference.delta,
         low=difference.low, high=difference.high, p_value=difference.p_value, test=test,
@@ -312,7 +386,15 @@ def compare_documents(
             (base_group, base_row), (new_group, new_row) = base_rows[key], new_rows[key]
             base_values = _keyed(base_group, proxy, failures)
             new_values = _keyed(new_group, proxy, failures)
+            seeded = None
             if base_values is not None and new_values is not None:
+                seeded = _seeded(
+                    base_rows[key], new_rows[key], rule.statistic, same_draw=same_draw,
+                    alpha=alpha, n_resamples=n_resamples, seed=seed, failures=failures,
+                )  # fmt: skip
+            if seeded is not None:
+                tested = seeded
+            elif base_values is not None and new_values is not None:
                 tested = _bootstrap(
                     base_values, new_values, new_row, rule.statistic, same_draw=same_draw,
                     alpha=alpha, n_resamples=n_resamples, seed=seed,
@@ -351,6 +433,24 @@ def _pairing_notes(lines: list[GateLine], base: ResultsDocument, new: ResultsDoc
             f"{base.seed} vs {new.seed}): seed noise moves every score, which a bootstrap over "
             "the architectures cannot see, so the runs are resampled apart (unpaired, "
             "conservative); to test a code change paired, rerun with the same seed",
+        ),
+        (
+            TEST_SEEDS_UNPAIRED,
+            "at least one run has several initial-weight seeds: figures are means over seeds, "
+            "tested by a two-level bootstrap over seeds and architectures; architectures "
+            "resampled apart (different architectures, or a run with one seed, whose seed "
+            "noise cannot be seen)",
+        ),
+        (
+            TEST_SEEDS_APART,
+            "both runs have several initial-weight seeds: figures are means over seeds, tested "
+            "by a two-level bootstrap; architectures paired, seeds resampled apart (the runs "
+            "differ in seeds or batches)",
+        ),
+        (
+            TEST_SEEDS_PAIRED,
+            "both runs have the same initial-weight seeds and batches: figures are means over "
+            "seeds, tested by a two-level bootstrap with seeds and architectures paired",
         ),
     ):
         groups = sorted({line.key.title() for line in lines if line.test == test})
