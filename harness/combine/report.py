@@ -283,14 +283,22 @@ def _whole_set_table(rows: Sequence[ResultRow]) -> list[str]:
     if not whole:
         return []
     lines = [
-        "| proxy | kind | Kendall τ [95%] | Spearman ρ [95%] |",
-        "|---|---|---|---|",
+        "| proxy | kind | Kendall τ [95%] | Spearman ρ [95%] | Δτ vs best single proxy "
+        "[95%], paired |",
+        "|---|---|---|---|---|",
     ]
     for row in whole:
         kind = "label-free combination" if row.extra.get("combination") else "single proxy"
+        versus = row.extra.get("versus_best_proxy")
+        difference = "–"
+        if versus:
+            difference = (
+                f"{_signed(versus['delta'])} [{_signed(versus['low'])}, "
+                f"{_signed(versus['high'])}] ({verdict(versus)})"
+            )
         lines.append(
             f"| {row.proxy} | {kind} | {_interval(row.kendall, row.kendall_lo, row.kendall_hi)} "
-            f"| {_interval(row.spearman, row.spearman_lo, row.spearman_hi)} |"
+            f"| {_interval(row.spearman, row.spearman_lo, row.spearman_hi)} | {difference} |"
         )
     return lines
 

@@ -283,10 +283,16 @@ def curve_rows(
 
 
 def whole_set_rows(
-    score_set: ScoreSet, features: Sequence[str], *, confidence: float, seed: int
+    score_set: ScoreSet,
+    features: Sequence[str],
+    *,
+    confidence: float,
+    seed: int,
+    best_proxy: str | None = None,
 ) -> list[ResultRow]:
-    """Every feature and label-free combination over the whole set, failures worst."""
-    from harness.stats import summarise
+    """Every feature and label-free combination over the whole set, failures worst; each
+    label-free combination with its paired difference from `best_proxy` (Kendall)."""
+    from harness.stats import compare_proxies, summarise
 
     rows = []
     for name in [*features, *score_set.label_free]:
@@ -300,6 +306,22 @@ def whole_set_rows(
         extra: dict[str, Any] = {"evaluation": WHOLE_SET}
         if name in score_set.label_free:
             extra.update(score_set.label_free[name][1])
+            if best_proxy is not None:
+                difference = compare_proxies(
+                    score_set.oriented_single(name),
+                    score_set.oriented_single(best_proxy),
+                    score_set.truth,
+                    n_resamples=1000,
+                    confidence=confidence,
+                    seed=seed,
+                )
+                extra["versus_best_proxy"] = {
+                    "proxy": best_proxy,
+                    "delta": difference.delta,
+                    "low": difference.low,
+                    "high": difference.high,
+                    "p_value": difference.p_value,
+                }
         else:
             extra["n_failed_scores"] = int((~np.isfinite(score_set.scores[name])).sum())
         rows.append(
@@ -356,7 +378,14 @@ def run_combine(
         run, config, source, data_dir=data_dir
     )
     seed = config.resolved_seed(run)
-    rows = whole_set_rows(source, features, confidence=config.confidence, seed=seed)
+    best = held_out.comparators.get(BEST_PROXY)
+    rows = whole_set_rows(
+        source,
+        features,
+        confidence=config.confidence,
+        seed=seed,
+        best_proxy=best[0] if best else None,
+    )
     rows += curve_rows(
         held_out,
         source.space,
