@@ -167,7 +167,7 @@ def document_set(document, label_free: Sequence[str]) -> ScoreSet:
     signs = {
         r.proxy: r.higher_is_better
         for r in document.rows
-        if not r.extra.get("members") and r.proxy in values.scores
+        if r.proxy in values.scores and not _is_set_level(r.proxy, r.extra)
     }
     scores = {
         p: np.array([np.nan if v is None else v for v in values.scores[p]], dtype=float)
@@ -195,6 +195,21 @@ def document_set(document, label_free: Sequence[str]) -> ScoreSet:
         data_files=dict(document.data_files),
         notes=(*document.notes, *label_free_notes),
     )
+
+
+def _is_set_level(proxy: str, extra: dict[str, Any]) -> bool:
+    """Whether a results row is a set-level proxy (its values are ranks over the whole
+    set): it names members, or the registry says so (documents from before rows named
+    their members)."""
+    from harness.proxies import list_proxies
+
+    if extra.get("members"):
+        return True
+    if proxy in list_proxies():
+        from harness.proxies import get_proxy
+
+        return get_proxy(proxy).combine is not None
+    return False
 
 
 def _is_combination(name: str) -> bool:
