@@ -180,6 +180,11 @@ def document_set(document, label_free: Sequence[str]) -> ScoreSet:
     scores = {p: s[keep] for p, s in scores.items()}
     combos = [n for n in label_free if _is_combination(n)]
     combinations, label_free_notes = _label_free(combos, scores, signs)
+    if values.seeds and len(values.seeds) > 1:
+        label_free_notes.append(
+            f"the run scored {len(values.seeds)} initial-weight seeds; the features are the "
+            f"scores of its first seed ({values.seeds[0]})"
+        )
     return ScoreSet(
         table=table,
         space=values.space,

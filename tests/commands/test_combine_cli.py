@@ -21,6 +21,7 @@ def _one_line_error(capsys) -> str:
     return err
 
 
+@pytest.mark.slow
 def test_reference_scores_with_transfers_write_the_whole_report(real_data_dir, tmp_path, capsys):
     out = tmp_path / "out"
     status = main(
@@ -55,15 +56,34 @@ def test_reference_scores_with_transfers_write_the_whole_report(real_data_dir, t
     assert "Learned combinations" in printed
 
 
-def test_computed_scores_come_from_the_store_and_are_scored_when_missing(
-    real_data_dir, tmp_path, capsys
-):
-    args = [
+def test_reference_scores_give_a_report_with_the_leakage_test(real_data_dir, tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["combine", "--scores", "reference", "--set", "table=suite-zero-nb201", "--ks", "10",
+            "--splits", "2", "--models", "ridge", "--set", "combine.split_resamples=10",
+            "--data-dir", str(real_data_dir), "--out", str(out), "--no-progress"]  # fmt: skip
+    assert main(args) == 0
+    document = ResultsDocument.read(out / "results.json")
+    learned = [r for r in document.rows if r.origin == "learned"]
+    assert [(r.extra["model"], r.extra["k"], r.n) for r in learned] == [("ridge", 10, 714)]
+    assert learned[0].extra["versus"]["best single proxy"]["proxy"] == "nwot"
+    assert "## Leakage test" in (out / "combine.md").read_text()
+    assert (out / "learning_curve.png").stat().st_size > 0
+    capsys.readouterr()
+
+
+def _computed_args(real_data_dir, tmp_path) -> list[str]:
+    return [
         "combine", "--archs", "40", "--proxies", "params,flops,l2_norm", "--executor",
         "serial", "--set", f'store="{tmp_path / "s.sqlite"}"', "--set",
         'input.source="synthetic"', "--set", "input.batch_size=4", "--no-leakage",
         "--transfer", "cifar100", "--data-dir", str(real_data_dir), "--format", "csv",
     ]  # fmt: skip
+
+
+def test_computed_scores_come_from_the_store_and_are_scored_when_missing(
+    real_data_dir, tmp_path, capsys
+):
+    args = _computed_args(real_data_dir, tmp_path)
     status = main([*args, "--out", str(tmp_path / "a"), *SMALL])
     assert status == 0
     curve = pd.read_csv(tmp_path / "a" / "curve.csv")
@@ -73,10 +93,17 @@ def test_computed_scores_come_from_the_store_and_are_scored_when_missing(
     assert document.config["resolved"]["features"] == ["params", "flops", "l2_norm"]
     assert "mean_rank" in document.config["resolved"]["label_free"]
     assert not any(r.origin == "leakage test" for r in document.rows)
+    capsys.readouterr()
+
+
+@pytest.mark.slow
+def test_the_store_and_a_runs_results_give_the_same_figures(real_data_dir, tmp_path, capsys):
+    args = _computed_args(real_data_dir, tmp_path)
+    assert main([*args, "--out", str(tmp_path / "a"), *SMALL]) == 0
+    curve = pd.read_csv(tmp_path / "a" / "curve.csv")
     # a second call reads the same scores back from the store: same figures
     assert main([*args, "--out", str(tmp_path / "b"), *SMALL]) == 0
-    again = pd.read_csv(tmp_path / "b" / "curve.csv")
-    pd.testing.assert_frame_equal(curve, again)
+    pd.testing.assert_frame_equal(curve, pd.read_csv(tmp_path / "b" / "curve.csv"))
     # a harness run's results.json gives the same scores, so the same figures
     run_args = [a for a in args[1:] if a not in ("--no-leakage", "--transfer", "cifar100")]
     assert main(["run", *run_args, "--out", str(tmp_path / "run"), "--no-progress"]) == 0
@@ -84,8 +111,7 @@ def test_computed_scores_come_from_the_store_and_are_scored_when_missing(
     again_args = ["combine", "--results", results, "--no-leakage", "--transfer", "cifar100",
                   "--data-dir", str(real_data_dir), "--out", str(tmp_path / "c")]  # fmt: skip
     assert main([*again_args, *SMALL]) == 0
-    from_results = pd.read_csv(tmp_path / "c" / "curve.csv")
-    pd.testing.assert_frame_equal(curve, from_results)
+    pd.testing.assert_frame_equal(curve, pd.read_csv(tmp_path / "c" / "curve.csv"))
     capsys.readouterr()
 
 
