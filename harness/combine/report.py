@@ -355,6 +355,8 @@ def combine_markdown(document: ResultsDocument) -> str:
         "above / below 0. The comparators are chosen with hindsight (highest τ over the "
         "whole set), which favours them.",
         "",
+        "![Held-out Kendall τ and Spearman ρ against k](learning_curve.png)",
+        "",
         "## Whole set, no labels",
         "",
         *_whole_set_table(rows),
