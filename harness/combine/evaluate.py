@@ -317,13 +317,3 @@ def run_splits(
         baseline_spearman=baseline_spearman,
         skipped=tuple(skipped),
     )
-
-
-def needed_k(evaluation: Evaluation, model: str, comparator: str = BEST_PROXY) -> int | None:
-    """The smallest k at which `model` beats the comparator significantly (the lower end of
-    the pooled interval of the difference above 0), or None if no k evaluated does."""
-    for point in sorted((p for p in evaluation.points if p.model == model), key=lambda p: p.k):
-        difference = point.versus.get(comparator)
-        if difference is not None and np.isfinite(difference.low) and difference.low > 0:
-            return point.k
-    return None

@@ -15,7 +15,6 @@ from harness.combine.evaluate import (
     BEST_PROXY,
     comparators,
     held_out_design,
-    needed_k,
     run_splits,
     transfer_design,
 )
@@ -100,7 +99,7 @@ def test_a_k_leaving_too_few_held_out_architectures_is_skipped_and_said(score_se
     assert "not evaluated" in evaluation.skipped[0]
 
 
-def test_needed_k_is_the_first_k_whose_interval_clears_zero():
+def test_a_combination_that_adds_information_beats_the_best_single_proxy():
     from harness.combine.data import ScoreSet
 
     rng = np.random.default_rng(4)
@@ -133,10 +132,7 @@ def test_needed_k_is_the_first_k_whose_interval_clears_zero():
     at_100 = next(p for p in evaluation.points if p.k == 100)
     assert evaluation.comparators[BEST_PROXY][0] == "b"
     assert at_100.versus[BEST_PROXY].low > 0
-    at_10 = next(p for p in evaluation.points if p.k == 10)
-    expected = 10 if at_10.versus[BEST_PROXY].low > 0 else 100
-    assert needed_k(evaluation, "ridge") == expected
-    assert needed_k(evaluation, "absent model") is None
+    assert at_100.versus[BEST_PROXY].n_better == 5 and at_100.versus[BEST_PROXY].n_worse == 0
 
 
 def test_transfer_with_the_same_scores_judges_the_held_out_rows_against_the_other_truth(
