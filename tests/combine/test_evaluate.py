@@ -162,3 +162,17 @@ def test_transfer_to_another_table_judges_all_its_architectures_ranked_on_their_
     assert plan.eval_ranks is not None  # fitted on the target's own scores, no labels
     evaluation = _curve(score_set, design=design, chosen=chosen, ks=[20])
     assert all(p.held_out == 90 for p in evaluation.points)
+
+
+def test_a_model_never_fitted_gives_no_figure_and_says_so(score_set):
+    base = held_out_design(score_set, FEATURES, comparators(score_set, FEATURES))
+
+    def design(split):
+        plan = base(split)
+        return replace(plan, train_truth=np.full(plan.train_truth.shape, 70.0))
+
+    evaluation = _curve(score_set, design=design, ks=[10])
+    for point in evaluation.points:
+        assert point.n_splits == 0 and point.fit_failures == 4
+        assert np.isnan(point.kendall.estimate) and point.versus == {}
+    assert np.isfinite(evaluation.baseline_points[10][BEST_PROXY].estimate)
