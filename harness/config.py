@@ -56,6 +56,9 @@ class RunConfig:
     stratify_quantiles: int = 0
     #: names or globs; "standard" is the 19-proxy suite, "*" every registered proxy
     proxies: tuple[str, ...] = ("standard",)
+    #: plugin proxies to load first: .py files or folders of them (relative to the
+    #: working folder); installed packages' proxies (entry points) need no entry here
+    include: tuple[str, ...] = ()
     seed: int = 0
     #: seed of the architecture sample alone; negative (default) = use `seed`. Fixing it
     #: while `seed` varies keeps the same architectures, so two runs pair (harness compare)

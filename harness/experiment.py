@@ -22,6 +22,7 @@ from harness.errors import ConfigError, DataError
 from harness.execution import get_executor
 from harness.inputs import ImageBatch
 from harness.proxies import STANDARD_PROXIES, get_proxy, list_proxies
+from harness.proxies.plugins import load_includes, origin_notes, plugin_packages, proxy_origins
 from harness.results import PerArchValues, ResultsDocument, row_from_summary, sort_by_kendall
 from harness.scoring import ScoringPlan
 from harness.seeds import SECOND_BATCH, derive_seed
@@ -154,6 +155,7 @@ def run_experiment(
     from harness.sampling import sample_archs
 
     check_device(config.device)  # before any work: a machine without that device stops here
+    include_files = load_includes(config.include)  # plugin files: before any proxy name
     table = load_table(config.table, data_dir, **config.table_options)
     for note in table.notes:  # e.g. the embedded ground truth standing in for a missing file
         if note not in table.warnings:  # load_table printed those
@@ -182,6 +184,7 @@ def run_experiment(
         device=config.device,
         run_seed=config.seed,
         proxies=tuple(per_arch_proxies),
+        includes=tuple(str(f) for f in include_files),
     )
     with ScoreStore(config.store, busy_timeout=config.store_timeout) as store:
         missing = store.missing(k for arch in archs for k in plan.keys(arch))
@@ -243,6 +246,8 @@ def run_experiment(
         statuses[name] = {"combined_from": list(spec.combines)}
 
     wanted = [p for p in per_arch_proxies + set_level if _requested(p, config.proxies)]
+    origins = proxy_origins(per_arch_proxies + set_level)
+    notes += origin_notes(per_arch_proxies + set_level)
     rows_of = common_rows({p: scores[p] for p in wanted}, config.failures)
     rows = []
     for proxy in wanted:
@@ -267,7 +272,11 @@ def run_experiment(
                 seconds_per_arch=seconds[proxy],
                 origin="computed",
                 proxy_version=spec.version,
-                extra={"statuses": statuses[proxy], **computed_by.get(proxy, {})},
+                extra={
+                    "statuses": statuses[proxy],
+                    **computed_by.get(proxy, {}),
+                    **({"proxy_origin": origins[proxy]} if proxy in origins else {}),
+                },
             )
         )
     rows = sort_by_kendall(rows)
@@ -295,12 +304,14 @@ def run_experiment(
             "input_indices_sha": _indices_digest(batches.second.indices),
         },
         "store": str(Path(config.store).resolve()),
+        "include_files": [str(f) for f in include_files],
+        "proxy_origins": origins,
     }
     document = ResultsDocument(
         kind="run",
         run_id=run_id,
         config=config_dict,
-        versions=package_versions(),
+        versions=package_versions(tuple(plugin_packages(per_arch_proxies + set_level))),
         git_revision=git_revision(),
         data_files={s.name: s.sha256 or "" for s in table.sources},
         seed=config.seed,

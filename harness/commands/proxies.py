@@ -1,4 +1,4 @@
-"""`harness proxies`: list every registered proxy."""
+"""`harness proxies`: list every registered proxy, built-in or plugin."""
 
 from __future__ import annotations
 
@@ -7,19 +7,31 @@ import json
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    from harness.commands.run import add_include_option
+
     p = sub.add_parser(
         "proxies",
         parents=[common],
         help="list the registered proxies",
-        description="List every registered proxy: version, what it needs, sign, description.",
+        description="List every registered proxy: version, what it needs, sign, where it "
+        "comes from (built-in, an installed package's entry point, an --include file), "
+        "description.",
     )
     p.add_argument("pattern", nargs="?", default="*", help="glob over proxy names (default *)")
+    add_include_option(p)
     p.set_defaults(handler=run)
+
+
+def _origin(spec) -> str:
+    text = spec.origin.describe()
+    return text + " (overrides the built-in)" if spec.overridden is not None else text
 
 
 def run(args: argparse.Namespace) -> int:
     from harness.proxies import get_proxy, list_proxies
+    from harness.proxies.plugins import load_includes
 
+    load_includes(args.include)
     specs = [get_proxy(name) for name in list_proxies(args.pattern)]
     if args.format == "json":
         payload = [
@@ -29,21 +41,26 @@ def run(args: argparse.Namespace) -> int:
                 "needs": sorted(s.needs),
                 "higher_is_better": s.higher_is_better,
                 "description": s.description,
+                "origin": s.origin.to_dict(),
+                "overrides_builtin": s.overridden is not None,
+                "permutation_invariant": s.permutation_invariant,
+                "fails_on": dict(s.fails_on),
             }
             for s in specs
         ]
         print(json.dumps(payload, indent=2))
         return 0
     if args.format == "csv":
-        print("name,version,needs,higher_is_better,description")
+        print("name,version,needs,higher_is_better,origin,description")
         for s in specs:
             desc = s.description.replace('"', "'")
-            print(f'{s.name},{s.version},{"+".join(sorted(s.needs))},{s.higher_is_better},"{desc}"')
+            needs = "+".join(sorted(s.needs))
+            print(f'{s.name},{s.version},{needs},{s.higher_is_better},"{_origin(s)}","{desc}"')
         return 0
-    print("| proxy | version | needs | sign | description |")
-    print("|---|---|---|---|---|")
+    print("| proxy | version | needs | sign | origin | description |")
+    print("|---|---|---|---|---|---|")
     for s in specs:
         needs = ", ".join(sorted(s.needs)) or "nothing"
         sign = "higher is better" if s.higher_is_better else "lower is better"
-        print(f"| {s.name} | {s.version} | {needs} | {sign} | {s.description} |")
+        print(f"| {s.name} | {s.version} | {needs} | {sign} | {_origin(s)} | {s.description} |")
     return 0
