@@ -198,9 +198,12 @@ def needs_findings(spec: ProxySpec, work: Workload, full: Outcome) -> list[str]:
     """Problems with the proxy's declared needs (empty: honest)."""
     problems = []
     restricted = run_proxy(spec.name, declared_context(work, spec.needs))
+    if full.escaped:  # the architectures check reports it; needs cannot be judged
+        return problems
     if restricted.escaped:
         problems.append(f"with only its declared needs: {restricted.describe()}")
-    elif not restricted.same_as(full):
+    elif not restricted.same_as(full) and run_proxy(spec.name, full_context(work)).same_as(full):
+        # (a proxy that differs from itself on a full context is the determinism check's)
         problems.append(
             f"reads something it does not declare (needs {_needs(spec)}): with only those, "
             f"{restricted.describe()} instead of {full.describe()}"

@@ -42,7 +42,22 @@ def details(report: CheckReport) -> list[str]:
                     f"expected failure {check.name} · {result.space} {result.label}: "
                     f"{result.outcome.describe()} (declared: {result.expected})"
                 )
+    for check in report.proxies:
+        lines += [f"note {check.name}: {note}" for note in unused_declarations(check)]
     return lines
+
+
+def unused_declarations(check: ProxyCheck) -> list[str]:
+    """Declared failure conditions met by checked architectures that all scored anyway."""
+    notes = []
+    for condition, _ in check.spec.fails_on:
+        met = [r for r in check.archs if condition in r.conditions]
+        if met and all(r.outcome.status == "ok" for r in met):
+            notes.append(
+                f"declares it may fail on {condition} but scored on all {len(met)} checked "
+                "architectures meeting it"
+            )
+    return notes
 
 
 def to_markdown(report: CheckReport) -> str:

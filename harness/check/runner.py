@@ -59,6 +59,8 @@ class CheckOptions:
     num_classes: int = 10
     #: plugin files or folders to load first (`--include`)
     includes: tuple[str, ...] = ()
+    #: labels of the architectures to check (`harness.check.archs`; empty = all)
+    archs: tuple[str, ...] = ()
     #: fresh processes of the determinism check (each scores every proxy twice)
     processes: int = 2
     #: measure peak memory on each space's largest architecture
@@ -83,6 +85,13 @@ class CheckOptions:
             )
         if self.max_time_x < 0 or self.max_memory_x < 0 or not self.permutation_rtol >= 0:
             raise ConfigError("the time, memory and permutation limits must be >= 0")
+        known = {a.label for space in self.spaces for a in check_archs(space)}
+        unknown = [label for label in self.archs if label not in known]
+        if unknown:
+            raise ConfigError(
+                f"unknown architecture label(s) {', '.join(unknown)} for "
+                f"{', '.join(self.spaces)} (known: {', '.join(sorted(known))})"
+            )
         check_device(self.device)
 
 
@@ -105,9 +114,11 @@ class ArchResult:
     key: str
     outcome: Outcome
     floor_seconds: float
-    #: the declared reason a failure is expected here (None: a score is expected)
+    #: the declared reason the proxy may fail here (None: a score is expected)
     expected: str | None
     changes: list[str] = field(default_factory=list)
+    #: the failure conditions this architecture meets (`CheckArch.all_conditions`)
+    conditions: frozenset[str] = frozenset()
 
     @property
     def time_x(self) -> float:
@@ -119,13 +130,10 @@ class ArchResult:
         outcome = self.outcome
         if outcome.escaped:
             return f"FAIL: {outcome.describe()}"
-        if self.expected is None:
-            return OK if outcome.status == "ok" else f"FAIL: {outcome.describe()}"
         if outcome.status == "ok":
-            return (
-                f"FAIL: scored {outcome.describe()} although the proxy declares it fails "
-                f"here ({self.expected}); drop that fails_on entry"
-            )
+            return OK
+        if self.expected is None:
+            return f"FAIL: {outcome.describe()} where a score is expected"
         return "expected failure"
 
     def to_dict(self) -> dict[str, Any]:
@@ -144,6 +152,7 @@ class ArchResult:
             "floor_seconds": self.floor_seconds,
             "time_x_floor": self.time_x if math.isfinite(self.time_x) else None,
             "changed": list(self.changes),
+            "conditions": sorted(self.conditions),
         }
 
 
@@ -228,7 +237,7 @@ def run_check(
     typical: list[CheckArch] = []
     with torch_threads(options.threads):
         for space in options.spaces:
-            for index, arch in enumerate(check_archs(space)):
+            for index, arch in enumerate(_selected(check_archs(space), options.archs)):
                 work = _workload(options, arch, batch, second)
                 if index == 0:  # warm up kernels and allocators before any clock
                     work.floor_call()()
@@ -240,13 +249,18 @@ def run_check(
                     typical.append(arch)
                 if arch.role == "largest" and options.memory and per_arch:
                     say(f"{arch.name}: peak memory")
-                    _measure_memory(per_arch, arch, work, batch.source, options, include_files)
-    if per_arch:
+                    measurable = [c for c in per_arch if not c.archs[-1].outcome.escaped]
+                    _measure_memory(measurable, arch, work, batch.source, options, include_files)
+    if per_arch and typical:
         say("determinism: fresh processes")
         _determinism(per_arch, typical, batch.source, options, include_files)
     for check in checks:
-        check.findings = _findings(check, options)
+        check.findings = _findings(check, options, bool(typical))
     return CheckReport(options, checks, batch.source, batch.content_hash, notes)
+
+
+def _selected(archs: list[CheckArch], labels: tuple[str, ...]) -> list[CheckArch]:
+    return [a for a in archs if not labels or a.label in labels]
 
 
 def _workload(options: CheckOptions, arch: CheckArch, batch, second) -> Workload:
@@ -269,7 +283,17 @@ def _check_arch(
     outcome, changes = mutation_run(spec.name, work)
     expected = spec.expected_failure(arch.all_conditions)
     check.archs.append(
-        ArchResult(arch.space, arch.label, arch.role, arch.key, outcome, floor, expected, changes)
+        ArchResult(
+            arch.space,
+            arch.label,
+            arch.role,
+            arch.key,
+            outcome,
+            floor,
+            expected,
+            changes,
+            arch.all_conditions,
+        )  # fmt: skip
     )
     if arch.role != "typical":
         return
@@ -369,13 +393,13 @@ def _shown(status: str, bits: str, error: str | None) -> str:
 # -- findings -------------------------------------------------------------------------------
 
 
-def _findings(check: ProxyCheck, options: CheckOptions) -> dict[str, Finding]:
+def _findings(check: ProxyCheck, options: CheckOptions, typical: bool) -> dict[str, Finding]:
     if check.set_level:
         parts = ", ".join(check.spec.combines)
         cell = f"n/a (set-level, combines {parts}: checked as themselves)"
         return {key: Finding(NOT_APPLICABLE, cell if key == "architectures" else "n/a")
                 for key in CHECKS}  # fmt: skip
-    return {
+    findings = {
         "determinism": _determinism_finding(check, options),
         "no_mutation": _mutation_finding(check),
         "needs": _problems_finding(check.needs_problems),
@@ -384,6 +408,10 @@ def _findings(check: ProxyCheck, options: CheckOptions) -> dict[str, Finding]:
         "time": _time_finding(check, options),
         "memory": _memory_finding(check, options),
     }
+    if not typical:  # these run on the typical architectures only
+        for key in ("determinism", "needs", "permutation"):
+            findings[key] = Finding(NOT_APPLICABLE, "n/a (no typical architecture checked)")
+    return findings
 
 
 def _problems_finding(problems: Sequence[str], cell: str = OK) -> Finding:

@@ -31,6 +31,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         default=",".join(SPACES),
         help=f"comma-separated spaces to check (default {','.join(SPACES)})",
     )
+    p.add_argument(
+        "--arch",
+        action="append",
+        default=[],
+        metavar="LABEL",
+        help="check only the architectures with this label (repeatable), e.g. all-none; "
+        "the table's details name them (default: all)",
+    )
     p.add_argument("--batch-size", type=int, default=16, help="images per batch (16)")
     p.add_argument("--device", default="cpu", help="cpu or cuda (cpu)")
     p.add_argument("--threads", type=int, default=1, help="torch threads (1, as executors)")
@@ -83,6 +91,7 @@ def options_from(args: argparse.Namespace):
         input_source=args.input_source,
         network_variant=args.variant,
         includes=tuple(args.include),
+        archs=tuple(args.arch),
         processes=args.processes,
         memory=not args.no_memory,
         max_time_x=args.max_time_x,

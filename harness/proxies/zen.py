@@ -47,6 +47,11 @@ BNConvention = Literal["paper", "reference"]
 
 DEFAULT_SHAPE: tuple[int, int, int, int] = (64, 3, 32, 32)
 MIXUP_GAMMA = 1e-2
+#: Why Zen records -inf where no input -> output path exists (harness check).
+_NO_INPUT_DEPENDENCE = (
+    "the features do not depend on the input, so f(x) = f(x + 0.01 e), Delta = 0 and "
+    "log Delta = -inf"
+)
 
 
 @torch.no_grad()
@@ -232,6 +237,8 @@ def zen_score(
 @register_proxy(
     name="zen",
     version="4",
+    permutation_invariant=True,
+    fails_on={"no_path": _NO_INPUT_DEPENDENCE},
     needs=("own_pass",),
     higher_is_better=True,
     description="Zen-score as ZenNAS's code computes it (BN scaling from running_var)",
@@ -244,6 +251,8 @@ def zen(ctx: ProxyContext) -> float:
 @register_proxy(
     name="zen_paper",
     version="1",
+    permutation_invariant=True,
+    fails_on={"no_path": _NO_INPUT_DEPENDENCE},
     needs=("own_pass",),
     higher_is_better=True,
     description="Zen-score with the paper's BN scaling (mini-batch variances of x)",
