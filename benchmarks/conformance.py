@@ -23,6 +23,7 @@ from harness.conformance import (
     check_rows,
     read_reference_batch,
     read_reference_rows,
+    rows_frame,
     subset,
     summary_table,
 )
@@ -62,22 +63,7 @@ def main() -> int:
     table = summary_table(results)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(
-        {
-            "proxy": [c.harness_proxy for c in results],
-            "reference": [c.row.reference for c in results],
-            "variant": [c.row.variant for c in results],
-            "network": [c.row.network for c in results],
-            "arch": [c.row.arch for c in results],
-            "ours": [c.score for c in results],
-            "theirs": [c.row.ref_score for c in results],
-            "rel_error": [c.rel_error for c in results],
-            "status": [c.status for c in results],
-            "weights_match": [c.weights_match for c in results],
-            "passed": [c.passed for c in results],
-            "deviation": [c.deviation for c in results],
-        }
-    ).to_csv(out / "conformance_rows.csv", index=False)
+    rows_frame(results).to_csv(out / "conformance_rows.csv", index=False)
     versions = package_versions()
     header = (
         f"Conformance at git {git_revision()}, torch {versions['torch']}, "

@@ -105,6 +105,22 @@ def table_policy_overrides(args: argparse.Namespace, prefix: str = "table_option
     return [f"{prefix}.{k}={json.dumps(v)}" for k, v in table_policy(args).items()]
 
 
+FAILURE_POLICIES = ("worst", "drop", "common")
+
+
+def add_failures_option(parser: argparse.ArgumentParser, *, recompute: bool) -> None:
+    """`--failures`: how the figures treat architectures a proxy failed on. With
+    `recompute`, the command recomputes stored documents' figures (default: as recorded)."""
+    what = (
+        "recompute the documents' figures with failed architectures ranked worst, dropped, "
+        "or only where every proxy succeeded (default: as each document recorded)"
+        if recompute
+        else "architectures a proxy failed on: ranked worst (default), dropped, or only "
+        "architectures where every proxy succeeded"
+    )
+    parser.add_argument("--failures", choices=FAILURE_POLICIES, default=None, help=what)
+
+
 def run_id(kind: str, *parts: str) -> str:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     return "-".join([kind, *[p for p in parts if p], stamp])

@@ -60,6 +60,12 @@ class RunConfig:
     #: working folder); installed packages' proxies (entry points) need no entry here
     include: tuple[str, ...] = ()
     seed: int = 0
+    #: initial-weight seeds: score the same sample under each (empty = `seed` alone). The
+    #: sample, and the batch unless `vary_batch`, still come from `seed`; the figures are
+    #: means over the seeds with intervals covering seeds and architectures
+    seeds: tuple[int, ...] = field(default=(), metadata={"items": int})
+    #: with several seeds, draw each seed's batch with that seed (else all share `seed`'s)
+    vary_batch: bool = False
     #: seed of the architecture sample alone; negative (default) = use `seed`. Fixing it
     #: while `seed` varies keeps the same architectures, so two runs pair (harness compare)
     sample_seed: int = -1
@@ -96,7 +102,7 @@ def _parse_value(text: str) -> Any:
         return text
 
 
-def _coerce(name: str, value: Any, default: Any) -> Any:
+def _coerce(name: str, value: Any, default: Any, items: type = str) -> Any:
     if isinstance(default, bool):
         if isinstance(value, bool):
             return value
@@ -111,6 +117,17 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"config value {name} must be a number, got {value!r}")
         return float(value)
+    if isinstance(default, tuple) and items is int:
+        if isinstance(value, str):
+            try:
+                value = [int(v) for v in value.split(",") if v.strip()]
+            except ValueError:
+                raise ConfigError(f"config value {name} must be a list of integers") from None
+        if not isinstance(value, list | tuple) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        ):
+            raise ConfigError(f"config value {name} must be a list of integers, got {value!r}")
+        return tuple(value)
     if isinstance(default, tuple):
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
@@ -160,7 +177,7 @@ def _apply(obj: Any, values: dict[str, Any], prefix: str = "") -> Any:
                 raise ConfigError(f"config key {full!r} must be a table of settings")
             changes[key] = _apply(current, value, prefix=f"{full}.")
         else:
-            changes[key] = _coerce(full, value, current)
+            changes[key] = _coerce(full, value, current, names[key].metadata.get("items", str))
     return dataclasses.replace(obj, **changes)
 
 
@@ -278,5 +295,9 @@ def validate(config: RunConfig) -> None:
         raise ConfigError(
             f"threads must be >= 1 and workers >= 0, got {config.threads} and {config.workers}"
         )
+    if len(set(config.seeds)) != len(config.seeds):
+        raise ConfigError(f"seeds must be distinct, got {list(config.seeds)}")
+    if config.vary_batch and len(config.seeds) < 2:
+        raise ConfigError("vary_batch needs several seeds (seeds = [..] or --seeds K)")
     if not config.proxies:
         raise ConfigError("proxies must name at least one proxy (or '*')")

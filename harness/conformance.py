@@ -302,23 +302,33 @@ def check_rows(
     return results
 
 
-def summary_table(results: Sequence[Comparison]) -> pd.DataFrame:
-    """One line per (harness proxy, reference): rows, failures, max and median relative
-    error, rank agreement (Kendall tau between the two over the rows with finite scores),
-    tolerance and whether every row passed."""
-    frame = pd.DataFrame(
+def rows_frame(results: Sequence[Comparison]) -> pd.DataFrame:
+    """One line per compared row."""
+    return pd.DataFrame(
         {
             "proxy": [c.harness_proxy for c in results],
             "reference": [c.row.reference for c in results],
             "variant": [c.row.variant for c in results],
+            "network": [c.row.network for c in results],
+            "arch": [c.row.arch for c in results],
             "ours": [c.score for c in results],
             "theirs": [c.row.ref_score for c in results],
             "rel_error": [c.rel_error for c in results],
             "tolerance": [c.tolerance for c in results],
+            "status": [c.status for c in results],
+            "weights_match": [c.weights_match for c in results],
             "passed": [c.passed for c in results],
-            "deviation": [bool(c.deviation) for c in results],
+            "deviation": [c.deviation for c in results],
         }
     )
+
+
+def summary_table(results: Sequence[Comparison]) -> pd.DataFrame:
+    """One line per (harness proxy, reference): rows, failures, max and median relative
+    error, rank agreement (Kendall tau between the two over the rows with finite scores),
+    tolerance and whether every row passed."""
+    frame = rows_frame(results)
+    frame["deviation"] = frame["deviation"].astype(bool)
     lines = []
     for (proxy, reference), group in frame.groupby(["proxy", "reference"], sort=True):
         finite = group[np.isfinite(group["ours"]) & np.isfinite(group["theirs"])]

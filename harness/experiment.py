@@ -3,10 +3,17 @@
 Wiring only: sampling (tables), inputs, scoring (proxies via `harness.scoring`),
 the store, and the correlation engine. Scores already in the store are reused, so
 an interrupted run resumes where it stopped and reruns compute nothing twice.
+
+With several initial-weight seeds (`seeds`), the same sample is scored once per seed
+(the weights and every proxy's own randomness derive from that seed; the batch is the
+run seed's, or each seed's own with `vary_batch`), and each row's figures are means
+over the seeds with intervals over seeds and architectures (`harness.seed_figures`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import sys
 import warnings
 from collections import Counter
@@ -25,6 +32,7 @@ from harness.proxies import STANDARD_PROXIES, get_proxy, list_proxies
 from harness.proxies.plugins import load_includes, origin_notes, plugin_packages, proxy_origins
 from harness.results import PerArchValues, ResultsDocument, row_from_summary, sort_by_kendall
 from harness.scoring import ScoringPlan
+from harness.seed_figures import seed_summary
 from harness.seeds import SECOND_BATCH, derive_seed
 from harness.stats import summarise
 from harness.store import ScoreRecord, ScoreStore
@@ -80,8 +88,14 @@ def expand_proxies(patterns: Iterable[str]) -> tuple[list[str], list[str]]:
 @dataclass
 class RunOutcome:
     document: ResultsDocument
+    #: architectures scored now and found in the store (per seed: (arch, seed) pairs)
     computed_archs: int
     reused_archs: int
+
+
+def run_seeds(config: RunConfig) -> tuple[int, ...]:
+    """The initial-weight seeds a run scores under: `seeds`, else the run seed alone."""
+    return tuple(config.seeds) or (config.seed,)
 
 
 @dataclass(frozen=True)
@@ -149,8 +163,6 @@ def run_experiment(
     run_id: str,
     progress: bool = True,
 ) -> RunOutcome:
-    from tqdm import tqdm
-
     from harness.provenance import git_revision, machine_info, package_versions
     from harness.sampling import sample_archs
 
@@ -172,95 +184,78 @@ def run_experiment(
         stratify=config.stratify_quantiles or None,
         target=target,
     )
+    seeds = run_seeds(config)
     batches = prepare_batches(config, num_classes, dataset, per_arch_proxies)
     batch, notes = batches.first, batches.notes
-    plan = ScoringPlan.for_batches(
-        batch,
-        batches.second,
-        space=table.space,
-        dataset=dataset,
-        num_classes=num_classes,
-        network_variant=config.network_variant,
-        device=config.device,
-        run_seed=config.seed,
-        proxies=tuple(per_arch_proxies),
-        includes=tuple(str(f) for f in include_files),
-    )
-    with ScoreStore(config.store, busy_timeout=config.store_timeout) as store:
-        missing = store.missing(k for arch in archs for k in plan.keys(arch))
-        todo_map: dict[str, list[str]] = {}
-        for key in missing:
-            todo_map.setdefault(key.arch, []).append(key.proxy)
-        todo = [(arch, todo_map[arch]) for arch in archs if arch in todo_map]
-        bar = tqdm(
-            total=len(todo),
-            desc=f"scoring {len(per_arch_proxies)} proxies",
-            unit="arch",
-            disable=not progress,
-            file=sys.stderr,
+    seed_batches = {
+        s: prepare_batches(dataclasses.replace(config, seed=s), num_classes, dataset,
+                           per_arch_proxies)
+        if config.vary_batch and s != config.seed else batches
+        for s in seeds
+    }  # fmt: skip
+    plans = [
+        ScoringPlan.for_batches(
+            seed_batches[s].first,
+            seed_batches[s].second,
+            space=table.space,
+            dataset=dataset,
+            num_classes=num_classes,
+            network_variant=config.network_variant,
+            device=config.device,
+            run_seed=s,
+            proxies=tuple(per_arch_proxies),
+            includes=tuple(str(f) for f in include_files),
         )
-
-        def on_done(arch: str, records) -> None:
-            store.put_many(records)
-            bar.update(1)
-
-        executor = get_executor(
-            config.executor,
-            workers=config.workers,
-            threads=config.threads,
-            address=config.scheduler,
-        )
-        try:
-            executor.run(plan, todo, on_done)
-        finally:
-            bar.close()
-        records = {
-            (r.key.arch, r.key.proxy): r
-            for r in (store.get(k) for arch in archs for k in plan.keys(arch))
-            if r is not None
-        }
+        for s in seeds
+    ]
+    records_by_plan, computed = _score(config, plans, archs, len(per_arch_proxies), progress)
 
     truth = table.column(target).reindex(archs).to_numpy(dtype=float)
-    scores: dict[str, np.ndarray] = {}
-    seconds: dict[str, float] = {}
-    statuses: dict[str, dict[str, int]] = {}
-    computed_by: dict[str, dict[str, dict[str, int]]] = {}
-    for proxy in per_arch_proxies:
-        values, secs, counts = [], [], {"ok": 0, "nan": 0, "error": 0}
-        for arch in archs:
-            record = records.get((arch, proxy))
-            if record is None:
-                raise DataError(f"{config.store}: no record for {proxy} on {arch} after scoring")
-            values.append(np.nan if record.score is None else record.score)
-            secs.append(record.seconds)
-            counts[record.status] += 1
-        scores[proxy] = np.asarray(values, dtype=float)
-        seconds[proxy] = float(np.mean(secs))
-        statuses[proxy] = counts
-        computed_by[proxy] = _computed_by(records[(arch, proxy)] for arch in archs)
+    collected = [
+        _collect(plan, archs, records, per_arch_proxies, set_level, config.store)
+        for plan, records in zip(plans, records_by_plan, strict=True)
+    ]
+    scores, seconds, statuses = collected[0]
+    computed_by = {
+        proxy: _computed_by(
+            itertools.chain.from_iterable(
+                (records[(arch, proxy)] for arch in archs) for records in records_by_plan
+            )
+        )
+        for proxy in per_arch_proxies
+    }
     notes += _reuse_notes(config, computed_by)
-    for name in set_level:
-        spec = get_proxy(name)
-        scores[name] = np.asarray(spec.combine({p: scores[p] for p in spec.combines}), float)
-        seconds[name] = float(sum(seconds[p] for p in spec.combines))
-        statuses[name] = {"combined_from": list(spec.combines)}
 
     wanted = [p for p in per_arch_proxies + set_level if _requested(p, config.proxies)]
     origins = proxy_origins(per_arch_proxies + set_level)
     notes += origin_notes(per_arch_proxies + set_level)
-    rows_of = common_rows({p: scores[p] for p in wanted}, config.failures)
+    rows_of = common_rows(
+        {f"{p}@{k}": c[0][p] for p in wanted for k, c in enumerate(collected)}, config.failures
+    )
     rows = []
     for proxy in wanted:
         spec = get_proxy(proxy)
-        summary = summarise(
-            scores[proxy][rows_of],
-            truth[rows_of],
+        options = dict(
             higher_is_better=spec.higher_is_better,
             n_resamples=config.bootstrap_resamples,
             confidence=config.confidence,
             seed=config.seed,
             failures=config.failures,
-        ).to_dict()
+        )
+        extra = {
+            "statuses": statuses[proxy],
+            **computed_by.get(proxy, {}),
+            **batch_notes(spec, batch, batches.second),
+            **({"proxy_origin": origins[proxy]} if proxy in origins else {}),
+        }
+        if len(seeds) == 1:
+            summary = summarise(scores[proxy][rows_of], truth[rows_of], **options).to_dict()
+        else:
+            summary = seed_summary(
+                [c[0][proxy][rows_of] for c in collected], truth[rows_of], seeds=seeds, **options
+            )
+            extra["statuses"] = _summed_statuses([c[2][proxy] for c in collected])
+            seconds[proxy] = float(np.mean([c[1][proxy] for c in collected]))
         rows.append(
             row_from_summary(
                 summary,
@@ -272,14 +267,15 @@ def run_experiment(
                 seconds_per_arch=seconds[proxy],
                 origin="computed",
                 proxy_version=spec.version,
-                extra={
-                    "statuses": statuses[proxy],
-                    **computed_by.get(proxy, {}),
-                    **({"proxy_origin": origins[proxy]} if proxy in origins else {}),
-                },
+                extra=extra,
             )
         )
     rows = sort_by_kendall(rows)
+    for row in rows:
+        if "batch_note" in row.extra:
+            notes.append(f"{row.proxy}: {row.extra['batch_note']}")
+            if str(row.extra["batch_note"]).startswith("degenerate"):
+                print(f"WARNING: {row.proxy}: {row.extra['batch_note']}", file=sys.stderr)
     per_arch = PerArchValues(
         space=table.space,
         dataset=dataset,
@@ -288,6 +284,9 @@ def run_experiment(
         truth=[float(v) for v in truth],
         scores={p: [float(v) for v in scores[p]] for p in wanted},
     )
+    if len(seeds) > 1:
+        per_arch.seeds = list(seeds)
+        per_arch.seed_scores = {p: [[float(v) for v in c[0][p]] for c in collected] for p in wanted}
     config_dict = config.to_dict()
     config_dict["resolved"] = {
         "target": target,
@@ -306,7 +305,21 @@ def run_experiment(
         "store": str(Path(config.store).resolve()),
         "include_files": [str(f) for f in include_files],
         "proxy_origins": origins,
+        "seeds": list(seeds),
     }
+    if config.vary_batch:
+        config_dict["resolved"]["seed_batches"] = [
+            {
+                "seed": s,
+                "input_hash": seed_batches[s].first.content_hash,
+                "input_indices_sha": _indices_digest(seed_batches[s].first.indices),
+                "second_input_hash": None
+                if seed_batches[s].second is None
+                else seed_batches[s].second.content_hash,
+            }
+            for s in seeds
+        ]
+        notes += [n for s in seeds if s != config.seed for n in seed_batches[s].notes]
     document = ResultsDocument(
         kind="run",
         run_id=run_id,
@@ -315,13 +328,103 @@ def run_experiment(
         git_revision=git_revision(),
         data_files={s.name: s.sha256 or "" for s in table.sources},
         seed=config.seed,
+        seeds=list(seeds),
         rows=rows,
         per_arch=[per_arch],
         machine=machine_info(),
         notes=list(table.notes) + notes,
     )
-    reused = len(archs) - len(todo)
-    return RunOutcome(document=document, computed_archs=len(todo), reused_archs=reused)
+    reused = len(archs) * len(plans) - computed
+    return RunOutcome(document=document, computed_archs=computed, reused_archs=reused)
+
+
+def _score(
+    config: RunConfig, plans: list[ScoringPlan], archs: list[str], n_proxies: int, progress: bool
+) -> tuple[list[dict[tuple[str, str], ScoreRecord]], int]:
+    """Score what the store lacks for every plan (one per seed); each plan's records by
+    (arch, proxy), and how many (arch, plan) pairs were computed."""
+    from tqdm import tqdm
+
+    with ScoreStore(config.store, busy_timeout=config.store_timeout) as store:
+        work = []
+        for plan in plans:
+            missing = store.missing(k for arch in archs for k in plan.keys(arch))
+            todo_map: dict[str, list[str]] = {}
+            for key in missing:
+                todo_map.setdefault(key.arch, []).append(key.proxy)
+            work.append([(arch, todo_map[arch]) for arch in archs if arch in todo_map])
+        seeds_text = f" x {len(plans)} seeds" if len(plans) > 1 else ""
+        bar = tqdm(
+            total=sum(len(todo) for todo in work),
+            desc=f"scoring {n_proxies} proxies{seeds_text}",
+            unit="arch",
+            disable=not progress,
+            file=sys.stderr,
+        )
+
+        def on_done(arch: str, records) -> None:
+            store.put_many(records)
+            bar.update(1)
+
+        executor = get_executor(
+            config.executor,
+            workers=config.workers,
+            threads=config.threads,
+            address=config.scheduler,
+        )
+        try:
+            for plan, todo in zip(plans, work, strict=True):
+                executor.run(plan, todo, on_done)
+        finally:
+            bar.close()
+        records = [
+            {
+                (r.key.arch, r.key.proxy): r
+                for r in (store.get(k) for arch in archs for k in plan.keys(arch))
+                if r is not None
+            }
+            for plan in plans
+        ]
+    return records, sum(len(todo) for todo in work)
+
+
+def _collect(
+    plan: ScoringPlan,
+    archs: list[str],
+    records: dict[tuple[str, str], ScoreRecord],
+    per_arch_proxies: list[str],
+    set_level: list[str],
+    store_path: str,
+) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, dict]]:
+    """One plan's scores, mean seconds and status counts per proxy (set-level combined)."""
+    scores: dict[str, np.ndarray] = {}
+    seconds: dict[str, float] = {}
+    statuses: dict[str, dict] = {}
+    for proxy in per_arch_proxies:
+        values, secs, counts = [], [], {"ok": 0, "nan": 0, "error": 0}
+        for arch in archs:
+            record = records.get((arch, proxy))
+            if record is None:
+                raise DataError(f"{store_path}: no record for {proxy} on {arch} after scoring")
+            values.append(np.nan if record.score is None else record.score)
+            secs.append(record.seconds)
+            counts[record.status] += 1
+        scores[proxy] = np.asarray(values, dtype=float)
+        seconds[proxy] = float(np.mean(secs))
+        statuses[proxy] = counts
+    for name in set_level:
+        spec = get_proxy(name)
+        scores[name] = np.asarray(spec.combine({p: scores[p] for p in spec.combines}), float)
+        seconds[name] = float(sum(seconds[p] for p in spec.combines))
+        statuses[name] = {"combined_from": list(spec.combines)}
+    return scores, seconds, statuses
+
+
+def _summed_statuses(per_seed: list[dict]) -> dict:
+    """Status counts added over seeds (a set-level proxy's `combined_from` kept as is)."""
+    if "combined_from" in per_seed[0]:
+        return per_seed[0]
+    return {status: sum(counts[status] for counts in per_seed) for status in per_seed[0]}
 
 
 def _computed_by(records: Iterable[ScoreRecord]) -> dict[str, dict[str, int]]:
@@ -349,6 +452,19 @@ def _reuse_notes(config: RunConfig, computed_by: dict[str, dict[str, dict[str, i
                 f"as this run computes (device {config.device}, {config.threads} thread(s)); "
                 "device and threads are recorded, not part of the score key (docs/score-store.md)"
             )
+    return notes
+
+
+def batch_notes(spec, batch: ImageBatch, second: ImageBatch | None) -> dict[str, object]:
+    """What a row says about the batches its proxy read: the sizes of both for a proxy
+    that reads two (ZiCo), and for EPE-NAS how the batch's classes serve it."""
+    notes: dict[str, object] = {}
+    if "second_batch" in spec.needs and second is not None:
+        notes["batch_sizes"] = [batch.batch_size, second.batch_size]
+    if spec.describe_batch is not None:
+        note = spec.describe_batch(batch.labels)
+        if note is not None:
+            notes["batch_note"] = note
     return notes
 
 

@@ -94,7 +94,11 @@ def sort_by_kendall(rows: list[ResultRow]) -> list[ResultRow]:
 
 @dataclass
 class PerArchValues:
-    """The values a group of rows was computed from (aligned on `archs`)."""
+    """The values a group of rows was computed from (aligned on `archs`).
+
+    A run with several initial-weight seeds also keeps every seed's scores:
+    `seed_scores[proxy][k]` under `seeds[k]`; `scores` are then the first seed's.
+    """
 
     space: str
     dataset: str
@@ -102,6 +106,14 @@ class PerArchValues:
     archs: list[str]
     truth: list[float | None]
     scores: dict[str, list[float | None]]
+    seeds: list[int] | None = None
+    seed_scores: dict[str, list[list[float | None]]] | None = None
+
+    def scores_by_seed(self, proxy: str) -> list[list[float | None]] | None:
+        """The proxy's scores under each seed (one list for a single-seed run), or None."""
+        if self.seed_scores is not None and proxy in self.seed_scores:
+            return self.seed_scores[proxy]
+        return [self.scores[proxy]] if proxy in self.scores else None
 
 
 @dataclass
@@ -114,6 +126,8 @@ class ResultsDocument:
     data_files: dict[str, str]
     seed: int | None
     rows: list[ResultRow]
+    #: the initial-weight seeds of a run (its `seed` alone unless it scored several)
+    seeds: list[int] = field(default_factory=list)
     per_arch: list[PerArchValues] = field(default_factory=list)
     machine: dict[str, Any] = field(default_factory=dict)
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))

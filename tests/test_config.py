@@ -71,6 +71,33 @@ def test_bad_files(tmp_path):
         load_run_config(broken)
 
 
+def test_seeds_from_a_file_and_from_overrides(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[run]\nseeds = [0, 1, 2]\nvary_batch = true\n")
+    config = load_run_config(path)
+    assert (config.seeds, config.vary_batch) == ((0, 1, 2), True)
+    assert load_run_config(None, ["seeds=[3,4]"]).seeds == (3, 4)
+    assert load_run_config(None, ["seeds=5,6"]).seeds == (5, 6)
+    assert load_run_config().seeds == () and not load_run_config().vary_batch
+
+
+@pytest.mark.parametrize(
+    ("overrides", "needle"),
+    [
+        (['seeds=["a"]'], "seeds"),
+        (["seeds=[true]"], "seeds"),
+        (["seeds=x,y"], "seeds"),
+        (["seeds=[1,1]"], "distinct"),
+        (["vary_batch=true"], "vary_batch"),
+        (["seeds=[1]", "vary_batch=true"], "vary_batch"),
+    ],
+)
+def test_bad_seeds_are_one_line_config_errors(overrides, needle):
+    with pytest.raises(ConfigError) as info:
+        load_run_config(None, overrides)
+    assert needle in str(info.value) and "\n" not in str(info.value)
+
+
 # -- files and tables the user did not mean (issue 17) ----------------------------------------
 def test_a_misspelled_top_level_table_is_an_error_with_did_you_mean(tmp_path):
     path = tmp_path / "c.toml"

@@ -220,3 +220,16 @@ def test_a_run_names_its_table_alone_and_ranks_against_that_tables_target(real_d
     outcome = run_experiment(config, data_dir=str(real_data_dir), run_id="a", progress=False)
     assert outcome.document.config["resolved"]["target"] == "cifar10/accuracy/valid/108"
     assert {r.space for r in outcome.document.rows} == {"nb101"}
+
+
+def test_a_degenerate_epe_nas_batch_is_said_in_the_row_notes_and_on_stderr(
+    real_data_dir, tmp_path, capsys
+):
+    # 8 samples over 100 synthetic classes, class balanced: every class has one sample
+    config = _config(tmp_path, 'proxies="epe_nas,params"', "archs=3", 'target="cifar100/test/200"')
+    doc = run_experiment(config, data_dir=str(real_data_dir), run_id="e", progress=False).document
+    row = next(r for r in doc.rows if r.proxy == "epe_nas")
+    assert row.extra["statuses"]["error"] == 3
+    assert row.extra["batch_note"].startswith("degenerate batch: none of its 8 classes")
+    assert any(n.startswith("epe_nas: degenerate batch") for n in doc.notes)
+    assert "WARNING: epe_nas: degenerate batch" in capsys.readouterr().err

@@ -10,6 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
+from harness.cli import add_failures_option
 from harness.errors import ConfigError
 
 
@@ -23,7 +24,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         description="Print the change of every (space, dataset, proxy) between BASE and NEW and "
         "exit 1 only when a drop is larger than its threshold AND significant under a bootstrap "
         "test over the architectures (paired when both runs scored the same architectures, "
-        "unpaired otherwise). New or missing proxies are reported, not failed.",
+        "unpaired otherwise). Documents with several initial-weight seeds (harness run --seeds) "
+        "are compared on the mean over seeds with a two-level bootstrap over seeds and "
+        "architectures. New or missing proxies are reported, not failed.",
     )
     p.add_argument("base", help="baseline results.json (or a folder holding one)")
     p.add_argument("new", help="candidate results.json (or a folder holding one)")
@@ -40,9 +43,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         choices=("auto", "archs"),
         default="auto",
         help="auto (default): paired test only when both runs scored the same architectures "
-        "with the same seed and input batch; archs: paired whenever the architectures match "
-        "(seed noise then counts as a change)",
+        "with the same seed(s) and input batch(es); archs: paired whenever the architectures "
+        "match (seed noise then counts as a change; runs with as many seeds pair seed by seed)",
     )
+    add_failures_option(p, recompute=True)
     p.add_argument(
         "--fail-on-missing",
         action="store_true",
@@ -86,6 +90,13 @@ def _compare(args: argparse.Namespace, rules, stage: Path | None) -> int:
     base, new = _single(args.base, "BASE"), _single(args.new, "NEW")
     base = type(base)(label="base", path=base.path, document=base.document)
     new = type(new)(label="new", path=new.path, document=new.document)
+    if args.failures:
+        from harness.report.failure_policy import rescored
+
+        base, new = (
+            rescored(d, args.failures, n_resamples=args.resamples, seed=args.seed or 0)
+            for d in (base, new)
+        )
     report = compare_documents(
         base,
         new,
@@ -94,6 +105,7 @@ def _compare(args: argparse.Namespace, rules, stage: Path | None) -> int:
         n_resamples=args.resamples,
         seed=args.seed or 0,
         pair_across_seeds=args.pairing == "archs",
+        failures=args.failures,
     )
     markdown = gate_markdown(report, base, new)
     records = gate_records(report)

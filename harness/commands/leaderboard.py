@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from harness.cli import output_dir, run_id, table_policy
+from harness.cli import add_failures_option, output_dir, run_id, table_policy
 from harness.errors import ConfigError
 
 #: Where a space's ground truth lives when the scored table lacks the asked-for target.
@@ -48,13 +48,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="Suite-Zero records of one architecture: rank each record as the file's authors "
         "did (as-written, default), average them (mean) or keep the first",
     )
-    p.add_argument(
-        "--failures",
-        choices=("worst", "drop", "common"),
-        default="worst",
-        help="architectures a proxy failed on: ranked worst (default), dropped, or only "
-        "architectures where every proxy succeeded",
-    )
+    add_failures_option(p, recompute=False)
     p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (1000)")
     p.add_argument("--confidence", type=float, default=0.95, help="interval level (0.95)")
     p.set_defaults(handler=run)
@@ -110,7 +104,7 @@ def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
         n_resamples=args.resamples,
         confidence=args.confidence,
         seed=args.seed,
-        failures=args.failures,
+        failures=args.failures or "worst",
     )
     rows, per_arch = reference_rows(
         scores,
@@ -131,7 +125,7 @@ def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
         "bootstrap_resamples": args.resamples,
         "confidence": args.confidence,
         "seed": args.seed,
-        "failures": args.failures,
+        "failures": args.failures or "worst",
     }
     document = ResultsDocument(
         kind="leaderboard",
@@ -168,6 +162,14 @@ def merge(args: argparse.Namespace) -> int:
     out = output_dir(args, run_id("leaderboard", "merged"))
     with StagedOutput(out) as stage:
         sources = load_documents(args.results)
+        if args.failures:
+            from harness.report.failure_policy import rescored
+
+            sources = [
+                rescored(s, args.failures, n_resamples=args.resamples,
+                         confidence=args.confidence, seed=args.seed)
+                for s in sources
+            ]  # fmt: skip
         merged = merge_documents(
             sources, n_resamples=args.resamples, confidence=args.confidence, seed=args.seed
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from harness.cli import output_dir, run_id
+from harness.cli import add_failures_option, output_dir, run_id
 from harness.errors import ConfigError
 
 
@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument(
         "--confidence", type=float, default=0.95, help="interval level of those tests (0.95)"
     )
+    add_failures_option(p, recompute=True)
     p.set_defaults(handler=run)
 
 
@@ -50,6 +51,14 @@ def run(args: argparse.Namespace) -> int:
     staged = StagedOutput(out)
     with staged as stage:
         sources = load_documents(args.results)
+        if args.failures:
+            from harness.report.failure_policy import rescored
+
+            sources = [
+                rescored(s, args.failures, n_resamples=args.resamples,
+                         confidence=args.confidence, seed=args.seed or 0)
+                for s in sources
+            ]  # fmt: skip
         files = build_report(sources, stage, options)
     final = staged.final
     if args.format == "json":

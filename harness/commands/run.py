@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 from pathlib import Path
 
-from harness.cli import output_dir, run_id, table_policy_overrides
+from harness.cli import add_failures_option, output_dir, run_id, table_policy_overrides
+from harness.config import RunConfig, load_run_config, validate
+from harness.errors import ConfigError
 
 
 def add_include_option(p: argparse.ArgumentParser) -> None:
@@ -35,12 +38,7 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
         help="who computes: serial, a local process pool (default) or Dask",
     )
     p.add_argument("--workers", type=int, help="worker processes (default: cores // threads)")
-    p.add_argument(
-        "--failures",
-        choices=("worst", "drop", "common"),
-        help="architectures a proxy failed on: ranked worst (default), dropped, or only "
-        "architectures where every proxy succeeded",
-    )
+    add_failures_option(p, recompute=False)
     p.add_argument(
         "--set",
         action="append",
@@ -62,6 +60,20 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument("config", nargs="?", help="experiment config (TOML); default: embedded")
     add_run_options(p)
+    p.add_argument(
+        "--seeds",
+        type=int,
+        metavar="K",
+        help="score the same architectures under K initial-weight seeds (the run seed and "
+        "the K - 1 after it); figures become means over seeds with intervals over seeds and "
+        "architectures, beside each proxy's agreement with itself across seeds",
+    )
+    p.add_argument(
+        "--vary-batch",
+        action="store_true",
+        help="with several seeds, draw each seed's image batch with that seed (default: "
+        "every seed reads the run seed's batch)",
+    )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(handler=run)
 
@@ -92,27 +104,41 @@ def include_overrides(
     other_tables: tuple[str, ...] = (),
 ) -> list[str]:
     """`--include` paths appended to the config's own `include` list, as one override."""
-    from harness.config import load_run_config
-
     if not getattr(args, "include", None):
         return []
     base = load_run_config(config, overrides, other_tables=other_tables)
     return [f"include={json.dumps([*base.include, *args.include])}"]
 
 
+def seed_overrides(args: argparse.Namespace, config: RunConfig) -> RunConfig:
+    """`--seeds K` (the run seed and the K - 1 after it) and `--vary-batch` applied."""
+    changes: dict = {}
+    if args.seeds is not None:
+        if args.seeds < 1:
+            raise ConfigError(f"--seeds must be >= 1, got {args.seeds}")
+        changes["seeds"] = tuple(range(config.seed, config.seed + args.seeds))
+    if args.vary_batch:
+        changes["vary_batch"] = True
+    if not changes:
+        return config
+    config = dataclasses.replace(config, **changes)
+    validate(config)
+    return config
+
+
 def run(args: argparse.Namespace) -> int:
-    from harness.config import load_run_config
-    from harness.experiment import run_experiment
+    from harness.experiment import run_experiment, run_seeds
     from harness.outputs import StagedOutput
     from harness.report.leaderboard_table import render, to_csv, to_markdown
 
     overrides = overrides_from(args)
     overrides += include_overrides(args, args.config, overrides)
-    config = load_run_config(args.config, overrides)
+    config = seed_overrides(args, load_run_config(args.config, overrides))
     table_tag = Path(args.config).stem if args.config else "default"
     rid = run_id("run", table_tag)
     out = output_dir(args, rid)
     started = time.perf_counter()
+    seeds = run_seeds(config)
     with StagedOutput(out) as stage:
         outcome = run_experiment(
             config, data_dir=args.data_dir, run_id=rid, progress=not args.no_progress
@@ -126,12 +152,16 @@ def run(args: argparse.Namespace) -> int:
         rows = document.rows
         target = rows[0].target if rows else document.config["resolved"]["target"]
         title = f"{config.table} · {target} · {config.archs} archs"
+        if len(seeds) > 1:
+            batch = "batch varied with the seed" if config.vary_batch else "batch fixed"
+            title += f" · {len(seeds)} seeds ({batch})"
         (stage / "leaderboard.md").write_text(to_markdown(rows, title=title))
         (stage / "leaderboard.csv").write_text(to_csv(rows))
     print(render(rows, args.format, title=title), end="")
     if args.format == "md":
+        what = "architectures" if len(seeds) == 1 else "(architecture, seed) pairs"
         print(
-            f"\n{outcome.computed_archs} architectures scored, {outcome.reused_archs} reused "
+            f"\n{outcome.computed_archs} {what} scored, {outcome.reused_archs} reused "
             f"from the store, {wall:.1f} s; wrote {out / 'results.json'}"
         )
     return 0

@@ -130,6 +130,9 @@ class ProxySpec:
     origin: ProxyOrigin = BUILTIN
     #: the built-in this proxy replaces (`register_proxy(overrides=True)`), if any
     overridden: ProxySpec | None = None
+    #: For proxies whose meaning depends on the batch's labels (EPE-NAS): `describe_batch(
+    #: labels)` -> a one-line remark on how the batch serves the proxy, or None
+    describe_batch: Callable[[Any], str | None] | None = None
 
     @property
     def data_free(self) -> bool:
@@ -236,13 +239,15 @@ def register_proxy(
     permutation_invariant: bool = False,
     fails_on: Mapping[str, str] | None = None,
     overrides: bool = False,
+    describe_batch: Callable[[Any], str | None] | None = None,
 ) -> Callable[[Callable[[ProxyContext], float]], Callable[[ProxyContext], float]]:
     """Decorator registering `fn(ctx) -> float` as proxy `name`.
 
     `needs` (keys of `NEEDS`) is what the engine must prepare; `permutation_invariant`
     says the score ignores the order of the batch; `fails_on` maps conditions of
     `FAILURE_CONDITIONS` to the reason the proxy legitimately fails there; `overrides`
-    lets a plugin replace the built-in proxy of the same name (results say so).
+    lets a plugin replace the built-in proxy of the same name (results say so);
+    `describe_batch(labels)` remarks how the batch serves a label-dependent proxy.
     """
     failures = dict(fails_on or {})
     _check_declarations(name, needs, failures)
@@ -268,6 +273,7 @@ def register_proxy(
             fails_on=tuple(failures.items()),
             origin=origin,
             overridden=overridden,
+            describe_batch=describe_batch,
         )
         return fn
 

@@ -145,6 +145,7 @@ def jacov(ctx: ProxyContext) -> float:
     fails_on={"no_path": _CONSTANT_JACOBIAN},
     needs=("data", "labels", "input_jacobian"),
     description="EPE-NAS: per-class Jacobian correlation score (classes = logit width).",
+    describe_batch=epe_nas_batch_note,
 )
 def epe_nas(ctx: ProxyContext) -> float:
     result = jacobian_pass(ctx)

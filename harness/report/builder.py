@@ -31,7 +31,12 @@ from harness.report.documents import (
     short_revision,
 )
 from harness.report.html import render_html
-from harness.report.leaderboard_table import rows_to_frame
+from harness.report.leaderboard_table import (
+    is_seeded,
+    rows_to_frame,
+    self_agreement_text,
+    single_seed_text,
+)
 from harness.report.markdown import render_markdown
 from harness.report.model import Report, ReportFigure, ReportSection, ReportTable
 from harness.report.plots import (
@@ -95,6 +100,9 @@ def results_table(group: ResultGroup) -> ReportTable:
         "s/arch", "top-10% found", "pairwise acc.", "origin",
     )  # fmt: skip
     ordered = sorted(group.rows, key=lambda r: -r.kendall if r.kendall is not None else math.inf)
+    seeded = any(is_seeded(r) for r in ordered)
+    if seeded:  # means over seeds: also the one-seed figure and the seeds' agreement
+        header = header[:6] + ("τ one seed [CI]", "self τ [min]") + header[6:]
     rows = tuple(
         (
             str(i),
@@ -103,6 +111,7 @@ def results_table(group: ResultGroup) -> ReportTable:
             str(r.n_failed),
             _with_interval(r, "kendall"),
             _with_interval(r, "spearman"),
+            *((single_seed_text(r), self_agreement_text(r)) if seeded else ()),
             _num(r.pearson),
             f"{r.seconds_per_arch:.3g}" if r.seconds_per_arch is not None else "—",
             _top_k_text(r, "10"),
@@ -111,7 +120,12 @@ def results_table(group: ResultGroup) -> ReportTable:
         )
         for i, r in enumerate(ordered, start=1)
     )
-    return ReportTable(title=group.title, header=header, rows=rows)
+    title = group.title
+    if seeded:
+        title += f" · mean over {ordered[0].extra.get('n_seeds')} seeds, two-level intervals"
+    from harness.report.leaderboard_table import failure_header
+
+    return ReportTable(title=title, header=header, rows=rows, note=failure_header(group.rows) or "")
 
 
 class _Builder:

@@ -11,6 +11,15 @@ architectures cannot see that noise, so pairing such runs would call seed noise 
 regression. Reference scores shipped with a benchmark file do not depend on the
 seed and pair whenever the architectures match.
 
+When a document scored the architectures under several initial-weight seeds (`harness
+run --seeds K`), a line is tested on the mean over seeds with the seed-aware test
+`harness.stats.compare_seeded_runs`, a two-level bootstrap over seeds and architectures:
+seed noise is then measured rather than guessed, so architectures pair whenever both
+documents have several seeds and scored the same architectures; seeds pair (the same
+seed positions drawn for both) only when both runs used the same seeds and batches. A
+document with one seed against one with several contributes no seed noise of its own,
+so its architectures are resampled apart, as for two single-seed runs of different seeds.
+
 A line FAILS only when the drop is both larger than the threshold (delta < -|t|)
 AND significant (bootstrap p-value < alpha), so seed and sampling noise alone do
 not fail CI. A proxy present in one document only is reported ("new" /
@@ -26,11 +35,14 @@ import math
 from dataclasses import dataclass
 from statistics import NormalDist
 
+import numpy as np
+
 from harness.errors import ConfigError
 from harness.report import DEFAULT_FAIL_ON
 from harness.report.documents import GroupKey, LoadedDocument, ResultGroup, groups_of
+from harness.report.failure_policy import policy_values, row_policy
 from harness.results import ResultRow, ResultsDocument
-from harness.stats import STATISTICS, compare_runs
+from harness.stats import STATISTICS, compare_runs, compare_seeded_runs
 
 VERDICT_FAIL = "FAIL"
 VERDICT_DROP_NOISE = "drop within noise"
@@ -124,16 +136,28 @@ def _rows_by_key(
     return found
 
 
-def _keyed(group: ResultGroup, proxy: str) -> tuple[dict[str, float], dict[str, float]] | None:
+def _keyed(
+    group: ResultGroup, proxy: str, failures: str | None = None
+) -> tuple[dict[str, float], dict[str, float]] | None:
+    """The proxy's per-architecture scores and truth, keyed by architecture, with the
+    failure policy applied (`failures`, else the one the group's row recorded)."""
     values = group.per_arch
-    if values is None or proxy not in values.scores:
+    row = group.row(proxy)
+    if values is None or proxy not in values.scores or row is None:
         return None
 
-    def number(v: float | None) -> float:
-        return math.nan if v is None else float(v)
+    def numbers(raw) -> np.ndarray:
+        return np.array([math.nan if v is None else float(v) for v in raw], dtype=float)
 
-    score = {a: number(s) for a, s in zip(values.archs, values.scores[proxy], strict=True)}
-    truth = {a: number(t) for a, t in zip(values.archs, values.truth, strict=True)}
+    policy = failures or row_policy(row)
+    proxies = [r.proxy for r in group.rows if r.proxy in values.scores]
+    prepared = policy_values(
+        {p: numbers(values.scores[p]) for p in proxies},
+        {r.proxy: r.higher_is_better for r in group.rows},
+        policy,
+    )
+    score = dict(zip(values.archs, prepared[proxy].tolist(), strict=True))
+    truth = dict(zip(values.archs, numbers(values.truth).tolist(), strict=True))
     return score, truth
 
 
@@ -180,14 +204,19 @@ TEST_PAIRED = "paired bootstrap"
 TEST_UNPAIRED_ARCHS = "unpaired bootstrap (different architectures)"
 TEST_UNPAIRED_SEEDS = "unpaired bootstrap (seed or batch differs)"
 TEST_INTERVALS = "intervals (no per-arch values)"
+TEST_SEEDS_PAIRED = "two-level bootstrap (seeds and architectures paired)"
+TEST_SEEDS_APART = "two-level bootstrap (architectures paired, seeds apart)"
+TEST_SEEDS_UNPAIRED = "two-level bootstrap (unpaired)"
 
 
-def random_draw(document: ResultsDocument) -> tuple[object, object]:
+def random_draw(document: ResultsDocument) -> tuple[object, object, object]:
     """What besides the code makes computed scores differ between two runs of the same
-    architectures: the run seed (initial weights) and the input batch (its content hash)."""
+    architectures: the initial-weight seeds and the input batches (content hashes)."""
     resolved = document.config.get("resolved") if isinstance(document.config, dict) else None
-    input_hash = resolved.get("input_hash") if isinstance(resolved, dict) else None
-    return document.seed, input_hash
+    resolved = resolved if isinstance(resolved, dict) else {}
+    seeds = tuple(document.seeds) if document.seeds else (document.seed,)
+    batches = tuple(b.get("input_hash") for b in resolved.get("seed_batches") or ())
+    return seeds, resolved.get("input_hash"), batches
 
 
 @dataclass(frozen=True)
@@ -237,6 +266,66 @@ def _bootstrap(
     )  # fmt: skip
 
 
+def _seed_sets(group: ResultGroup, proxy: str, common: bool) -> list[dict[str, float]] | None:
+    """The proxy's scores under each seed of the group's run, keyed by architecture; with
+    `common`, NaN wherever some proxy of the group failed under some seed."""
+    values = group.per_arch
+    sets = values.scores_by_seed(proxy) if values is not None else None
+    if sets is None:
+        return None
+
+    def numbers(raw) -> np.ndarray:
+        return np.array([math.nan if v is None else float(v) for v in raw], dtype=float)
+
+    keep = np.ones(len(values.archs), dtype=bool)
+    if common:
+        for other in (r.proxy for r in group.rows):
+            for scores in values.scores_by_seed(other) or []:
+                keep &= np.isfinite(numbers(scores))
+    return [
+        dict(zip(values.archs, np.where(keep, numbers(scores), np.nan).tolist(), strict=True))
+        for scores in sets
+    ]
+
+
+def _seeded(
+    base: tuple[ResultGroup, ResultRow], new: tuple[ResultGroup, ResultRow], statistic: str, *,
+    same_draw: bool, alpha: float, n_resamples: int, seed: int, failures: str | None,
+) -> _Tested | None:  # fmt: skip
+    """The seed-aware test when either run has several seeds (None when neither has).
+    Failures: `failures`, else the rows' recorded policy where they agree, else "drop"."""
+    (base_group, base_row), (new_group, new_row) = base, new
+    policy = failures or (
+        row_policy(new_row) if row_policy(base_row) == row_policy(new_row) else "drop"
+    )
+    proxy = new_row.proxy
+    common = policy == "common"
+    base_sets = _seed_sets(base_group, proxy, common)
+    new_sets = _seed_sets(new_group, proxy, common)
+    if base_sets is None or new_sets is None or max(len(base_sets), len(new_sets)) < 2:
+        return None
+    base_truth, new_truth = _keyed(base_group, proxy)[1], _keyed(new_group, proxy)[1]
+    if min(len(base_sets), len(new_sets)) < 2:  # one seed: its seed noise is unseen
+        new_sets = [{f"new:{k}": v for k, v in s.items()} for s in new_sets]
+        new_truth = {f"new:{k}": v for k, v in new_truth.items()}
+    difference = compare_seeded_runs(
+        base_sets, base_truth, new_sets, new_truth,
+        higher_is_better=new_row.higher_is_better, statistic=statistic,
+        n_resamples=n_resamples, confidence=1 - alpha, seed=seed,
+        failures="drop" if common else policy,
+        pair_seeds=same_draw and len(base_sets) == len(new_sets),
+    )  # fmt: skip
+    if not difference.paired_archs:
+        test = TEST_SEEDS_UNPAIRED
+    else:
+        test = TEST_SEEDS_PAIRED if difference.paired_seeds else TEST_SEEDS_APART
+    return _Tested(
+        base=difference.baseline, new=difference.candidate, delta=difference.delta,
+        low=difference.low, high=difference.high, p_value=difference.p_value, test=test,
+        n_base=difference.n_baseline, n_new=difference.n_candidate,
+    )  # fmt: skip
+
+
 def _from_intervals(base_row: ResultRow, new_row: ResultRow, statistic: str, alpha: float):
     before, after = _value(base_row, statistic), _value(new_row, statistic)
     low, high, p_value = _interval_test(base_row, new_row, statistic, alpha)
@@ -266,8 +355,14 @@ def compare_documents(
     n_resamples: int = 1000,
     seed: int = 0,
     pair_across_seeds: bool = False,
+    failures: str | None = None,
 ) -> GateReport:
     """Every change between the two documents, with its verdict under `rules`.
+
+    Architectures a proxy failed on are treated by `failures` ("worst", "drop",
+    "common"), else by the policy each document's row recorded ("drop" for documents
+    from before policies existed); without per-architecture values the rows' intervals
+    are compared as they stand.
 
     Pairing: paired only when both runs scored the same architectures AND, for scores
     computed by the harness, with the same seed and input batch; otherwise unpaired.
@@ -288,8 +383,17 @@ def compare_documents(
                 lines.append(_one_sided_line(group_key, proxy, rule, row, key in base_rows))
                 continue
             (base_group, base_row), (new_group, new_row) = base_rows[key], new_rows[key]
-            base_values, new_values = _keyed(base_group, proxy), _keyed(new_group, proxy)
+            base_values = _keyed(base_group, proxy, failures)
+            new_values = _keyed(new_group, proxy, failures)
+            seeded = None
             if base_values is not None and new_values is not None:
+                seeded = _seeded(
+                    base_rows[key], new_rows[key], rule.statistic, same_draw=same_draw,
+                    alpha=alpha, n_resamples=n_resamples, seed=seed, failures=failures,
+                )  # fmt: skip
+            if seeded is not None:
+                tested = seeded
+            elif base_values is not None and new_values is not None:
                 tested = _bootstrap(
                     base_values, new_values, new_row, rule.statistic, same_draw=same_draw,
                     alpha=alpha, n_resamples=n_resamples, seed=seed,
@@ -328,6 +432,24 @@ def _pairing_notes(lines: list[GateLine], base: ResultsDocument, new: ResultsDoc
             f"{base.seed} vs {new.seed}): seed noise moves every score, which a bootstrap over "
             "the architectures cannot see, so the runs are resampled apart (unpaired, "
             "conservative); to test a code change paired, rerun with the same seed",
+        ),
+        (
+            TEST_SEEDS_UNPAIRED,
+            "at least one run has several initial-weight seeds: figures are means over seeds, "
+            "tested by a two-level bootstrap over seeds and architectures; architectures "
+            "resampled apart (different architectures, or a run with one seed, whose seed "
+            "noise cannot be seen)",
+        ),
+        (
+            TEST_SEEDS_APART,
+            "both runs have several initial-weight seeds: figures are means over seeds, tested "
+            "by a two-level bootstrap; architectures paired, seeds resampled apart (the runs "
+            "differ in seeds or batches)",
+        ),
+        (
+            TEST_SEEDS_PAIRED,
+            "both runs have the same initial-weight seeds and batches: figures are means over "
+            "seeds, tested by a two-level bootstrap with seeds and architectures paired",
         ),
     ):
         groups = sorted({line.key.title() for line in lines if line.test == test})

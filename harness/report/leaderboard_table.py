@@ -94,9 +94,69 @@ def failure_header(rows: Sequence[ResultRow]) -> str | None:
     )
 
 
+def is_seeded(row: ResultRow) -> bool:
+    """Whether the row's figures are means over several initial-weight seeds."""
+    return int(row.extra.get("n_seeds") or 1) > 1
+
+
+def seed_header(rows: Sequence[ResultRow]) -> str | None:
+    """The line saying what a multi-seed leaderboard's figures are (None for one seed)."""
+    seeded = [r for r in rows if is_seeded(r)]
+    if not seeded:
+        return None
+    seeds = sorted({tuple(r.extra.get("seeds") or ()) for r in seeded})
+    named = "; ".join(", ".join(str(s) for s in group) for group in seeds)
+    first = seeded[0].extra.get("single_seed")
+    return (
+        f"Seeds: every proxy scored the same architectures under {len(seeds[0])} initial-weight "
+        f"seeds ({named}). τ and ρ are means over the seeds, with a two-level bootstrap "
+        "interval over seeds and architectures; `τ one seed` is seed "
+        f"{first}'s τ with its interval over architectures alone (what a single-seed run "
+        "reports); `self τ` is the mean Kendall τ between two seeds' scores (1: the weights "
+        "do not move the ranking), the lowest pair in brackets; failed = the most of any seed."
+    )
+
+
+def single_seed_text(row: ResultRow) -> str:
+    """The first seed's τ with its interval over architectures alone."""
+    point = row.extra.get("single_seed_kendall")
+    low, high = row.extra.get("single_seed_kendall_lo"), row.extra.get("single_seed_kendall_hi")
+    if point is None:
+        return "—"
+    if low is None or high is None:
+        return _num(point)
+    return f"{point:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def self_agreement_text(row: ResultRow) -> str:
+    """Mean Kendall τ between two seeds' scores [the lowest pair]."""
+    mean, low = row.extra.get("self_kendall"), row.extra.get("self_kendall_min")
+    if mean is None:
+        return "—"
+    return f"{mean:.3f} [{_num(low)}]"
+
+
+def _seed_markdown(rows: Sequence[ResultRow]) -> list[str]:
+    from harness.report.markdown import escape_markdown
+
+    lines = [
+        "| rank | proxy | n | failed | Kendall τ, mean of seeds [95% CI] | Spearman ρ, mean of "
+        "seeds [95% CI] | τ one seed [95% CI] | self τ [min] | Pearson r | s/arch |",
+        "|---:|---|---:|---:|---|---|---|---|---:|---:|",
+    ]
+    for i, row in enumerate(rows, start=1):
+        lines.append(
+            f"| {i} | {escape_markdown(row.proxy)} | {row.n} | {row.n_failed} | "
+            f"{_interval(row, 'kendall')} | {_interval(row, 'spearman')} | "
+            f"{single_seed_text(row)} | {self_agreement_text(row)} | {_num(row.pearson)} | "
+            f"{_seconds(row.seconds_per_arch)} |"
+        )
+    return lines
+
+
 def to_markdown(rows: Sequence[ResultRow], *, title: str | None = None) -> str:
     """A Markdown table, one line per proxy, in the given order, under a line naming the
-    failure policy."""
+    failure policy (and, for several seeds, one saying what the seed figures are)."""
     from harness.report.markdown import escape_markdown
 
     lines = []
@@ -105,6 +165,10 @@ def to_markdown(rows: Sequence[ResultRow], *, title: str | None = None) -> str:
     header = failure_header(rows)
     if header:
         lines += [header, ""]
+    seeds = seed_header(rows)
+    if seeds:
+        lines += [seeds, ""]
+        return "\n".join(lines + _seed_markdown(rows)) + "\n"
     lines.append(
         "| rank | proxy | n | failed | Kendall τ [95% CI] | Spearman ρ [95% CI] | Pearson r "
         "| s/arch |"

@@ -15,8 +15,9 @@ How the figures of a merged line are made:
   each run's tau (scipy) and averages them. This interval describes the
   uncertainty from which architectures were scored; the spread between runs
   (seed noise) is shown separately as the min and max of the runs' tau. If a
-  run lacks per-architecture values the interval is the mean of the runs' own
-  interval ends (labelled so).
+  run lacks per-architecture values, or scored several initial-weight seeds (its tau is
+  then a mean over seeds with a two-level interval), the interval is the mean of the
+  runs' own interval ends (labelled so).
 - seconds per architecture: the mean over runs weighted by each run's n;
   architectures: how many distinct architectures the runs scored usably.
 """
@@ -33,6 +34,7 @@ import pandas as pd
 from scipy import stats
 
 from harness.report.documents import GroupKey, LoadedDocument, ResultGroup, groups_of
+from harness.report.leaderboard_table import is_seeded
 from harness.results import ResultRow
 
 INTERVAL_OWN = "document"
@@ -139,7 +141,11 @@ def _merge_entries(
             _number(first.row.kendall_hi),
             (INTERVAL_OWN),
         )
-    elif len(known_tables) == len(entries) and all(len(t) >= 3 for t in known_tables):
+    elif (
+        len(known_tables) == len(entries)
+        and all(len(t) >= 3 for t in known_tables)
+        and not any(is_seeded(e.row) for e in entries)
+    ):
         low, high = mean_kendall_interval(
             known_tables, n_resamples=n_resamples, confidence=confidence, rng=rng
         )
@@ -258,9 +264,13 @@ MERGE_NOTE = (
 
 
 def merged_markdown(merged: Sequence[MergedRow], sources: Sequence[LoadedDocument]) -> str:
+    from harness.report.leaderboard_table import failure_header
     from harness.report.markdown import escape_markdown
 
     lines = ["# Leaderboard across runs", ""]
+    header = failure_header([row for source in sources for row in source.document.rows])
+    if header:
+        lines += [escape_markdown(header), ""]
     for source in sources:
         doc = source.document
         lines.append(

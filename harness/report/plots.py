@@ -105,7 +105,7 @@ def plot_rank_scatter(group: ResultGroup, out_dir: Path, name: str) -> FigureFil
             ax.text(
                 0.03,
                 0.97,
-                f"τ = {_fmt(row.kendall)}\nρ = {_fmt(row.spearman)}\nn = {row.n}",
+                _scatter_label(row),
                 transform=ax.transAxes,
                 va="top",
                 ha="left",
@@ -114,6 +114,17 @@ def plot_rank_scatter(group: ResultGroup, out_dir: Path, name: str) -> FigureFil
             )
         figure.suptitle(f"Rank of proxy score vs rank of true accuracy\n{group.title}")
         return save_figure(figure, out_dir, name)
+
+
+def _scatter_label(row) -> str:
+    """τ, ρ and n of the plotted values; a multi-seed row plots its first seed's scores."""
+    if int(row.extra.get("n_seeds") or 1) < 2:
+        return f"τ = {_fmt(row.kendall)}\nρ = {_fmt(row.spearman)}\nn = {row.n}"
+    return (
+        f"seed {row.extra.get('single_seed')}: τ = {_fmt(row.extra.get('single_seed_kendall'))}"
+        f"\nρ = {_fmt(row.extra.get('single_seed_spearman'))}\nn = {row.n}"
+        f"\nmean of {row.extra['n_seeds']} seeds: τ = {_fmt(row.kendall)}"
+    )
 
 
 _COLUMN_PARTS = ("space", "dataset", "target", "setting")

@@ -11,11 +11,15 @@ with a non-finite score or truth are left out and counted, never filled in.
     top_k_overlap / top_ranked               does the proxy find the best archs?
     pairwise_accuracy / ..._by_gap           share of pairs ordered like the truth
     compare_proxies / compare_runs           bootstrap tests of a difference
+    seed_correlations                        several init seeds: mean over seeds, two-level
+                                             (seeds x architectures) interval, self-agreement
+    compare_seeded_runs                      the seed-aware test of a change between runs
 """
 
 from harness.stats._rows import MIN_ROWS
 from harness.stats.bootstrap import BootstrapCorrelations, Interval, bootstrap_correlations
 from harness.stats.compare import ProxyDifference, RunDifference, compare_proxies, compare_runs
+from harness.stats.compare_seeds import SeededRunDifference, compare_seeded_runs
 from harness.stats.pairwise import (
     DEFAULT_GAP_EDGES,
     GapBin,
@@ -31,6 +35,7 @@ from harness.stats.rank import (
     pearson_r,
     spearman_rho,
 )
+from harness.stats.seeds import SeedCorrelations, seed_correlations
 from harness.stats.summary import CorrelationSummary, summarise
 from harness.stats.topk import DEFAULT_PERCENTAGES, TopRanked, top_k_overlap, top_ranked
 
@@ -47,15 +52,19 @@ __all__ = [
     "PairCounts",
     "ProxyDifference",
     "RunDifference",
+    "SeedCorrelations",
+    "SeededRunDifference",
     "TopRanked",
     "bootstrap_correlations",
     "compare_proxies",
     "compare_runs",
+    "compare_seeded_runs",
     "correlations",
     "kendall_tau",
     "pairwise_accuracy",
     "pairwise_accuracy_by_gap",
     "pearson_r",
+    "seed_correlations",
     "spearman_rho",
     "summarise",
     "top_k_overlap",

@@ -24,6 +24,11 @@ sum_{h<g} C_h + (C_g + 1) / 2, and both statistics are the count-weighted
 Pearson correlation of (ranks or centred values), i.e. a few (R x n) sums.
 A resample whose x or y is constant gives NaN for every statistic.
 
+Rows a column must not use (a proxy's failures under the "drop" policy, when several
+columns share the resampled rows) are masked: their counts are set to 0, so a
+replicate uses the drawn rows the column may use, and every formula above reads the
+number of rows of each replicate from its counts (`n_r = sum_i c_i`) rather than n.
+
 Memory is bounded by `block_elements`: resamples are drawn in chunks of about
 block_elements / n rows, and M is built and multiplied in blocks of about
 block_elements / n rows, never as a whole n x n matrix once n exceeds
@@ -72,24 +77,28 @@ def _row_counts(labels: np.ndarray, n_labels: int) -> np.ndarray:
 
 
 class _Column:
-    """Facts about one (x, y) column that do not depend on the resample."""
+    """Facts about one (x, y) column that do not depend on the resample; `used` (a
+    boolean mask or None for all) names the rows the column may use."""
 
-    def __init__(self, x: np.ndarray, y: np.ndarray):
-        self.x, self.y, self.n = x, y, x.size
+    def __init__(self, x: np.ndarray, y: np.ndarray, used: np.ndarray | None = None):
+        self.x, self.y, self.n, self.used = x, y, x.size, used
         self.x_groups = _ValueGroups(x)
         self.y_groups = _ValueGroups(y)
-        self.x_standardised = _standardised(x)
-        self.y_standardised = _standardised(y)
+        self.x_standardised = _standardised(x, used)
+        self.y_standardised = _standardised(y, used)
 
 
-def _standardised(values: np.ndarray) -> np.ndarray:
-    """Centred on the mean, scaled to unit spread (Pearson r does not change).
+def _standardised(values: np.ndarray, used: np.ndarray | None = None) -> np.ndarray:
+    """Centred on the mean of the used rows, scaled to their unit spread (Pearson r does
+    not change).
 
     Centring keeps the one-pass sums of `_weighted_pearson` well conditioned, and
-    scaling keeps squares of huge scores (synflow reaches 1e40 and more) finite.
+    scaling keeps squares of huge scores (synflow reaches 1e40 and more) finite; a
+    masked row's value, whatever it is, must not spoil either.
     """
-    centred = values - values.mean()
-    spread = np.abs(centred).max()
+    kept = values if used is None or not used.any() else values[used]
+    centred = values - kept.mean()
+    spread = np.abs(centred if used is None or not used.any() else centred[used]).max()
     return centred / spread if spread > 0 else centred
 
 
@@ -108,7 +117,7 @@ class _ValueGroups:
 
     def centred_average_ranks(self, group_totals: np.ndarray) -> np.ndarray:
         """Average rank of each row within each resample, minus the mean rank (R x n)."""
-        n = group_totals[0].sum()
+        n = group_totals.sum(axis=1, keepdims=True)
         below = np.cumsum(group_totals, axis=1) - group_totals
         rank = below + (group_totals + 1) / 2.0
         return rank[:, self.of_row] - (n + 1) / 2.0
@@ -147,18 +156,25 @@ def _weighted_pearson(a: np.ndarray, b: np.ndarray, counts: np.ndarray) -> np.nd
         sum_ab = np.einsum("rn,rn->r", weighted_a, b)
         sum_aa = np.einsum("rn,rn->r", weighted_a, a)
         sum_bb = np.einsum("rn,rn->r", counts * b, b)
-    n = counts[0].sum()
+    n = counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return (sum_ab - sum_a * sum_b / n) / np.sqrt(
             (sum_aa - sum_a**2 / n) * (sum_bb - sum_b**2 / n)
         )
 
 
-def _kendall_loop(x: np.ndarray, y: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """scipy's Kendall tau-b on each resample in turn (for large n)."""
+def _kendall_loop(
+    x: np.ndarray, y: np.ndarray, indices: np.ndarray, used: np.ndarray | None = None
+) -> np.ndarray:
+    """scipy's Kendall tau-b on each resample in turn (for large n), masked rows left out."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", stats.ConstantInputWarning)
-        return np.array([stats.kendalltau(x[rows], y[rows]).statistic for rows in indices])
+        return np.array(
+            [
+                stats.kendalltau(x[kept], y[kept]).statistic
+                for kept in (rows if used is None else rows[used[rows]] for rows in indices)
+            ]
+        )
 
 
 def _column_replicates(
@@ -168,17 +184,18 @@ def _column_replicates(
     statistics: Sequence[str],
     block_elements: int = BLOCK_ELEMENTS,
 ) -> np.ndarray:
-    """(len(statistics), R) replicates of one column; `counts` are the row counts of `indices`."""
+    """(len(statistics), R) replicates of one column; `counts` are the row counts of `indices`
+    (0 for the rows the column does not use)."""
     x_totals = column.x_groups.totals(counts)
     y_totals = column.y_groups.totals(counts)
-    n_squared = float(column.n) ** 2
+    n_squared = counts.sum(axis=1) ** 2
     untied_x = n_squared - np.einsum("rg,rg->r", x_totals, x_totals)
     untied_y = n_squared - np.einsum("rg,rg->r", y_totals, y_totals)
     constant = (untied_x == 0) | (untied_y == 0)  # every statistic is undefined there
     replicates = np.empty((len(statistics), counts.shape[0]))
     for s, statistic in enumerate(statistics):
         if statistic == "kendall" and column.n > KENDALL_MATRIX_MAX_ROWS:
-            value = _kendall_loop(column.x, column.y, indices)
+            value = _kendall_loop(column.x, column.y, indices, column.used)
         elif statistic == "kendall":
             form = _concordance_form(column.x, column.y, counts, block_elements)
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -227,23 +244,31 @@ def paired_replicates(
     statistics: Sequence[str],
     n_resamples: int,
     rng: np.random.Generator,
+    used: Sequence[np.ndarray | None] | None = None,
 ) -> np.ndarray:
     """Replicates, shape (len(columns), len(statistics), n_resamples), on shared resampled rows.
 
     `columns` are (score, truth) pairs of equal length whose rows correspond;
     every pair sees the same resampled rows, which makes differences between
-    them paired. With no rows at all every replicate is NaN.
+    them paired. `used` (one boolean mask or None per column) masks rows a column
+    must not use: a replicate of that column uses only the drawn rows its mask keeps
+    (the values of masked rows are ignored but must be finite). With no rows at all
+    every replicate is NaN.
     """
     n = columns[0][1].size
     replicates = np.full((len(columns), len(statistics), n_resamples), np.nan)
     if n == 0:
         return replicates
-    prepared = [_Column(x, y) for x, y in columns]
+    masks = list(used) if used is not None else [None] * len(columns)
+    if len(masks) != len(columns):
+        raise ValueError(f"{len(masks)} masks for {len(columns)} columns")
+    prepared = [_Column(x, y, mask) for (x, y), mask in zip(columns, masks, strict=True)]
     done = 0
     for indices in resample_index_chunks(rng, n, n_resamples):
         chunk = slice(done, done + indices.shape[0])
         counts = _row_counts(indices, n).astype(np.float64)
         for c, column in enumerate(prepared):
-            replicates[c, :, chunk] = _column_replicates(column, indices, counts, statistics)
+            column_counts = counts if column.used is None else counts * column.used
+            replicates[c, :, chunk] = _column_replicates(column, indices, column_counts, statistics)
         done = chunk.stop
     return replicates

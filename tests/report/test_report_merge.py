@@ -61,6 +61,17 @@ def test_runs_without_per_arch_values_average_their_interval_ends():
     assert merged["poor"].kendall_lo == pytest.approx(np.mean([r.kendall_lo for r in rows]))
 
 
+def test_runs_with_several_seeds_average_their_two_level_interval_ends():
+    docs = [standard_document(seed=s) for s in range(2)]
+    for doc in docs:  # the rows' figures stand for means over seeds
+        for row in doc.rows:
+            row.extra.update(n_seeds=3, seeds=[0, 1, 2])
+    merged = _by_proxy(merge_documents(label_documents(docs)))
+    rows = [next(r for r in d.rows if r.proxy == "good") for d in docs]
+    assert merged["good"].interval == INTERVAL_MEAN_ENDS
+    assert merged["good"].kendall_hi == pytest.approx(np.mean([r.kendall_hi for r in rows]))
+
+
 def test_different_targets_and_origins_stay_apart():
     truth = np.linspace(0, 1, 20)
     a = make_document({"p": truth}, truth)

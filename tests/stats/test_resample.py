@@ -107,3 +107,28 @@ def test_huge_scores_keep_pearson_finite():
     huge = x * 1e200 + 1e201
     expected = [stats.pearsonr(huge[i], y[i]).statistic for i in indices]
     np.testing.assert_allclose(pearson_r_replicates(huge, y, indices), expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("matrix_max_rows", [5000, 10])
+def test_masked_rows_are_left_out_of_each_replicate(monkeypatch, matrix_max_rows):
+    # Above the matrix limit Kendall comes from the scipy loop, which must mask too.
+    monkeypatch.setattr(resample, "KENDALL_MATRIX_MAX_ROWS", matrix_max_rows)
+    x, y, _ = _tied_data(4)
+    used = np.ones(x.size, dtype=bool)
+    used[[0, 5, 9, 30]] = False
+    x_filled = x.copy()
+    x_filled[~used] = 1e9  # ignored: masked rows never count
+    rng = np.random.default_rng(8)
+    got = paired_replicates(
+        [(x_filled, y), (x, y)], ("kendall", "spearman", "pearson"), 20, rng, used=[used, None]
+    )
+    indices = next(resample_index_chunks(np.random.default_rng(8), x.size, 20))
+    for r, rows in enumerate(indices):
+        kept = rows[used[rows]]
+        expected = [
+            stats.kendalltau(x[kept], y[kept]).statistic,
+            stats.spearmanr(x[kept], y[kept]).statistic,
+            stats.pearsonr(x[kept], y[kept]).statistic,
+        ]
+        np.testing.assert_allclose(got[0, :, r], expected, atol=1e-12)
+        assert got[1, 0, r] == pytest.approx(stats.kendalltau(x[rows], y[rows]).statistic)
