@@ -83,6 +83,38 @@ def test_a_folder_loads_its_py_files_in_name_order(registry, tmp_path):
     assert get_proxy("test_inc_a").origin.name.endswith("a.py")
 
 
+def test_worker_processes_load_the_file_under_every_seed(registry, tmp_path):
+    # each seed's scoring plan carries the include files, so a fresh worker process
+    # (executor "processes") knows the plugin's proxy whichever seed it scores
+    from harness.config import load_run_config
+    from harness.experiment import run_experiment
+
+    file = _write(tmp_path / "mine.py", GOOD.format(name="test_inc_seeds"))
+    config = load_run_config(
+        None,
+        [
+            "archs=3",
+            'proxies=["test_inc_seeds", "params"]',
+            f"include=[{str(file)!r}]",
+            "seeds=[0, 1]",
+            'executor="processes"',
+            "workers=1",
+            f"store={str(tmp_path / 'scores.sqlite')!r}",
+            'input.source="synthetic"',
+            "input.batch_size=8",
+            "bootstrap_resamples=20",
+        ],
+    )
+    outcome = run_experiment(config, data_dir=None, run_id="seeds", progress=False)
+    assert outcome.computed_archs == 6
+    document = outcome.document
+    (row,) = [r for r in document.rows if r.proxy == "test_inc_seeds"]
+    assert row.extra["statuses"] == {"ok": 6, "nan": 0, "error": 0}
+    assert row.extra["proxy_origin"]["kind"] == "file"
+    assert document.config["resolved"]["seeds"] == [0, 1]
+    assert document.config["resolved"]["include_files"] == [str(file.resolve())]
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
