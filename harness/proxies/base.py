@@ -148,11 +148,12 @@ class ProxySpec:
         return f"{self.version}+override.{tag}"
 
     def expected_failure(self, conditions: set[str] | frozenset[str]) -> str | None:
-        """The declared reason this proxy fails on an architecture with `conditions`."""
-        for condition, reason in self.fails_on:
-            if condition in conditions:
-                return f"{condition}: {reason}"
-        return None
+        """The declared reason this proxy fails on an architecture with `conditions`: a
+        whole space's reason before a cell's (an NB101 cell without parameters fails
+        because the proxy cannot score NB101 at all, whatever the cell)."""
+        met = [(c, r) for c, r in self.fails_on if c in conditions]
+        met.sort(key=lambda item: not item[0].startswith("space:"))
+        return f"{met[0][0]}: {met[0][1]}" if met else None
 
 
 _REGISTRY: dict[str, ProxySpec] = {}

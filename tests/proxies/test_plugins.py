@@ -186,6 +186,10 @@ def test_fails_on_conditions_are_checked(registry):
     spec = get_proxy("test_fails")
     assert spec.expected_failure({"space:nb101"}) == "space:nb101: why"
     assert spec.expected_failure({"space:nb201", "no_path"}) is None
+    # several conditions met: the whole space's reason is the one given
+    ntk = get_proxy("ntk_cond")
+    assert ntk.expected_failure({"space:nb101", "parameter_free"}).startswith("space:nb101:")
+    assert ntk.expected_failure({"space:darts", "parameter_free"}).startswith("parameter_free:")
 
 
 # -- installed packages (entry points) -------------------------------------------------------
