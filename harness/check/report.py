@@ -96,7 +96,7 @@ def document(report: CheckReport) -> dict[str, Any]:
     """Everything the check measured, for check.json and `--format json`."""
     from dataclasses import asdict
 
-    from harness.provenance import git_revision, package_versions
+    from harness.provenance import package_versions
 
     proxies = []
     for check in report.proxies:
@@ -138,7 +138,7 @@ def document(report: CheckReport) -> dict[str, Any]:
         "input_source": report.input_source,
         "input_hash": report.input_hash,
         "versions": package_versions(),
-        "git_revision": git_revision(),
+        "git_revision": report.git_revision,
         "notes": list(report.notes),
         "proxies": proxies,
     }

@@ -190,6 +190,9 @@ class CheckReport:
     input_source: str
     input_hash: str
     notes: list[str]
+    #: the harness's commit when the check started (a check runs for minutes or hours,
+    #: and the code it loaded is the code of its start)
+    git_revision: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -223,7 +226,10 @@ def run_check(
     progress: Callable[[str], None] | None = None,
 ) -> CheckReport:
     """Check every proxy among `names` (names, globs or `standard`) under `options`."""
+    from harness.provenance import git_revision
+
     options.validate()
+    revision = git_revision()
     include_files = [str(f) for f in load_includes(options.includes)]
     checks = [ProxyCheck(get_proxy(name)) for name in expand_names(names)]
     per_arch = [c for c in checks if not c.set_level]
@@ -256,7 +262,7 @@ def run_check(
         _determinism(per_arch, typical, batch.source, options, include_files)
     for check in checks:
         check.findings = _findings(check, options, bool(typical))
-    return CheckReport(options, checks, batch.source, batch.content_hash, notes)
+    return CheckReport(options, checks, batch.source, batch.content_hash, notes, revision)
 
 
 def _selected(archs: list[CheckArch], labels: tuple[str, ...]) -> list[CheckArch]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
+from harness.provenance import git_revision
 from harness.proxies import base, plugins
 
 BAD_PROXIES = Path(__file__).resolve().parents[1] / "check" / "bad_proxies.py"
@@ -41,6 +42,7 @@ def test_a_failing_proxy_exits_1_and_the_outputs_say_which(registry, tmp_path, c
     document = json.loads((tmp_path / "out" / "check.json").read_text())
     assert document["kind"] == "check" and document["passed"] is False
     assert [p["passed"] for p in document["proxies"]] == [True, False]
+    assert document["git_revision"] == git_revision()  # taken when the check started
     assert (tmp_path / "out" / "check.md").read_text() == out
 
 
