@@ -56,6 +56,9 @@ class RunConfig:
     stratify_quantiles: int = 0
     #: names or globs; "standard" is the 19-proxy suite, "*" every registered proxy
     proxies: tuple[str, ...] = ("standard",)
+    #: plugin proxies to load first: .py files or folders of them (relative to the
+    #: working folder); installed packages' proxies (entry points) need no entry here
+    include: tuple[str, ...] = ()
     seed: int = 0
     #: initial-weight seeds: score the same sample under each (empty = `seed` alone). The
     #: sample, and the batch unless `vary_batch`, still come from `seed`; the figures are

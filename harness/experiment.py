@@ -29,6 +29,7 @@ from harness.errors import ConfigError, DataError
 from harness.execution import get_executor
 from harness.inputs import ImageBatch
 from harness.proxies import STANDARD_PROXIES, get_proxy, list_proxies
+from harness.proxies.plugins import load_includes, origin_notes, plugin_packages, proxy_origins
 from harness.results import PerArchValues, ResultsDocument, row_from_summary, sort_by_kendall
 from harness.scoring import ScoringPlan
 from harness.seed_figures import seed_summary
@@ -190,6 +191,7 @@ def run_experiment(
     from harness.sampling import sample_archs
 
     check_device(config.device)  # before any work: a machine without that device stops here
+    include_files = load_includes(config.include)  # plugin files: before any proxy name
     table = load_table(config.table, data_dir, **config.table_options)
     for note in table.notes:  # e.g. the embedded ground truth standing in for a missing file
         if note not in table.warnings:  # load_table printed those
@@ -227,6 +229,7 @@ def run_experiment(
             device=config.device,
             run_seed=s,
             proxies=tuple(per_arch_proxies),
+            includes=tuple(str(f) for f in include_files),
         )
         for s in seeds
     ]
@@ -249,6 +252,8 @@ def run_experiment(
     notes += _reuse_notes(config, computed_by)
 
     wanted = [p for p in per_arch_proxies + set_level if _requested(p, patterns)]
+    origins = proxy_origins(per_arch_proxies + set_level)
+    notes += origin_notes(per_arch_proxies + set_level)
     rows_of = common_rows(
         {f"{p}@{k}": c[0][p] for p in wanted for k, c in enumerate(collected)}, config.failures
     )
@@ -267,6 +272,7 @@ def run_experiment(
             **members_extra(spec),
             **computed_by.get(proxy, {}),
             **batch_notes(spec, batch, batches.second),
+            **({"proxy_origin": origins[proxy]} if proxy in origins else {}),
         }
         if len(seeds) == 1:
             summary = summarise(scores[proxy][rows_of], truth[rows_of], **options).to_dict()
@@ -323,6 +329,8 @@ def run_experiment(
             "input_indices_sha": _indices_digest(batches.second.indices),
         },
         "store": str(Path(config.store).resolve()),
+        "include_files": [str(f) for f in include_files],
+        "proxy_origins": origins,
         "seeds": list(seeds),
     }
     if config.vary_batch:
@@ -342,7 +350,7 @@ def run_experiment(
         kind="run",
         run_id=run_id,
         config=config_dict,
-        versions=package_versions(),
+        versions=package_versions(tuple(plugin_packages(per_arch_proxies + set_level))),
         git_revision=git_revision(),
         data_files={s.name: s.sha256 or "" for s in table.sources},
         seed=config.seed,

@@ -1,8 +1,9 @@
 """Score one architecture with many proxies: the unit of work every executor runs.
 
-A `ScoringPlan` holds everything a worker needs (picklable, no open files). The
-seed of an architecture derives from (run seed, architecture key), so its
-records are identical whichever executor, order or number of workers ran it.
+A `ScoringPlan` holds everything a worker needs (picklable, no open files), including
+the plugin files to load. The seed of an architecture derives from (run seed,
+architecture key), so its records are identical whichever executor, order or number of
+workers ran it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import torch
 from harness.inputs import ImageBatch
 from harness.proxies import ProxyContext, derive_seed, get_proxy
 from harness.proxies.engine import compute_proxies
+from harness.proxies.plugins import load_includes
 from harness.spaces.networks import build_network
 from harness.store import ScoreKey, ScoreRecord
 
@@ -38,6 +40,9 @@ class ScoringPlan:
     second_images: torch.Tensor | None = None
     second_labels: torch.Tensor | None = None
     second_input_hash: str | None = None
+    #: plugin files (`--include`, `include = [...]`, absolute paths) every worker loads
+    #: before scoring, so that their proxies exist there too
+    includes: tuple[str, ...] = ()
 
     @classmethod
     def for_batches(cls, batch: ImageBatch, second: ImageBatch | None = None, **fields):
@@ -69,7 +74,7 @@ class ScoringPlan:
             arch=arch,
             dataset=self.dataset,
             proxy=proxy,
-            proxy_version=spec.version,
+            proxy_version=spec.store_version,
             seed=self.run_seed,
             input_hash=input_hash,
             batch_size=self.batch_size,
@@ -89,6 +94,8 @@ def score_architecture(
     plan: ScoringPlan, arch: str, proxies: Iterable[str] | None = None
 ) -> list[ScoreRecord]:
     """Records for `arch` and the given proxies (default: all of the plan's)."""
+    if plan.includes:  # a no-op where they are loaded already (each file runs once)
+        load_includes(plan.includes)
     names = list(plan.proxies if proxies is None else proxies)
     seed = arch_seed(plan.run_seed, arch)
     device = torch.device(plan.device)

@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh --dev
-ruff check harness tests benchmarks scripts
+ruff check harness tests benchmarks scripts examples
 exec python3 -m pytest "$@"

@@ -22,6 +22,7 @@ from harness.bench.workload import Workload, load_inputs, make_workload
 from harness.devices import check_device
 from harness.errors import ConfigError
 from harness.execution._threads import torch_threads
+from harness.proxies.plugins import load_includes
 from harness.spaces import get_space
 
 #: The proxies that read the engine's shared passes (and synflow): the engine's target set.
@@ -37,6 +38,8 @@ class BenchOptions:
     device: str = "cpu"
     #: names, globs or "standard"; set-level proxies bring the proxies they combine
     proxies: tuple[str, ...] = ("standard",)
+    #: plugin files or folders to load first (`--include`)
+    include: tuple[str, ...] = ()
     #: a second engine measurement on this subset alone ("" or () to skip)
     shared_set: tuple[str, ...] = SHARED_PASS_SET
     repeats: int = 3
@@ -118,6 +121,7 @@ def resolve_proxies(options: BenchOptions) -> tuple[list[str], list[str], list[s
 
 def run_bench(options: BenchOptions, progress: Callable[[str], None] | None = None) -> BenchRun:
     options.validate()
+    include_files = [str(f) for f in load_includes(options.include)]
     per_arch, set_level, shared = resolve_proxies(options)
     archs = get_space(options.space).sample_keys(options.archs, options.seed)
     batch, second, notes = load_inputs(
@@ -152,7 +156,7 @@ def run_bench(options: BenchOptions, progress: Callable[[str], None] | None = No
                 if repeat == 0:
                     result.engine_scores, result.naive_scores = engine_scores, naive_scores
             if options.memory_archs < 0 or index < options.memory_archs:
-                result.memory = _memory(options, work, per_arch, batch.source)
+                result.memory = _memory(options, work, per_arch, batch.source, include_files)
             results.append(result)
             if progress is not None:
                 progress(arch)
@@ -199,7 +203,11 @@ def _one_repeat(work: Workload, proxies: list[str], shared: list[str], naive: bo
 
 
 def _memory(
-    options: BenchOptions, work: Workload, proxies: list[str], source: str
+    options: BenchOptions,
+    work: Workload,
+    proxies: list[str],
+    source: str,
+    include_files: list[str],
 ) -> dict[str, MemoryPeak]:
     if work.device.type == "cuda":
         return {
@@ -217,5 +225,6 @@ def _memory(
         "num_classes": options.num_classes,
         "threads": options.threads,
         "proxies": proxies,
+        "includes": include_files,
     }
     return {what: subprocess_peak({**spec, "what": what}) for what in ("floor", "suite")}

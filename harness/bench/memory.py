@@ -127,8 +127,10 @@ def _call(spec: dict[str, Any], work) -> Callable[[], Any]:
 
 def _measure(spec: dict[str, Any]) -> MemoryPeak:
     from harness.bench.workload import load_inputs, make_workload
+    from harness.proxies.plugins import load_includes
 
     torch.set_num_threads(int(spec["threads"]))
+    load_includes(spec.get("includes", ()))  # plugin files the measured proxies come from
     batch, second, _ = load_inputs(
         spec["input_source"],
         batch_size=int(spec["batch_size"]),

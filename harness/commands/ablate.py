@@ -33,8 +33,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.ablation import experiment_runner, run_ablation, settings_of
-    from harness.commands.run import overrides_from
+    from harness.ablation import GRID_TABLES, experiment_runner, run_ablation, settings_of
+    from harness.commands.run import include_overrides, overrides_from
     from harness.devices import check_device
     from harness.errors import ConfigError
     from harness.outputs import StagedOutput
@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if args.resamples < 1:
         raise ConfigError(f"--resamples must be >= 1, got {args.resamples}")
     overrides = overrides_from(args)
+    overrides += include_overrides(args, args.config, overrides, GRID_TABLES)
     base, grid, settings = settings_of(args.config, overrides)
     for setting in settings:
         check_device(setting.config.device)

@@ -7,6 +7,8 @@ import sys
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    from harness.commands.run import add_include_option
+
     p = sub.add_parser(
         "bench",
         parents=[common],
@@ -23,6 +25,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument(
         "--proxies", default="standard", help="names, globs or 'standard' (comma-separated)"
     )
+    add_include_option(p)
     p.add_argument(
         "--shared-set",
         default=None,
@@ -69,6 +72,7 @@ def options_from(args: argparse.Namespace):
         batch_size=args.batch_size,
         device=args.device,
         proxies=_names(args.proxies),
+        include=tuple(args.include),
         shared_set=shared,
         repeats=args.repeats,
         warmup=args.warmup,

@@ -1,4 +1,5 @@
-"""`harness proxies`: list every registered proxy (and a config's named combinations)."""
+"""`harness proxies`: list every registered proxy, built-in or plugin (and a config's
+named combinations)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ import json
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    from harness.commands.run import add_include_option
+
     p = sub.add_parser(
         "proxies",
         parents=[common],
         help="list the registered proxies",
-        description="List every registered proxy: version, what it needs, sign, description, "
-        "and for set-level proxies (tenas, the label-free combinations) their members.",
+        description="List every registered proxy: version, what it needs, sign, where it "
+        "comes from (built-in, an installed package's entry point, an --include file), "
+        "description, and for set-level proxies (tenas, the label-free combinations) their "
+        "members.",
     )
     p.add_argument("pattern", nargs="?", default="*", help="glob over proxy names (default *)")
     p.add_argument(
@@ -20,12 +25,20 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="a run config whose [combinations] (user-named label-free combinations) are "
         "listed too",
     )
+    add_include_option(p)
     p.set_defaults(handler=run)
+
+
+def _origin(spec) -> str:
+    text = spec.origin.describe()
+    return text + " (overrides the built-in)" if spec.overridden is not None else text
 
 
 def run(args: argparse.Namespace) -> int:
     from harness.proxies import get_proxy, list_proxies
+    from harness.proxies.plugins import load_includes
 
+    load_includes(args.include)
     if args.config:
         from harness.config import load_run_config
         from harness.proxies.combinations import define_combinations
@@ -41,25 +54,33 @@ def run(args: argparse.Namespace) -> int:
                 "higher_is_better": s.higher_is_better,
                 "description": s.description,
                 "members": list(s.combines),
+                "origin": s.origin.to_dict(),
+                "overrides_builtin": s.overridden is not None,
+                "permutation_invariant": s.permutation_invariant,
+                "fails_on": dict(s.fails_on),
             }
             for s in specs
         ]
         print(json.dumps(payload, indent=2))
         return 0
     if args.format == "csv":
-        print("name,version,needs,higher_is_better,description,members")
+        print("name,version,needs,higher_is_better,origin,description,members")
         for s in specs:
             desc = s.description.replace('"', "'")
+            needs = "+".join(sorted(s.needs))
             print(
-                f'{s.name},{s.version},{"+".join(sorted(s.needs))},{s.higher_is_better},"{desc}",'
+                f'{s.name},{s.version},{needs},{s.higher_is_better},"{_origin(s)}","{desc}",'
                 f"{'+'.join(s.combines)}"
             )
         return 0
-    print("| proxy | version | needs | sign | description | members |")
-    print("|---|---|---|---|---|---|")
+    print("| proxy | version | needs | sign | origin | description | members |")
+    print("|---|---|---|---|---|---|---|")
     for s in specs:
         needs = ", ".join(sorted(s.needs)) or "nothing"
         sign = "higher is better" if s.higher_is_better else "lower is better"
         members = ", ".join(s.combines) or "—"
-        print(f"| {s.name} | {s.version} | {needs} | {sign} | {s.description} | {members} |")
+        print(
+            f"| {s.name} | {s.version} | {needs} | {sign} | {_origin(s)} | {s.description} "
+            f"| {members} |"
+        )
     return 0

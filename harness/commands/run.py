@@ -13,10 +13,24 @@ from harness.config import RunConfig, load_run_config, validate
 from harness.errors import ConfigError
 
 
+def add_include_option(p: argparse.ArgumentParser) -> None:
+    """`--include PATH` (repeatable): plugin proxies from a .py file or a folder of them."""
+    p.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="load proxies from a .py file or a folder of .py files first (repeatable; "
+        "added to a run config's include list); installed packages' proxies (entry-point "
+        "group harness.proxies) load by themselves",
+    )
+
+
 def add_run_options(p: argparse.ArgumentParser) -> None:
     """Options shared by the commands that run experiments."""
     p.add_argument("--archs", type=int, help="number of architectures")
     p.add_argument("--proxies", help="comma-separated proxy names or globs (default: all)")
+    add_include_option(p)
     p.add_argument("--device", help="torch device, e.g. cpu or cuda (default cpu)")
     p.add_argument(
         "--executor",
@@ -83,6 +97,19 @@ def overrides_from(args: argparse.Namespace) -> list[str]:
     return sets + table_policy_overrides(args) + list(args.set)
 
 
+def include_overrides(
+    args: argparse.Namespace,
+    config: str | None,
+    overrides: list[str],
+    other_tables: tuple[str, ...] = (),
+) -> list[str]:
+    """`--include` paths appended to the config's own `include` list, as one override."""
+    if not getattr(args, "include", None):
+        return []
+    base = load_run_config(config, overrides, other_tables=other_tables)
+    return [f"include={json.dumps([*base.include, *args.include])}"]
+
+
 def seed_overrides(args: argparse.Namespace, config: RunConfig) -> RunConfig:
     """`--seeds K` (the run seed and the K - 1 after it) and `--vary-batch` applied."""
     changes: dict = {}
@@ -104,7 +131,9 @@ def run(args: argparse.Namespace) -> int:
     from harness.outputs import StagedOutput
     from harness.report.leaderboard_table import render, to_csv, to_markdown
 
-    config = seed_overrides(args, load_run_config(args.config, overrides_from(args)))
+    overrides = overrides_from(args)
+    overrides += include_overrides(args, args.config, overrides)
+    config = seed_overrides(args, load_run_config(args.config, overrides))
     table_tag = Path(args.config).stem if args.config else "default"
     rid = run_id("run", table_tag)
     out = output_dir(args, rid)

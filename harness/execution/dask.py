@@ -82,6 +82,7 @@ def plan_identity(plan: ScoringPlan) -> str:
         plan.run_seed,
         plan.input_hash,
         plan.batch_size,
+        list(plan.includes),
     ]
     return json.dumps(fields)
 

@@ -5,6 +5,13 @@ A proxy is a plain function `f(ctx: ProxyContext) -> float` registered with
 touches files: everything arrives through the `ProxyContext`, which the engine
 prepares once per (architecture, seed) so that every proxy starts from the same
 initial weights and the same batch, and shared passes are computed only once.
+
+The registry is one: built-in proxies (the modules of this package), proxies of
+installed packages (entry-point group `harness.proxies`, loaded once, on first use) and
+proxies of Python files (`--include`, `include = [...]`) all register through
+`register_proxy` and differ only in their `origin` (see `harness.proxies.plugins`). A
+name already registered by another source is a `ProxyClashError`, unless the newcomer
+declares `overrides=True` and the proxy it replaces is a built-in.
 """
 
 from __future__ import annotations
@@ -12,14 +19,15 @@ from __future__ import annotations
 import copy
 import fnmatch
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import torch
 from torch import nn
 
-from harness.errors import UnknownNameError
+from harness.errors import HarnessError, UnknownNameError
 from harness.seeds import derive_seed
 
 #: What a proxy may declare it needs. The engine uses this to plan shared passes.
@@ -36,6 +44,69 @@ NEEDS: dict[str, str] = {
 }
 
 
+#: Architecture conditions on which a proxy may declare that it legitimately fails
+#: (`register_proxy(fails_on={condition: reason})`); `harness check` then expects a
+#: recorded failure there, and a score everywhere else. A space is named `space:NAME`
+#: (e.g. `space:nb101`: the proxy cannot score that space at all).
+FAILURE_CONDITIONS: dict[str, str] = {
+    "no_path": "no input -> output path through the cells: the logits do not depend on the "
+    "input (e.g. an NB201 cell whose edges are all 'none')",
+    "parameter_free": "cells without any parameterised operation (only skips, pools or 'none')",
+    "space:NAME": "any architecture of the search space NAME",
+}
+
+OriginKind = Literal["builtin", "package", "file", "module"]
+
+
+@dataclass(frozen=True)
+class ProxyOrigin:
+    """Where a registered proxy comes from.
+
+    `builtin`: this package. `package`: an installed distribution (`name`, `version`;
+    `entry_point` when its entry point loaded it). `file`: a Python file (`name` is its
+    absolute path, `sha256` its content). `module`: code that is neither (an interactive
+    session, a module of a folder on sys.path): `name` is the module.
+    """
+
+    kind: OriginKind = "builtin"
+    name: str = ""
+    version: str = ""
+    sha256: str = ""
+    entry_point: str = ""
+
+    @property
+    def builtin(self) -> bool:
+        return self.kind == "builtin"
+
+    def describe(self) -> str:
+        """One short phrase, e.g. `package my-proxies 0.2.0` or `file x.py (sha256 1a2b…)`."""
+        if self.kind == "builtin":
+            return "built-in"
+        if self.kind == "package":
+            return f"package {self.name} {self.version}".rstrip()
+        if self.kind == "file":
+            return f"file {self.name} (sha256 {self.sha256[:12]})"
+        return f"module {self.name}"
+
+    def to_dict(self) -> dict[str, str]:
+        out = {"kind": self.kind}
+        for key in ("name", "version", "sha256", "entry_point"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        return out
+
+    def same_source(self, other: ProxyOrigin) -> bool:
+        """True when both are the same package or the same file (a reload, not a clash)."""
+        return (self.kind, self.name) == (other.kind, other.name)
+
+
+BUILTIN = ProxyOrigin()
+
+
+class ProxyClashError(HarnessError):
+    """Two sources register a proxy under the same name."""
+
+
 @dataclass(frozen=True)
 class ProxySpec:
     """A registered proxy."""
@@ -50,6 +121,15 @@ class ProxySpec:
     #: and `combine(scores)` mapping {proxy: array over the scored set} to an array.
     combines: tuple[str, ...] = ()
     combine: Callable[[dict[str, Any]], Any] | None = None
+    #: the score does not depend on the order of the batch's samples (`harness check`
+    #: verifies it by permuting the batch)
+    permutation_invariant: bool = False
+    #: (condition, reason) pairs: architectures on which the proxy legitimately records a
+    #: failure (see `FAILURE_CONDITIONS`)
+    fails_on: tuple[tuple[str, str], ...] = ()
+    origin: ProxyOrigin = BUILTIN
+    #: the built-in this proxy replaces (`register_proxy(overrides=True)`), if any
+    overridden: ProxySpec | None = None
     #: For proxies whose meaning depends on the batch's labels (EPE-NAS): `describe_batch(
     #: labels)` -> a one-line remark on how the batch serves the proxy, or None
     describe_batch: Callable[[Any], str | None] | None = None
@@ -57,6 +137,23 @@ class ProxySpec:
     @property
     def data_free(self) -> bool:
         return not ({"data", "labels"} & self.needs)
+
+    @property
+    def store_version(self) -> str:
+        """The version in score-store keys: `version`, tagged by origin for an override, so
+        that an overriding proxy never reuses the scores of the built-in it replaces."""
+        if self.overridden is None:
+            return self.version
+        tag = self.origin.name if self.origin.kind != "file" else self.origin.sha256[:12]
+        return f"{self.version}+override.{tag}"
+
+    def expected_failure(self, conditions: set[str] | frozenset[str]) -> str | None:
+        """The declared reason this proxy fails on an architecture with `conditions`: a
+        whole space's reason before a cell's (an NB101 cell without parameters fails
+        because the proxy cannot score NB101 at all, whatever the cell)."""
+        met = [(c, r) for c, r in self.fails_on if c in conditions]
+        met.sort(key=lambda item: not item[0].startswith("space:"))
+        return f"{met[0][0]}: {met[0][1]}" if met else None
 
 
 _REGISTRY: dict[str, ProxySpec] = {}
@@ -86,6 +183,51 @@ STANDARD_PROXIES: tuple[str, ...] = (
 )
 
 
+#: (origin, module prefix) of the plugins being loaded, innermost last.
+_LOADING: list[tuple[ProxyOrigin, str]] = []
+
+
+@contextmanager
+def registering_from(origin: ProxyOrigin, module: str) -> Iterator[None]:
+    """Proxies that `module` (or its submodules) registers inside this block come from
+    `origin`: the plugin loader says where the code it executes comes from."""
+    _LOADING.append((origin, module))
+    try:
+        yield
+    finally:
+        _LOADING.pop()
+
+
+def _origin_of(fn: Callable[..., Any]) -> ProxyOrigin:
+    """Where `fn` comes from: the plugin being loaded, else the harness, else its module."""
+    module = getattr(fn, "__module__", "") or ""
+    for origin, prefix in reversed(_LOADING):
+        if module == prefix or module.startswith(prefix + "."):
+            return origin
+    if module == "harness" or module.startswith("harness."):
+        return BUILTIN
+    from harness.proxies.plugins import origin_of_module
+
+    return origin_of_module(module)
+
+
+def _check_declarations(name: str, needs, fails_on: Mapping[str, str]) -> None:
+    unknown = set(needs) - set(NEEDS)
+    if unknown:
+        raise ValueError(f"proxy {name!r} declares unknown needs {sorted(unknown)}")
+    for condition, reason in fails_on.items():
+        if condition not in FAILURE_CONDITIONS and not (
+            condition.startswith("space:") and len(condition) > len("space:")
+        ):
+            known = ", ".join(FAILURE_CONDITIONS)
+            raise ValueError(
+                f"proxy {name!r} declares it fails on unknown condition {condition!r} "
+                f"(known: {known})"
+            )
+        if not isinstance(reason, str) or not reason.strip():
+            raise ValueError(f"proxy {name!r}: fails_on[{condition!r}] needs a reason")
+
+
 def register_proxy(
     *,
     name: str,
@@ -95,16 +237,30 @@ def register_proxy(
     description: str,
     combines: tuple[str, ...] = (),
     combine: Callable[[dict[str, Any]], Any] | None = None,
+    permutation_invariant: bool = False,
+    fails_on: Mapping[str, str] | None = None,
+    overrides: bool = False,
     describe_batch: Callable[[Any], str | None] | None = None,
 ) -> Callable[[Callable[[ProxyContext], float]], Callable[[ProxyContext], float]]:
-    """Decorator registering `fn(ctx) -> float` as proxy `name`."""
-    unknown = set(needs) - set(NEEDS)
-    if unknown:
-        raise ValueError(f"proxy {name!r} declares unknown needs {sorted(unknown)}")
+    """Decorator registering `fn(ctx) -> float` as proxy `name`.
+
+    `needs` (keys of `NEEDS`) is what the engine must prepare; `permutation_invariant`
+    says the score ignores the order of the batch; `fails_on` maps conditions of
+    `FAILURE_CONDITIONS` to the reason the proxy legitimately fails there; `overrides`
+    lets a plugin replace the built-in proxy of the same name (results say so);
+    `describe_batch(labels)` remarks how the batch serves a label-dependent proxy.
+    """
+    failures = dict(fails_on or {})
+    _check_declarations(name, needs, failures)
 
     def decorate(fn: Callable[[ProxyContext], float]) -> Callable[[ProxyContext], float]:
-        if name in _REGISTRY and _REGISTRY[name].compute is not fn:
-            warnings.warn(f"proxy {name!r} registered twice; the later one wins", stacklevel=2)
+        origin = _origin_of(fn)
+        existing = _REGISTRY.get(name)
+        overridden = None
+        if existing is not None and existing.compute is not fn:
+            overridden = _resolve_clash(name, existing, origin, overrides)
+        elif existing is not None:
+            overridden = existing.overridden
         _REGISTRY[name] = ProxySpec(
             name=name,
             version=version,
@@ -114,6 +270,10 @@ def register_proxy(
             compute=fn,
             combines=tuple(combines),
             combine=combine,
+            permutation_invariant=permutation_invariant,
+            fails_on=tuple(failures.items()),
+            origin=origin,
+            overridden=overridden,
             describe_batch=describe_batch,
         )
         return fn
@@ -121,9 +281,33 @@ def register_proxy(
     return decorate
 
 
+def _resolve_clash(
+    name: str, existing: ProxySpec, origin: ProxyOrigin, overrides: bool
+) -> ProxySpec | None:
+    """The built-in a new registration of `name` replaces (None: none), or an error."""
+    if existing.origin.same_source(origin):  # the same module or file, loaded again
+        if existing.origin.builtin:
+            warnings.warn(f"proxy {name!r} registered twice; the later one wins", stacklevel=3)
+        return existing.overridden
+    replaced = existing.overridden or existing
+    if overrides and replaced.origin.builtin and existing.overridden is None:
+        return existing
+    where = f"{origin.describe()} registers proxy {name!r}"
+    if existing.origin.builtin:
+        raise ProxyClashError(
+            f"{where}, which is a built-in proxy: rename it, or declare "
+            "register_proxy(..., overrides=True) to replace the built-in (results then say so)"
+        )
+    raise ProxyClashError(f"{where}, already registered by {existing.origin.describe()}")
+
+
 def _load_builtin_proxies() -> None:
-    # Importing the package registers every built-in proxy module.
+    # Importing the package registers every built-in proxy module; installed packages'
+    # proxies (entry-point group `harness.proxies`) are loaded once, on first use.
     import harness.proxies  # noqa: F401
+    from harness.proxies.plugins import load_entry_points
+
+    load_entry_points()
 
 
 def get_proxy(name: str) -> ProxySpec:

@@ -41,6 +41,7 @@ _LOSS_PASS_NEEDS = ("data", "labels", "loss_grads")
 @register_proxy(
     name="grad_norm",
     version="1",
+    permutation_invariant=True,
     needs=_LOSS_PASS_NEEDS,
     description="Sum over conv/linear layers of the Frobenius norm of dL/dW.",
 )
@@ -51,6 +52,7 @@ def grad_norm(ctx: ProxyContext) -> float:
 @register_proxy(
     name="snip",
     version="1",
+    permutation_invariant=True,
     needs=_LOSS_PASS_NEEDS,
     description="SNIP saliency: sum of |W * dL/dW| over conv/linear weights.",
 )
@@ -73,6 +75,7 @@ def plain(ctx: ProxyContext) -> float:
 @register_proxy(
     name="fisher",
     version="1",
+    permutation_invariant=True,
     needs=_LOSS_PASS_NEEDS,
     description="Fisher channel saliency (paper): sum over conv/linear output channels of F_k.",
 )
@@ -83,6 +86,7 @@ def fisher(ctx: ProxyContext) -> float:
 @register_proxy(
     name="fisher_fanin",
     version="1",
+    permutation_invariant=True,
     needs=_LOSS_PASS_NEEDS,
     description="Fisher as foresight/NASLib sum it: each channel's F_k weighted by its fan-in.",
 )

@@ -22,6 +22,11 @@ from harness.proxies.passes import jacobian_pass, labels_for
 K_REGULARISER = 1e-5
 #: EPE-NAS switches to pairwise class differences above this many classes.
 EPE_MANY_CLASSES = 100
+#: Why jacov and epe_nas record NaN where no input -> output path exists (harness check).
+_CONSTANT_JACOBIAN = (
+    "the logits do not depend on the input: every Jacobian row is zero, their correlation "
+    "matrix is undefined and the score NaN (NASLib's -1e8)"
+)
 
 
 def _as_rows(jacobian: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -124,6 +129,8 @@ def epe_nas_batch_note(labels: torch.Tensor | np.ndarray) -> str | None:
 @register_proxy(
     name="jacov",
     version="1",
+    permutation_invariant=True,
+    fails_on={"no_path": _CONSTANT_JACOBIAN},
     needs=("data", "input_jacobian"),
     description="Jacobian covariance (NASWOT v1): eigenvalue score of corrcoef of J.",
 )
@@ -134,6 +141,8 @@ def jacov(ctx: ProxyContext) -> float:
 @register_proxy(
     name="epe_nas",
     version="2",
+    permutation_invariant=True,
+    fails_on={"no_path": _CONSTANT_JACOBIAN},
     needs=("data", "labels", "input_jacobian"),
     description="EPE-NAS: per-class Jacobian correlation score (classes = logit width).",
     describe_batch=epe_nas_batch_note,

@@ -33,6 +33,12 @@ import torch
 from harness.proxies.base import ProxyContext, register_proxy
 from harness.proxies.passes import jacobian_pass
 
+#: Why nwot records -inf on an NB201 cell of 'none' edges only (harness check).
+_SINGLE_CODE = (
+    "when no ReLU sees the input (an NB201 cell of 'none' edges only), every sample has the "
+    "same binary code, K is singular and log|det K| = -inf (NASLib's -1e8)"
+)
+
 
 def naswot_score(kernel: torch.Tensor | np.ndarray) -> float:
     """log|det K| of a NASWOT kernel (-inf when K is singular)."""
@@ -44,6 +50,8 @@ def naswot_score(kernel: torch.Tensor | np.ndarray) -> float:
 @register_proxy(
     name="nwot",
     version="2",
+    permutation_invariant=True,
+    fails_on={"no_path": _SINGLE_CODE},
     needs=("data", "activations"),
     description="NASWOT: log|det| of the kernel of binary ReLU codes (torch.nn ReLU modules).",
 )
@@ -57,6 +65,8 @@ def nwot(ctx: ProxyContext) -> float:
 @register_proxy(
     name="nwot_relu_names",
     version="1",
+    permutation_invariant=True,
+    fails_on={"no_path": _SINGLE_CODE},
     needs=("data", "activations"),
     description="NASWOT, original hook rule: every module whose type name contains 'ReLU'.",
 )

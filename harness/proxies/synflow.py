@@ -71,6 +71,7 @@ def synflow_score(ctx: ProxyContext, batchnorm: BatchNormMode) -> float:
 @register_proxy(
     name="synflow",
     version="1",
+    permutation_invariant=True,
     needs=("own_pass",),
     description="SynFlow, paper default: |state|, float64, ones input, BN in eval mode.",
 )
@@ -81,6 +82,7 @@ def synflow(ctx: ProxyContext) -> float:
 @register_proxy(
     name="synflow_nobn",
     version="1",
+    permutation_invariant=True,
     needs=("own_pass",),
     description="SynFlow, NASLib convention: every BN replaced by the identity.",
 )
@@ -91,6 +93,7 @@ def synflow_nobn(ctx: ProxyContext) -> float:
 @register_proxy(
     name="synflow_bn",
     version="1",
+    permutation_invariant=True,
     needs=("own_pass",),
     description="SynFlow with BN kept in train mode (foresight/NASLib synflow_bn).",
 )

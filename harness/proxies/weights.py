@@ -20,6 +20,7 @@ from harness.proxies.passes import measured_layers, sum_of_elements
 @register_proxy(
     name="l2_norm",
     version="1",
+    permutation_invariant=True,
     description="Sum over conv/linear layers of the Frobenius norm of the initial weights.",
 )
 def l2_norm(ctx: ProxyContext) -> float:
@@ -30,6 +31,7 @@ def l2_norm(ctx: ProxyContext) -> float:
 @register_proxy(
     name="params",
     version="1",
+    permutation_invariant=True,
     description="Number of trainable parameters.",
 )
 def params(ctx: ProxyContext) -> float:
@@ -41,6 +43,7 @@ def params(ctx: ProxyContext) -> float:
 @register_proxy(
     name="flops",
     version="1",
+    permutation_invariant=True,
     description="FLOPs per example at the input size (NAS-Bench-Suite-Zero's counting).",
 )
 def flops(ctx: ProxyContext) -> float:
@@ -52,6 +55,7 @@ def flops(ctx: ProxyContext) -> float:
 @register_proxy(
     name="flops_xautodl",
     version="1",
+    permutation_invariant=True,
     description="FLOPs per example as NAS-Bench-201's API counts them (conv/linear MACs).",
 )
 def flops_xautodl(ctx: ProxyContext) -> float:

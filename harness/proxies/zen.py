@@ -28,9 +28,14 @@ Both forwards run in train mode under no_grad, as in ZenNAS
   although it contributes nothing to f. No reference implementation computes it.
 
 Only `nn.BatchNorm2d` layers enter the sum, as in the reference. The L1 norm per
-sample follows the reference code. ZenNAS searches with repeat = 1 and batch 64; we
-use the shape of `ctx.images` when the engine provides a batch (only its shape: the
-proxy is data-free) and (64, 3, 32, 32) otherwise, and repeat 1 by default.
+sample follows the reference code. ZenNAS searches with repeat = 1 and batch 64; we draw
+64 Gaussian samples of the context's sample shape (`ctx.sample_shape()`: the batch's
+C, H, W, or `input_shape`; 3 x 32 x 32 without either), and repeat 1 by default. The
+proxy is data-free: it never reads the batch, not even its size (version 4 of `zen`
+and 1 of `zen_paper` took the Gaussian batch size from the real batch, so their score
+changed with `input.batch_size` and with whether a batch was given at all, which
+`harness check` caught as an undeclared need; at the default batch of 64 the scores
+are unchanged).
 """
 
 from __future__ import annotations
@@ -45,8 +50,16 @@ from harness.proxies.base import ProxyContext, register_proxy
 
 BNConvention = Literal["paper", "reference"]
 
-DEFAULT_SHAPE: tuple[int, int, int, int] = (64, 3, 32, 32)
+#: Gaussian samples per re-init (ZenNAS's search batch), and the sample shape used when
+#: the context gives none
+ZEN_BATCH_SIZE = 64
+DEFAULT_SAMPLE_SHAPE: tuple[int, int, int] = (3, 32, 32)
 MIXUP_GAMMA = 1e-2
+#: Why Zen records -inf where no input -> output path exists (harness check).
+_NO_INPUT_DEPENDENCE = (
+    "the features do not depend on the input, so f(x) = f(x + 0.01 e), Delta = 0 and "
+    "log Delta = -inf"
+)
 
 
 @torch.no_grad()
@@ -192,11 +205,14 @@ def zen_score(
     bn_convention: BNConvention = "reference",
     repeats: int = 1,
     mixup_gamma: float = MIXUP_GAMMA,
+    batch_size: int = ZEN_BATCH_SIZE,
 ) -> float:
-    """Zen-score of `ctx`'s architecture, averaged over `repeats` Gaussian re-inits."""
+    """Zen-score of `ctx`'s architecture, averaged over `repeats` Gaussian re-inits of
+    `batch_size` samples each."""
     if bn_convention not in ("paper", "reference"):
         raise ValueError(f"bn_convention must be 'paper' or 'reference', got {bn_convention!r}")
-    shape = tuple(ctx.images.shape) if ctx.images is not None else DEFAULT_SHAPE
+    has_shape = ctx.images is not None or ctx.input_shape is not None
+    shape = (batch_size, *(ctx.sample_shape() if has_shape else DEFAULT_SAMPLE_SHAPE))
     generator = ctx.generator("zen")
     net = ctx.fresh_network().to(ctx.device)
     net.train()
@@ -231,7 +247,9 @@ def zen_score(
 
 @register_proxy(
     name="zen",
-    version="4",
+    version="5",
+    permutation_invariant=True,
+    fails_on={"no_path": _NO_INPUT_DEPENDENCE},
     needs=("own_pass",),
     higher_is_better=True,
     description="Zen-score as ZenNAS's code computes it (BN scaling from running_var)",
@@ -243,7 +261,9 @@ def zen(ctx: ProxyContext) -> float:
 
 @register_proxy(
     name="zen_paper",
-    version="1",
+    version="2",
+    permutation_invariant=True,
+    fails_on={"no_path": _NO_INPUT_DEPENDENCE},
     needs=("own_pass",),
     higher_is_better=True,
     description="Zen-score with the paper's BN scaling (mini-batch variances of x)",

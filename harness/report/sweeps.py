@@ -195,8 +195,11 @@ def _draw_ablation_panel(ax, rows, proxies, parameter, values, context, statisti
             y.append(estimate if finite else np.nan)
             lo = getattr(row, f"{statistic}_lo") if finite else None
             hi = getattr(row, f"{statistic}_hi") if finite else None
-            low.append(estimate - lo if finite and lo is not None else 0.0)
-            high.append(hi - estimate if finite and hi is not None else 0.0)
+            # A percentile bootstrap interval of a few architectures can lie wholly on one
+            # side of the estimate; matplotlib refuses negative bar lengths, so that side
+            # draws no bar (the CSVs and tables keep the interval itself).
+            low.append(max(estimate - lo, 0.0) if finite and lo is not None else 0.0)
+            high.append(max(hi - estimate, 0.0) if finite and hi is not None else 0.0)
         style = series_style(index)
         offset = (index - (len(proxies) - 1) / 2) * width
         ax.errorbar(

@@ -23,7 +23,7 @@ def _context(net: torch.nn.Module, shape=(6, 3, 8, 8), seed: int = 3) -> ProxyCo
 def test_matches_step_by_step_computation(convention):
     torch.manual_seed(1)
     ctx = _context(PlainConvNet())
-    got = zen_score(ctx, bn_convention=convention)
+    got = zen_score(ctx, bn_convention=convention, batch_size=ctx.images.shape[0])
     expected = naive_zen_plain(
         ctx.network, tuple(ctx.images.shape), ctx.generator("zen"), convention
     )
@@ -80,6 +80,19 @@ def test_data_free_default_shape():
     assert math.isfinite(zen_score(ctx))
 
 
+@pytest.mark.parametrize("name", ["zen", "zen_paper"])
+def test_the_score_never_reads_the_batch_not_even_its_size(name):
+    # harness check found zen reading the batch size while declaring no data
+    from harness.proxies import get_proxy
+
+    compute = get_proxy(name).compute
+    net = PlainConvNet()
+    with_batch = compute(_context(net, shape=(6, 3, 8, 8)))
+    assert compute(_context(net, shape=(20, 3, 8, 8))) == with_batch
+    without = ProxyContext(network=net, images=None, input_shape=(3, 8, 8), seed=3)
+    assert compute(without) == with_batch
+
+
 def test_needs_forward_features():
     ctx = _context(torch.nn.Sequential(torch.nn.Conv2d(3, 2, 1)))
     with pytest.raises(TypeError, match="forward_features"):
@@ -98,7 +111,7 @@ def test_gaussian_reinit_values():
 
 def test_registration_and_defaults():
     spec = get_proxy("zen")
-    assert spec.higher_is_better and spec.version == "4"
+    assert spec.higher_is_better and spec.version == "5"
     assert spec.needs == frozenset({"own_pass"}) and spec.data_free
     paper = get_proxy("zen_paper")
     assert paper.higher_is_better and paper.needs == spec.needs

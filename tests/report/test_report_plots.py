@@ -174,3 +174,14 @@ def test_ablation_lines(ablation_source, tmp_path):
     assert [f.name for f in files] == ["abl-input_batch_size", "abl-input_source"]
     svg = assert_figure(files[1], "input.source", "Kendall τ", "sensitive", "steady")
     assert "batch_size=8" in svg and "batch_size=16" in svg  # one panel per other value
+
+
+def test_ablation_lines_with_an_interval_beside_its_estimate(ablation_source, tmp_path):
+    # A percentile bootstrap interval of a few architectures can exclude its estimate (a
+    # 6-architecture ablation crashed matplotlib with negative error bars).
+    from dataclasses import replace
+
+    rows = ablation_source.document.rows
+    rows[0] = replace(rows[0], kendall_lo=rows[0].kendall + 0.05, kendall_hi=rows[0].kendall + 0.1)
+    files = plot_ablation(ablation_source, tmp_path, "abl")
+    assert_figure(files[0], "input.batch_size")
