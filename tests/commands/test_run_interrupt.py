@@ -14,7 +14,12 @@ from harness.store import ScoreStore
 
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize(
-    ("signum", "executor"), [(signal.SIGINT, "serial"), (signal.SIGTERM, "processes")]
+    ("signum", "executor"),
+    [
+        # Ctrl-C on the serial executor: the same resume path as below, slow to keep CI short
+        pytest.param(signal.SIGINT, "serial", marks=pytest.mark.slow),
+        (signal.SIGTERM, "processes"),
+    ],
 )
 def test_interrupted_run_resumes(real_data_dir, tmp_path, signum, executor):
     store = tmp_path / "scores.sqlite"

@@ -183,6 +183,7 @@ def test_the_workflow_has_the_recipe_steps():
     assert f'"{PROXY}"' in config and 'source = "synthetic"' in config
 
 
+@pytest.mark.slow  # scores the recipe's configuration: about a minute each
 def test_main_scores_the_fixed_configuration_and_keeps_a_baseline(main_job):
     job, baseline = main_job
     assert set(job.statuses.values()) == {0}, job.outputs
@@ -194,6 +195,7 @@ def test_main_scores_the_fixed_configuration_and_keeps_a_baseline(main_job):
     assert (job.workspace / "proxy-quality" / "report" / "report.html").is_file()
 
 
+@pytest.mark.slow  # scores the recipe's configuration: about a minute each
 def test_a_pull_request_with_the_same_proxy_passes_the_gate(main_job, tmp_path):
     _, baseline = main_job
     checkout = author_checkout(tmp_path / "checkout")
@@ -203,6 +205,7 @@ def test_a_pull_request_with_the_same_proxy_passes_the_gate(main_job, tmp_path):
     assert "FAIL" not in gate and PROXY in gate
 
 
+@pytest.mark.slow  # scores the recipe's configuration: about a minute each
 def test_a_pull_request_with_a_broken_proxy_fails_the_gate(main_job, tmp_path):
     _, baseline = main_job
     checkout = author_checkout(tmp_path / "checkout", broken=True)
