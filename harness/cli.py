@@ -105,6 +105,13 @@ def table_policy_overrides(args: argparse.Namespace, prefix: str = "table_option
     return [f"{prefix}.{k}={json.dumps(v)}" for k, v in table_policy(args).items()]
 
 
+def toml_names(text: str) -> str:
+    """A comma-separated flag value ("a, b,c") as a TOML list of strings for `--set`."""
+    import json
+
+    return json.dumps([t.strip() for t in text.split(",") if t.strip()])
+
+
 FAILURE_POLICIES = ("worst", "drop", "common")
 
 

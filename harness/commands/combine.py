@@ -14,7 +14,7 @@ import json
 import time
 from pathlib import Path
 
-from harness.cli import output_dir, run_id
+from harness.cli import output_dir, run_id, toml_names
 from harness.commands.run import add_run_options
 from harness.commands.run import overrides_from as run_overrides
 
@@ -52,10 +52,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=run)
 
 
-def _names(text: str) -> str:
-    return json.dumps([t.strip() for t in text.split(",") if t.strip()])
-
-
 def overrides_from(args: argparse.Namespace) -> list[str]:
     sets = run_overrides(args)
     if args.scores:
@@ -75,9 +71,9 @@ def overrides_from(args: argparse.Namespace) -> list[str]:
     if args.splits is not None:
         sets.append(f"combine.splits={args.splits}")
     if args.models:
-        sets.append(f"combine.models={_names(args.models)}")
+        sets.append(f"combine.models={toml_names(args.models)}")
     if args.transfer:
-        sets.append(f"combine.transfer={_names(args.transfer)}")
+        sets.append(f"combine.transfer={toml_names(args.transfer)}")
     if args.no_leakage:
         sets.append("combine.leakage=false")
     return sets

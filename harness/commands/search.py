@@ -12,7 +12,7 @@ import json
 import time
 from pathlib import Path
 
-from harness.cli import output_dir, run_id, table_policy_overrides
+from harness.cli import output_dir, run_id, table_policy_overrides, toml_names
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -46,10 +46,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=run)
 
 
-def _names(text: str) -> str:
-    return json.dumps([t.strip() for t in text.split(",") if t.strip()])
-
-
 def overrides_from(args: argparse.Namespace) -> list[str]:
     sets = []
     if args.budget is not None:
@@ -57,9 +53,9 @@ def overrides_from(args: argparse.Namespace) -> list[str]:
     if args.seeds is not None:
         sets.append(f"seeds={args.seeds}")
     if args.strategies:
-        sets.append(f"strategies={_names(args.strategies)}")
+        sets.append(f"strategies={toml_names(args.strategies)}")
     if args.estimators:
-        sets.append(f"estimators={_names(args.estimators)}")
+        sets.append(f"estimators={toml_names(args.estimators)}")
     if args.device:
         sets.append(f"proxy.device={json.dumps(args.device)}")
     if args.seed is not None:
