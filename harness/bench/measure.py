@@ -12,12 +12,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import torch
 
 from harness.bench.clock import timed
-from harness.bench.memory import MemoryPeak, cuda_peak, subprocess_peak
+from harness.bench.memory import MemoryPeak, cuda_peak, peak_spec, subprocess_peak
 from harness.bench.workload import Workload, load_inputs, make_workload
 from harness.devices import check_device
 from harness.errors import ConfigError
@@ -214,17 +213,8 @@ def _memory(
             "floor": cuda_peak("floor", work.floor_call(), work.device),
             "suite": cuda_peak("suite", lambda: work.engine(proxies), work.device),
         }
-    spec: dict[str, Any] = {
-        "space": options.space,
-        "arch": work.arch,
-        "batch_size": options.batch_size,
-        "seed": options.seed,
-        # the source actually used (synthetic if the files were absent)
-        "input_source": source,
-        "network_variant": options.network_variant,
-        "num_classes": options.num_classes,
-        "threads": options.threads,
+    spec = {
+        **peak_spec(options.space, work.arch, options, source, include_files),
         "proxies": proxies,
-        "includes": include_files,
     }
     return {what: subprocess_peak({**spec, "what": what}) for what in ("floor", "suite")}

@@ -104,6 +104,26 @@ def cuda_peak(what: str, call: Callable[[], Any], device: torch.device) -> Memor
     return MemoryPeak(what, CUDA_METHOD, before / MIB, peak / MIB)
 
 
+def peak_spec(
+    space: str, arch: str, options: Any, source: str, include_files: list[str]
+) -> dict[str, Any]:
+    """The measurement set-up `subprocess_peak` sends to its fresh interpreter (add `what`
+    and `proxies`). `options` is any options object with batch_size, seed, network_variant,
+    num_classes and threads (`BenchOptions`, `CheckOptions`); `source` is the input source
+    actually used (synthetic if the files were absent)."""
+    return {
+        "space": space,
+        "arch": arch,
+        "batch_size": options.batch_size,
+        "seed": options.seed,
+        "input_source": source,
+        "network_variant": options.network_variant,
+        "num_classes": options.num_classes,
+        "threads": options.threads,
+        "includes": include_files,
+    }
+
+
 def subprocess_peak(spec: dict[str, Any], timeout: float = 3600.0) -> MemoryPeak:
     """Run `spec` (see `_measure`) in a fresh interpreter and return its peak."""
     done = subprocess.run(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.bench.clock import timed
-from harness.bench.memory import MemoryPeak, cuda_peak, subprocess_peak
+from harness.bench.memory import MemoryPeak, cuda_peak, peak_spec, subprocess_peak
 from harness.bench.workload import Workload, load_inputs, make_workload
 from harness.check.archs import SPACES, CheckArch, check_archs
 from harness.check.contract import (
@@ -324,17 +324,7 @@ def _measure_memory(
             peak = cuda_peak(name, lambda name=name: work.engine([name]), work.device)
             check.memory[arch.space] = (peak, floor, "")
         return
-    spec: dict[str, Any] = {
-        "space": arch.space,
-        "arch": arch.key,
-        "batch_size": options.batch_size,
-        "seed": options.seed,
-        "input_source": source,
-        "network_variant": options.network_variant,
-        "num_classes": options.num_classes,
-        "threads": options.threads,
-        "includes": include_files,
-    }
+    spec = peak_spec(arch.space, arch.key, options, source, include_files)
     try:
         floor: MemoryPeak | None = subprocess_peak({**spec, "what": "floor", "proxies": []})
         floor_problem = ""
