@@ -105,6 +105,19 @@ def table_policy_overrides(args: argparse.Namespace, prefix: str = "table_option
     return [f"{prefix}.{k}={json.dumps(v)}" for k, v in table_policy(args).items()]
 
 
+def add_measurement_options(parser: argparse.ArgumentParser) -> None:
+    """`--threads`, `--input`, `--variant`: how `harness bench` and `harness check` build
+    the networks and batch they measure."""
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (1, as executors)")
+    parser.add_argument(
+        "--input",
+        dest="input_source",
+        default="fashion-mnist",
+        help="image source (fashion-mnist; synthetic if its files are absent)",
+    )
+    parser.add_argument("--variant", default="as_trained", help="network variant (as_trained)")
+
+
 def toml_names(text: str) -> str:
     """A comma-separated flag value ("a, b,c") as a TOML list of strings for `--set`."""
     import json

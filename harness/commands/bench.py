@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from harness.cli import add_measurement_options
+
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     from harness.commands.run import add_include_option
@@ -34,14 +36,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument("--repeats", type=int, default=3, help="timed repeats per architecture (3)")
     p.add_argument("--warmup", type=int, default=1, help="untimed rounds before timing (1)")
-    p.add_argument("--threads", type=int, default=1, help="torch threads (1, as executors)")
-    p.add_argument(
-        "--input",
-        dest="input_source",
-        default="fashion-mnist",
-        help="image source (fashion-mnist; synthetic if its files are absent)",
-    )
-    p.add_argument("--variant", default="as_trained", help="network variant (as_trained)")
+    add_measurement_options(p)
     p.add_argument("--no-naive", action="store_true", help="skip the naive timings")
     p.add_argument(
         "--memory-archs",

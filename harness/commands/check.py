@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from harness.cli import add_measurement_options
 from harness.errors import ConfigError
 
 
@@ -41,14 +42,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument("--batch-size", type=int, default=16, help="images per batch (16)")
     p.add_argument("--device", default="cpu", help="cpu or cuda (cpu)")
-    p.add_argument("--threads", type=int, default=1, help="torch threads (1, as executors)")
-    p.add_argument(
-        "--input",
-        dest="input_source",
-        default="fashion-mnist",
-        help="image source (fashion-mnist; synthetic if its files are absent)",
-    )
-    p.add_argument("--variant", default="as_trained", help="network variant (as_trained)")
+    add_measurement_options(p)
     p.add_argument(
         "--processes", type=int, default=2, help="fresh processes of the determinism check (2)"
     )
