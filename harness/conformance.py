@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -361,7 +361,3 @@ def subset(rows: Sequence[ReferenceRow], cells: int) -> list[ReferenceRow]:
             keep.append(row.arch)
     wanted = set(keep[:cells])
     return [row for row in rows if row.arch in wanted]
-
-
-def with_proxy(row: ReferenceRow, proxy: str) -> ReferenceRow:
-    return replace(row, proxy=proxy)

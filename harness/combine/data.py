@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from harness.errors import ConfigError, DataError
 
@@ -341,11 +340,3 @@ def _aligned(source: ScoreSet, target: ScoreSet) -> ScoreSet:
         scores={p: pick(v) for p, v in target.scores.items()},
         label_free={n: (pick(v), e) for n, (v, e) in target.label_free.items()},
     )
-
-
-def frame_of(score_set: ScoreSet) -> pd.DataFrame:
-    """The set as a frame (arch, group, truth, one column per proxy): for CSV exports."""
-    frame = pd.DataFrame(score_set.scores, index=list(score_set.archs))
-    frame.insert(0, "truth", score_set.truth)
-    frame.insert(0, "group", list(score_set.groups))
-    return frame.rename_axis("arch").reset_index()

@@ -121,14 +121,6 @@ class NB201Supernet(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(previous, num_classes)
 
-    def check_subnet(self, subnet: Sequence[int]) -> tuple[int, ...]:
-        subnet = tuple(int(i) for i in subnet)
-        if len(subnet) != len(EDGES) or not all(0 <= i < len(self.ops) for i in subnet):
-            raise ArchitectureError(
-                f"a subnet is {len(EDGES)} op indices in 0..{len(self.ops) - 1}, got {subnet}"
-            )
-        return subnet
-
     def forward(self, x: torch.Tensor, subnet: Sequence[int]) -> torch.Tensor:
         feature = self.stem(x)
         for layer in self.layers:

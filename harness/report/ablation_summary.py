@@ -162,34 +162,3 @@ def _nan_low(value: float) -> float:
 
 def _n(value: float, digits: int = 3) -> str:
     return f"{value:+.{digits}f}" if math.isfinite(value) else "—"
-
-
-def changes_markdown(changes: list[SettingChange], alpha: float = 0.05) -> str:
-    lines = [
-        "| proxy | swept | context | from → to | τ before | τ after | Δ [interval] | p | paired |",
-        "|---|---|---|---|---:|---:|---|---:|---|",
-    ]
-    for c in changes:
-        delta = _n(c.delta)
-        if math.isfinite(c.p_value) and c.p_value < alpha:
-            delta = f"**{delta}**"
-        lines.append(
-            f"| {c.proxy} | {c.parameter} | {c.context or '—'} | {c.from_value} → {c.to_value} "
-            f"| {c.before:.3f} | {c.after:.3f} | {delta} [{_n(c.low)}, {_n(c.high)}] "
-            f"| {c.p_value:.3f} | {'yes' if c.paired else 'no'} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def sensitivities_markdown(summary: list[Sensitivity], alpha: float = 0.05) -> str:
-    lines = [
-        f"| swept | proxy | changes | significant (p < {alpha:g}) | mean abs Δτ | largest Δτ |",
-        "|---|---|---:|---:|---:|---:|",
-    ]
-    for s in summary:
-        mean_abs = f"{s.mean_abs_delta:.3f}" if math.isfinite(s.mean_abs_delta) else "—"
-        lines.append(
-            f"| {s.parameter} | {s.proxy} | {s.changes} | {s.significant} | {mean_abs} "
-            f"| {_n(s.largest_delta)} |"
-        )
-    return "\n".join(lines) + "\n"

@@ -66,13 +66,6 @@ def series_style(index: int) -> SeriesStyle:
     )
 
 
-def new_figure(width: float, height: float) -> Figure:
-    """A figure in the report style (not registered with pyplot's global state)."""
-    with plt.rc_context(_RC):
-        figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-    return figure
-
-
 def styled():
     """Context manager that applies the report style while axes are drawn."""
     return plt.rc_context(_RC)

@@ -47,11 +47,6 @@ def list_variants(space: str) -> list[str]:
     return list(_builder(space).VARIANTS)
 
 
-def list_options(space: str) -> list[str]:
-    """The options `build_network` accepts for `space`."""
-    return list(_builder(space).OPTIONS)
-
-
 def list_presets(space: str) -> list[str]:
     """The named geometries (option presets) of `space`."""
     return list(getattr(_builder(space), "PRESETS", {}))
