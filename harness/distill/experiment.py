@@ -112,7 +112,6 @@ def run_distill(
     progress: bool = True,
 ) -> DistillOutcome:
     from harness.experiment import num_classes_for
-    from harness.provenance import git_revision, machine_info, package_versions
 
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -191,17 +190,14 @@ def run_distill(
         "checkpoints": {f"{h.label}|seed={h.seed}": h.key for h in histories},
     }
     config_dict["summary"] = summarise_methods(config, methods, histories, truth, eval_keys)
-    document = ResultsDocument(
+    document = ResultsDocument.create(
         kind="distill",
         run_id=run_id,
         config=config_dict,
-        versions=package_versions(),
-        git_revision=git_revision(),
-        data_files={s.name: s.sha256 or "" for s in table.sources},
+        sources=table.sources,
         seed=config.seed,
         rows=rows,
         per_arch=[per_arch],
-        machine=machine_info(),
         notes=list(table.notes) + list(data.notes) + _notes(config, teacher),
     )
     return DistillOutcome(document=document, histories=histories, methods=methods)

@@ -12,7 +12,7 @@ import math
 from collections import defaultdict
 from pathlib import Path
 
-from harness.results import ResultRow, ResultsDocument
+from harness.results import CORRELATION_COLUMNS, ResultRow, ResultsDocument
 
 
 def _number(value: float | None, digits: int = 3) -> str:
@@ -130,18 +130,7 @@ def to_markdown(document: ResultsDocument) -> str:
 def to_csv(document: ResultsDocument) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    columns = [
-        "kendall",
-        "kendall_lo",
-        "kendall_hi",
-        "spearman",
-        "spearman_lo",
-        "spearman_hi",
-        "pearson",
-        "pearson_lo",
-        "pearson_hi",
-        "n",
-    ]
+    columns = [*CORRELATION_COLUMNS, "n"]
     writer.writerow(["method", "seed", "epoch", *columns, "mean_accuracy", "train_loss"])
     for row in document.rows:
         writer.writerow(

@@ -470,8 +470,6 @@ def _estimator_rows(
 def _document(
     config: SearchConfig, setup: SearchSetup, run_id: str, rows: list[ResultRow]
 ) -> ResultsDocument:
-    from harness.provenance import git_revision, machine_info, package_versions
-
     config_dict = config.to_dict()
     config_dict["resolved"] = {
         "target": setup.target,
@@ -481,16 +479,13 @@ def _document(
         "seeds": config.search_seeds(),
         "store": config.proxy.store,
     }
-    return ResultsDocument(
+    return ResultsDocument.create(
         kind="search",
         run_id=run_id,
         config=config_dict,
-        versions=package_versions(),
-        git_revision=git_revision(),
-        data_files={s.name: s.sha256 or "" for s in setup.table.sources},
+        sources=setup.table.sources,
         seed=config.seed,
         rows=rows,
-        machine=machine_info(),
         notes=list(setup.table.notes)
         + [
             "budget = estimator calls = unique architectures scored per search; repeats are "
