@@ -29,7 +29,7 @@ from harness.distill.teachers import (
 )
 from harness.distill.train import Method, RunHistory, rdnas_method, spos_method, train_run
 from harness.results import PerArchValues, ResultRow, ResultsDocument
-from harness.stats import compare_runs, correlations, summarise
+from harness.stats import compare_runs, correlations, mean_t_interval, summarise
 from harness.tables import load_table, parse_target, split_target_name
 
 
@@ -284,18 +284,13 @@ def _rows(
 
 
 def seed_interval(values: list[float], confidence: float) -> tuple[float, float, float]:
-    """Mean over seeds and its Student-t interval (NaN bounds with fewer than 2 seeds)."""
-    from scipy import stats
-
+    """Mean over the finite seeds' values and its Student-t interval (NaN bounds with fewer
+    than 2 seeds)."""
     finite = np.asarray([v for v in values if v is not None and math.isfinite(v)], float)
     if finite.size == 0:
         return math.nan, math.nan, math.nan
-    mean = float(finite.mean())
-    if finite.size < 2:
-        return mean, math.nan, math.nan
-    half = stats.t.ppf(0.5 + confidence / 2, finite.size - 1) * finite.std(ddof=1)
-    half /= math.sqrt(finite.size)
-    return mean, float(mean - half), float(mean + half)
+    interval = mean_t_interval(finite, confidence)
+    return float(interval.mean), float(interval.low), float(interval.high)
 
 
 def summarise_methods(
