@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from harness import provenance
 from harness.errors import DataError
 from harness.schema import SchemaError, check_fields, check_value
 
@@ -60,9 +62,8 @@ class ResultRow:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-_FIGURES = (
-    "n",
-    "n_failed",
+#: Row fields that are correlations or their interval ends, in [-1, 1] where present.
+CORRELATION_COLUMNS: tuple[str, ...] = (
     "kendall",
     "kendall_lo",
     "kendall_hi",
@@ -73,6 +74,9 @@ _FIGURES = (
     "pearson_lo",
     "pearson_hi",
 )
+#: The figure columns of a row (counts, then correlations with their interval ends), in
+#: the order tables and CSV files show them; the one list every table imports.
+FIGURE_COLUMNS: tuple[str, ...] = ("n", "n_failed", *CORRELATION_COLUMNS)
 
 
 def row_from_summary(summary: dict[str, Any], **fields: Any) -> ResultRow:
@@ -82,7 +86,7 @@ def row_from_summary(summary: dict[str, Any], **fields: Any) -> ResultRow:
     an `extra` among them is merged after the summary's own extra figures.
     """
     figures = dict(summary)
-    own = {name: figures.pop(name, None) for name in _FIGURES}
+    own = {name: figures.pop(name, None) for name in FIGURE_COLUMNS}
     extra = {**figures, **fields.pop("extra", {})}
     return ResultRow(**own, **fields, extra=extra)
 
@@ -116,6 +120,13 @@ class PerArchValues:
         return [self.scores[proxy]] if proxy in self.scores else None
 
 
+class DataSource(Protocol):
+    """A data file a document's numbers were computed from (e.g. a table's `SourceFile`)."""
+
+    name: str
+    sha256: str | None
+
+
 @dataclass
 class ResultsDocument:
     kind: str
@@ -133,6 +144,40 @@ class ResultsDocument:
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     notes: list[str] = field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        kind: str,
+        run_id: str,
+        config: dict[str, Any],
+        sources: Iterable[DataSource],
+        seed: int | None,
+        rows: list[ResultRow],
+        seeds: Sequence[int] | None = None,
+        per_arch: Sequence[PerArchValues] = (),
+        notes: Sequence[str] = (),
+        packages: tuple[str, ...] = (),
+    ) -> ResultsDocument:
+        """A new document stamped with its provenance, the one place that does it: package
+        versions (`packages` adds e.g. plugin packages to `harness.provenance`'s list), the
+        git revision of the harness, each source file's SHA-256 ("" when unknown), the
+        machine, and the creation time (now)."""
+        return cls(
+            kind=kind,
+            run_id=run_id,
+            config=config,
+            versions=provenance.package_versions(packages),
+            git_revision=provenance.git_revision(),
+            data_files={s.name: s.sha256 or "" for s in sources},
+            seed=seed,
+            seeds=[] if seeds is None else list(seeds),
+            rows=rows,
+            per_arch=list(per_arch),
+            machine=provenance.machine_info(),
+            notes=list(notes),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return _json_safe(asdict(self))
@@ -202,8 +247,6 @@ CONFIG_HINTS: dict[str, Any] = {
     "resolved": dict[str, Any],
     "settings": list[Any],
 }
-#: Row fields that are correlations or their interval ends, in [-1, 1] where present.
-_CORRELATIONS = tuple(n for n in _FIGURES if n not in ("n", "n_failed"))
 
 
 def validate_document(raw: dict[str, Any]) -> None:
@@ -219,7 +262,7 @@ def validate_document(raw: dict[str, Any]) -> None:
         for name in ("n", "n_failed"):
             if row[name] < 0:
                 raise SchemaError(f"{where}.{name}", f"must be >= 0, got {row[name]}")
-        for name in _CORRELATIONS:
+        for name in CORRELATION_COLUMNS:
             value = row.get(name)
             if value is not None and not -1 - 1e-9 <= value <= 1 + 1e-9:
                 raise SchemaError(f"{where}.{name}", f"must lie in [-1, 1], got {value}")

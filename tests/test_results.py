@@ -139,3 +139,35 @@ def test_a_document_that_does_not_fit_the_schema_is_refused_on_read(tmp_path, ch
 def test_a_document_that_fits_reads_back(tmp_path):
     document = ResultsDocument.read(_written(tmp_path, lambda d: None))
     assert document.rows[0].kendall == 0.5
+
+
+def test_create_stamps_provenance_like_the_hand_written_documents():
+    from harness import provenance
+    from harness.tables.base import SourceFile
+
+    sources = [SourceFile("a.csv", "/d/a.csv", "beef"), SourceFile("b", "/d/b", None)]
+    original = _document()
+    document = ResultsDocument.create(
+        kind="run",
+        run_id="r1",
+        config={"archs": 4},
+        sources=sources,
+        seed=0,
+        seeds=(0, 1),
+        rows=original.rows,
+        per_arch=original.per_arch,
+        notes=("a note",),
+        packages=("no-such-package-here",),
+    )
+    assert document.versions == provenance.package_versions(("no-such-package-here",))
+    assert document.versions["no-such-package-here"] is None
+    assert document.git_revision == provenance.git_revision()
+    assert document.machine == provenance.machine_info()
+    assert document.data_files == {"a.csv": "beef", "b": ""}
+    assert document.seeds == [0, 1] and document.notes == ["a note"]
+    assert document.per_arch == original.per_arch and document.rows == original.rows
+    assert document.created  # stamped now, as the dataclass default does
+    bare = ResultsDocument.create(
+        kind="search", run_id="s", config={}, sources=(), seed=None, rows=[]
+    )
+    assert (bare.seeds, bare.per_arch, bare.notes, bare.data_files) == ([], [], [], {})

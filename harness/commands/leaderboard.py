@@ -82,7 +82,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
     from harness.leaderboard import LeaderboardOptions, check_dataset, reference_rows
-    from harness.provenance import git_revision, machine_info, package_versions
     from harness.report.leaderboard_table import render, to_csv, to_markdown
     from harness.results import ResultsDocument
     from harness.tables import list_tables, load_table, parse_target, table_info
@@ -140,17 +139,14 @@ def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
         "failures": args.failures or "worst",
         "combinations": combinations,
     }
-    document = ResultsDocument(
+    document = ResultsDocument.create(
         kind="leaderboard",
         run_id=rid,
         config=config,
-        versions=package_versions(),
-        git_revision=git_revision(),
-        data_files={s.name: s.sha256 or "" for s in truth_table.sources},
+        sources=truth_table.sources,
         seed=args.seed,
         rows=rows,
         per_arch=[per_arch],
-        machine=machine_info(),
         notes=list(truth_table.notes)
         + ["reference scores and timings as shipped in the file (NASLib), not computed here"],
     )

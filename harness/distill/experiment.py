@@ -29,7 +29,7 @@ from harness.distill.teachers import (
 )
 from harness.distill.train import Method, RunHistory, rdnas_method, spos_method, train_run
 from harness.results import PerArchValues, ResultRow, ResultsDocument
-from harness.stats import compare_runs, correlations, summarise
+from harness.stats import compare_runs, correlations, mean_t_interval, summarise
 from harness.tables import load_table, parse_target, split_target_name
 
 
@@ -112,7 +112,6 @@ def run_distill(
     progress: bool = True,
 ) -> DistillOutcome:
     from harness.experiment import num_classes_for
-    from harness.provenance import git_revision, machine_info, package_versions
 
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -191,17 +190,14 @@ def run_distill(
         "checkpoints": {f"{h.label}|seed={h.seed}": h.key for h in histories},
     }
     config_dict["summary"] = summarise_methods(config, methods, histories, truth, eval_keys)
-    document = ResultsDocument(
+    document = ResultsDocument.create(
         kind="distill",
         run_id=run_id,
         config=config_dict,
-        versions=package_versions(),
-        git_revision=git_revision(),
-        data_files={s.name: s.sha256 or "" for s in table.sources},
+        sources=table.sources,
         seed=config.seed,
         rows=rows,
         per_arch=[per_arch],
-        machine=machine_info(),
         notes=list(table.notes) + list(data.notes) + _notes(config, teacher),
     )
     return DistillOutcome(document=document, histories=histories, methods=methods)
@@ -288,18 +284,13 @@ def _rows(
 
 
 def seed_interval(values: list[float], confidence: float) -> tuple[float, float, float]:
-    """Mean over seeds and its Student-t interval (NaN bounds with fewer than 2 seeds)."""
-    from scipy import stats
-
+    """Mean over the finite seeds' values and its Student-t interval (NaN bounds with fewer
+    than 2 seeds)."""
     finite = np.asarray([v for v in values if v is not None and math.isfinite(v)], float)
     if finite.size == 0:
         return math.nan, math.nan, math.nan
-    mean = float(finite.mean())
-    if finite.size < 2:
-        return mean, math.nan, math.nan
-    half = stats.t.ppf(0.5 + confidence / 2, finite.size - 1) * finite.std(ddof=1)
-    half /= math.sqrt(finite.size)
-    return mean, float(mean - half), float(mean + half)
+    interval = mean_t_interval(finite, confidence)
+    return float(interval.mean), float(interval.low), float(interval.high)
 
 
 def summarise_methods(

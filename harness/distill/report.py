@@ -12,7 +12,7 @@ import math
 from collections import defaultdict
 from pathlib import Path
 
-from harness.results import ResultRow, ResultsDocument
+from harness.results import CORRELATION_COLUMNS, ResultRow, ResultsDocument
 
 
 def _number(value: float | None, digits: int = 3) -> str:
@@ -130,18 +130,7 @@ def to_markdown(document: ResultsDocument) -> str:
 def to_csv(document: ResultsDocument) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    columns = [
-        "kendall",
-        "kendall_lo",
-        "kendall_hi",
-        "spearman",
-        "spearman_lo",
-        "spearman_hi",
-        "pearson",
-        "pearson_lo",
-        "pearson_hi",
-        "n",
-    ]
+    columns = [*CORRELATION_COLUMNS, "n"]
     writer.writerow(["method", "seed", "epoch", *columns, "mean_accuracy", "train_loss"])
     for row in document.rows:
         writer.writerow(
@@ -152,6 +141,10 @@ def to_csv(document: ResultsDocument) -> str:
     return buffer.getvalue()
 
 
+#: The methods' colours in the tau-vs-epoch plot (Okabe-Ito, in this order).
+_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+
+
 def plot_kendall_vs_epoch(document: ResultsDocument, path: Path) -> Path:
     """Kendall tau against epoch: per method the mean over seeds, a min-max band over
     seeds and each seed's thin line; the teacher's own tau as a dashed line."""
@@ -160,29 +153,15 @@ def plot_kendall_vs_epoch(document: ResultsDocument, path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from harness.report.style import SeriesStyle
+    from harness.report.sweeps import draw_epoch_curves
+
     series: dict[str, dict[int, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
     for row in document.rows:
         if row.kendall is not None:
             series[row.proxy][row.extra["seed"]][row.extra["epoch"]] = row.kendall
-    colours = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
     figure, axes = plt.subplots(figsize=(6.4, 4.0), dpi=110)
-    for colour, (label, seeds) in zip(colours * 4, series.items(), strict=False):
-        epochs = sorted({e for values in seeds.values() for e in values})
-        table = [[seeds[s].get(e, math.nan) for e in epochs] for s in sorted(seeds)]
-        columns = list(zip(*table, strict=True))
-        mean = [sum(c) / len(c) for c in columns]
-        axes.plot(epochs, mean, color=colour, marker="o", markersize=3, label=f"{label} (mean)")
-        if len(seeds) > 1:
-            axes.fill_between(
-                epochs,
-                [min(c) for c in columns],
-                [max(c) for c in columns],
-                color=colour,
-                alpha=0.18,
-                linewidth=0,
-            )
-            for values in table:
-                axes.plot(epochs, values, color=colour, linewidth=0.6, alpha=0.5)
+    draw_epoch_curves(axes, series, [SeriesStyle(c, "-", "o") for c in _COLOURS * 4])
     teacher = document.config.get("resolved", {}).get("teacher") or {}
     reference = teacher.get("reference") or {}
     if reference.get("kendall") is not None:

@@ -9,7 +9,7 @@ from dataclasses import asdict
 
 import pandas as pd
 
-from harness.results import ResultRow
+from harness.results import FIGURE_COLUMNS, ResultRow
 
 #: Columns every leaderboard CSV carries, in this order, before any others.
 CSV_COLUMNS = [
@@ -17,17 +17,7 @@ CSV_COLUMNS = [
     "dataset",
     "target",
     "proxy",
-    "n",
-    "n_failed",
-    "kendall",
-    "kendall_lo",
-    "kendall_hi",
-    "spearman",
-    "spearman_lo",
-    "spearman_hi",
-    "pearson",
-    "pearson_lo",
-    "pearson_hi",
+    *FIGURE_COLUMNS,
     "seconds_per_arch",
     "origin",
 ]

@@ -25,14 +25,13 @@ How the figures of a merged line are made:
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from harness import stats
 from harness.report.documents import GroupKey, LoadedDocument, ResultGroup, groups_of
 from harness.report.leaderboard_table import is_seeded
 from harness.results import ResultRow
@@ -88,12 +87,6 @@ def _usable(entry: _Entry) -> pd.DataFrame | None:
     return frame[np.isfinite(frame["score"]) & np.isfinite(frame["truth"])]
 
 
-def _kendall(score: np.ndarray, truth: np.ndarray) -> float:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", stats.ConstantInputWarning)
-        return float(stats.kendalltau(score, truth).statistic)
-
-
 def mean_kendall_interval(
     tables: Sequence[pd.DataFrame],
     *,
@@ -101,28 +94,21 @@ def mean_kendall_interval(
     confidence: float,
     rng: np.random.Generator,
 ) -> tuple[float, float]:
-    """Percentile interval of the mean Kendall tau over runs (see the module docstring)."""
+    """Percentile interval of the mean Kendall tau over runs (see the module docstring):
+    runs that scored the same architectures are resampled together, on the shared ones."""
     paired = all(set(t.index) == set(tables[0].index) for t in tables[1:])
     if paired:
         shared = tables[0].index
         for table in tables[1:]:
             shared = shared.intersection(table.index)
         tables = [t.loc[shared] for t in tables]
-    columns = [(t["score"].to_numpy(), t["truth"].to_numpy()) for t in tables]
-    replicates = np.empty(n_resamples)
-    for r in range(n_resamples):
-        shared_rows = rng.integers(0, len(tables[0]), len(tables[0])) if paired else None
-        taus = []
-        for score, truth in columns:
-            rows = shared_rows if paired else rng.integers(0, score.size, score.size)
-            taus.append(_kendall(score[rows], truth[rows]))
-        replicates[r] = np.mean(taus)
-    finite = replicates[np.isfinite(replicates)]
-    if finite.size == 0:
-        return math.nan, math.nan
-    tail = (1 - confidence) / 2
-    low, high = np.quantile(finite, [tail, 1 - tail])
-    return float(low), float(high)
+    return stats.mean_kendall_interval(
+        [(t["score"].to_numpy(), t["truth"].to_numpy()) for t in tables],
+        paired=paired,
+        n_resamples=n_resamples,
+        confidence=confidence,
+        rng=rng,
+    )
 
 
 def _merge_entries(

@@ -1,11 +1,11 @@
 """Figures of quantities that vary along a sweep: distillation epochs and ablation grids.
 
-Distillation documents (kind "distill"). Expected shape, until harness/distill
-fixes its own: one row per (method, seed, epoch) whose `kendall` is the supernet's
-ranking quality at that epoch, with `extra = {"method": ..., "seed": ..., "epoch": ...}`
-(`method` defaults to the row's proxy name, `seed` to the document's seed). Rows
-without an `epoch` are not drawn. The curve is the mean over seeds, the band the
-range (min to max) over seeds.
+Distillation documents (kind "distill", written by `harness distill`): one row per
+(method, seed, epoch) whose `kendall` is the supernet's ranking quality at that epoch,
+with `extra = {"method": ..., "seed": ..., "epoch": ...}` (`method` defaults to the row's
+proxy name, `seed` to the document's seed). Rows without an `epoch` are not drawn.
+`draw_epoch_curves` draws them, here and in `harness distill`'s own plot: per method
+the mean over seeds, the range (min to max) over seeds as a band and each seed's thin line.
 
 Ablation documents (kind "ablation", written by `harness ablate`): rows carry
 `extra = {"ablation": {grid key: value}, "setting": index}` and the document's
@@ -16,17 +16,26 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from harness.report.documents import LoadedDocument, setting_label
 from harness.report.plots import statistic_label
-from harness.report.style import DPI, FigureFiles, save_figure, series_style, styled
+from harness.report.style import (
+    DPI,
+    FigureFiles,
+    SeriesStyle,
+    save_figure,
+    series_style,
+    styled,
+)
 from harness.results import ResultRow
 
 
@@ -79,42 +88,63 @@ def distill_curves(points: Sequence[DistillPoint]) -> list[dict[str, Any]]:
     ]
 
 
+#: method -> seed -> epoch -> value (e.g. Kendall tau at that epoch)
+EpochSeries = Mapping[str, Mapping[Any, Mapping[float, float]]]
+
+
+def draw_epoch_curves(ax: Axes, series: EpochSeries, styles: Sequence[SeriesStyle]) -> None:
+    """A statistic against epoch, per method (styled by `styles`, in order): the mean over
+    seeds with markers, and with several seeds a min-max band over seeds and each seed's
+    thin line. A seed without an epoch that another seed has leaves a gap there."""
+    for style, (method, seeds) in zip(styles, series.items(), strict=False):
+        epochs = sorted({e for values in seeds.values() for e in values})
+        table = [[seeds[s].get(e, math.nan) for e in epochs] for s in sorted(seeds)]
+        columns = list(zip(*table, strict=True))
+        mean = [sum(c) / len(c) for c in columns]
+        ax.plot(
+            epochs,
+            mean,
+            color=style.color,
+            linestyle=style.linestyle,
+            marker=style.marker,
+            markersize=3,
+            label=f"{method} (mean)",
+        )
+        if len(seeds) > 1:
+            ax.fill_between(
+                epochs,
+                [min(c) for c in columns],
+                [max(c) for c in columns],
+                color=style.color,
+                alpha=0.18,
+                linewidth=0,
+            )
+            for values in table:
+                ax.plot(epochs, values, color=style.color, linewidth=0.6, alpha=0.5)
+
+
 def plot_distill_curves(
     source: LoadedDocument, out_dir: Path, name: str, statistic: str = "kendall"
 ) -> FigureFiles | None:
-    """Ranking quality against epoch, one line per method, the band spanning the seeds."""
-    curves = distill_curves(distill_points(source, statistic))
-    if not curves:
+    """Ranking quality against epoch, one panel per (space, dataset, target), drawn by
+    `draw_epoch_curves` (a method keeps its style across panels)."""
+    points = distill_points(source, statistic)
+    if not points:
         return None
-    groups = sorted({c["group"] for c in curves})
-    methods = sorted({c["method"] for c in curves})
+    groups = sorted({p.group for p in points})
+    methods = sorted({p.method for p in points})
     with styled():
         figure = Figure(figsize=(6.4, 3.8 * len(groups)), dpi=DPI, layout="constrained")
         axes = figure.subplots(len(groups), 1, squeeze=False)[:, 0]
         for ax, group in zip(axes, groups, strict=True):
-            for index, method in enumerate(methods):
-                line = [c for c in curves if c["group"] == group and c["method"] == method]
-                if not line:
-                    continue
-                style = series_style(index)
-                epochs = [c["epoch"] for c in line]
-                ax.plot(
-                    epochs,
-                    [c["mean"] for c in line],
-                    color=style.color,
-                    linestyle=style.linestyle,
-                    marker=style.marker,
-                    markersize=4,
-                    label=f"{method} (seeds: {max(c['seeds'] for c in line)})",
-                )
-                ax.fill_between(
-                    epochs,
-                    [c["low"] for c in line],
-                    [c["high"] for c in line],
-                    color=style.color,
-                    alpha=0.2,
-                    lw=0,
-                )
+            series: dict[str, dict[Any, dict[float, float]]] = defaultdict(dict)
+            for method in methods:
+                for p in points:
+                    if p.group == group and p.method == method:
+                        seed = -1 if p.seed is None else p.seed  # sortable with the others
+                        series[method].setdefault(seed, {})[p.epoch] = p.value
+            styles = [series_style(methods.index(m)) for m in series]
+            draw_epoch_curves(ax, series, styles)
             ax.set_xlabel("epoch")
             ax.set_ylabel(statistic_label(statistic))
             ax.set_title(f"{statistic_label(statistic)} vs epoch — {source.label} · {group}")

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats as scipy_stats
 
 from harness.errors import ConfigError
 from harness.results import ResultRow, ResultsDocument
@@ -42,6 +41,7 @@ from harness.search.estimators import (
 from harness.search.pairs import PairSetAccuracy, pool_pairs, pooled_accuracy
 from harness.search.strategies import get_strategy
 from harness.search.trace import SearchCurves, SearchTrace, search_curves
+from harness.stats import mean_t_interval
 from harness.stats.pair_sampling import index_pairs
 from harness.tables import BenchmarkTable, load_table, parse_target, split_target_name
 
@@ -328,15 +328,13 @@ def _pairwise_figures(
 
 
 def mean_interval(values: np.ndarray, confidence: float) -> dict[str, Any]:
-    """Mean with a Student-t interval over seeds (no interval from a single value)."""
-    values = np.asarray(values, dtype=float)
-    n = values.size
-    mean = float(values.mean())
+    """Mean with a Student-t interval over seeds (no interval from a single value), JSON-ready."""
+    interval = mean_t_interval(np.ravel(values), confidence)
+    mean, n = float(interval.mean), interval.n
     if n < 2:
         return {"mean": mean, "lo": None, "hi": None, "sd": None, "n": n}
-    sd = float(values.std(ddof=1))
-    half = float(scipy_stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
-    return {"mean": mean, "lo": mean - half, "hi": mean + half, "sd": sd, "n": n}
+    low, high, sd = float(interval.low), float(interval.high), float(interval.sd)
+    return {"mean": mean, "lo": low, "hi": high, "sd": sd, "n": n}
 
 
 def strategy_summary(run: StrategyRuns, setup: SearchSetup, confidence: float) -> dict[str, Any]:
@@ -368,12 +366,7 @@ def curve_summary(run: StrategyRuns, confidence: float, digits: int = 4) -> dict
     returned = np.vstack([c.returned for c in run.curves])
     best = np.vstack([c.best_evaluated for c in run.curves])
     regret = np.vstack([c.regret for c in run.curves])
-    mean = regret.mean(axis=0)
-    if regret.shape[0] > 1:
-        t = float(scipy_stats.t.ppf(0.5 + confidence / 2, regret.shape[0] - 1))
-        half = t * regret.std(axis=0, ddof=1) / math.sqrt(regret.shape[0])
-    else:
-        half = np.full_like(mean, np.nan)
+    interval = mean_t_interval(regret, confidence, axis=0)
 
     def rounded(a: np.ndarray) -> list:
         return np.round(a, digits).tolist()
@@ -385,9 +378,9 @@ def curve_summary(run: StrategyRuns, confidence: float, digits: int = 4) -> dict
         #: per seed, [step, architecture] each time the returned architecture changes
         "returned_changes": [[list(c) for c in curve.returned_changes()] for curve in run.curves],
         "best_evaluated_accuracy": rounded(best),
-        "regret_mean": rounded(mean),
-        "regret_lo": rounded(mean - half),
-        "regret_hi": rounded(mean + half),
+        "regret_mean": rounded(interval.mean),
+        "regret_lo": rounded(interval.low),
+        "regret_hi": rounded(interval.high),
         "best_evaluated_mean": rounded(best.mean(axis=0)),
     }
 
@@ -400,9 +393,7 @@ def _estimator_rows(
     pairwise: dict[str, dict[str, PairSetAccuracy]],
     seeds: list[int],
 ) -> list[ResultRow]:
-    from scipy.stats import kendalltau
-
-    from harness.stats import summarise
+    from harness.stats import kendall_tau, summarise
 
     rows = []
     pool = pool_archs(config, setup) if config.pairwise.enabled else []
@@ -426,7 +417,7 @@ def _estimator_rows(
             extra["pool"] = {"archs": len(pool), "seed": config.pairwise.pool_seed}
         if factory.spec.kind in ("oracle", "noisy", "lowfi"):
             taus = [
-                kendalltau(factory.build(s).scores(keys), truth_all, nan_policy="omit").statistic
+                kendall_tau(factory.build(s).scores(keys), truth_all)
                 for s in (seeds if factory.spec.kind == "noisy" else seeds[:1])
             ]
             extra["kendall_space"] = {"mean": float(np.mean(taus)), "n_seeds": len(taus)}
@@ -470,8 +461,6 @@ def _estimator_rows(
 def _document(
     config: SearchConfig, setup: SearchSetup, run_id: str, rows: list[ResultRow]
 ) -> ResultsDocument:
-    from harness.provenance import git_revision, machine_info, package_versions
-
     config_dict = config.to_dict()
     config_dict["resolved"] = {
         "target": setup.target,
@@ -481,16 +470,13 @@ def _document(
         "seeds": config.search_seeds(),
         "store": config.proxy.store,
     }
-    return ResultsDocument(
+    return ResultsDocument.create(
         kind="search",
         run_id=run_id,
         config=config_dict,
-        versions=package_versions(),
-        git_revision=git_revision(),
-        data_files={s.name: s.sha256 or "" for s in setup.table.sources},
+        sources=setup.table.sources,
         seed=config.seed,
         rows=rows,
-        machine=machine_info(),
         notes=list(setup.table.notes)
         + [
             "budget = estimator calls = unique architectures scored per search; repeats are "

@@ -8,6 +8,8 @@ with a non-finite score or truth are left out and counted, never filled in.
     summarise(score, truth)                  every leaderboard figure at once
     correlations / kendall_tau / spearman_rho / pearson_r    point estimates (scipy)
     bootstrap_correlations                   paired percentile intervals (vectorised)
+    mean_kendall_interval                    bootstrap interval of a mean tau over runs
+    mean_t_interval                          mean over seeds with its Student-t interval
     top_k_overlap / top_ranked               does the proxy find the best archs?
     pairwise_accuracy / ..._by_gap           share of pairs ordered like the truth
     compare_proxies / compare_runs           bootstrap tests of a difference
@@ -18,9 +20,15 @@ with a non-finite score or truth are left out and counted, never filled in.
 """
 
 from harness.stats._rows import MIN_ROWS
-from harness.stats.bootstrap import BootstrapCorrelations, Interval, bootstrap_correlations
+from harness.stats.bootstrap import (
+    BootstrapCorrelations,
+    Interval,
+    bootstrap_correlations,
+    mean_kendall_interval,
+)
 from harness.stats.compare import ProxyDifference, RunDifference, compare_proxies, compare_runs
 from harness.stats.compare_seeds import SeededRunDifference, compare_seeded_runs
+from harness.stats.intervals import MeanInterval, mean_t_interval
 from harness.stats.pairwise import (
     DEFAULT_GAP_EDGES,
     GapBin,
@@ -51,6 +59,7 @@ __all__ = [
     "Correlations",
     "GapBin",
     "Interval",
+    "MeanInterval",
     "PairCounts",
     "PooledDifference",
     "PooledInterval",
@@ -66,6 +75,8 @@ __all__ = [
     "compare_seeded_runs",
     "correlations",
     "kendall_tau",
+    "mean_kendall_interval",
+    "mean_t_interval",
     "pairwise_accuracy",
     "pairwise_accuracy_by_gap",
     "pearson_r",

@@ -12,6 +12,7 @@ If the point estimate itself is NaN, so is the interval.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,8 +59,7 @@ def percentile_interval(estimate: float, replicates: np.ndarray, confidence: flo
     if not np.isfinite(estimate) or finite.size == 0:
         low = high = float("nan")
     else:
-        tail = (1.0 - confidence) / 2.0
-        low, high = (float(q) for q in np.quantile(finite, [tail, 1.0 - tail]))
+        low, high = _percentile_bounds(finite, confidence)
     return Interval(
         estimate=float(estimate),
         low=low,
@@ -68,6 +68,43 @@ def percentile_interval(estimate: float, replicates: np.ndarray, confidence: flo
         n_resamples=int(replicates.size),
         n_undefined=n_undefined,
     )
+
+
+def _percentile_bounds(finite: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The central `confidence` percentile bounds of finite (non-empty) replicates."""
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.quantile(finite, [tail, 1.0 - tail])
+    return float(low), float(high)
+
+
+def mean_kendall_interval(
+    columns: Sequence[tuple[np.ndarray, np.ndarray]],
+    *,
+    paired: bool,
+    n_resamples: int,
+    confidence: float,
+    rng: np.random.Generator,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean Kendall tau-b (scipy) over several runs.
+
+    `columns` holds each run's finite, oriented (score, truth) rows. Each replicate
+    resamples every run's rows with replacement, computes each run's tau and averages
+    them; `paired` runs (the same rows in the same order) share one resample of rows per
+    replicate, so their shared sampling noise is counted once. Undefined replicates are
+    left out; NaN bounds when none is defined.
+    """
+    replicates = np.empty(n_resamples)
+    for r in range(n_resamples):
+        shared_rows = rng.integers(0, columns[0][0].size, columns[0][0].size) if paired else None
+        taus = []
+        for score, truth in columns:
+            rows = shared_rows if paired else rng.integers(0, score.size, score.size)
+            taus.append(point_estimate("kendall", score[rows], truth[rows]))
+        replicates[r] = np.mean(taus)
+    finite = replicates[np.isfinite(replicates)]
+    if finite.size == 0:
+        return float("nan"), float("nan")
+    return _percentile_bounds(finite, confidence)
 
 
 def bootstrap_correlations(
