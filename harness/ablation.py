@@ -33,7 +33,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from harness.config import RunConfig, load_run_config, read_toml
+from harness.config import (
+    Overrides,
+    RunConfig,
+    load_run_config,
+    parse_sets,
+    read_toml,
+)
 from harness.errors import ConfigError
 from harness.results import ResultsDocument
 
@@ -103,18 +109,47 @@ def toml_literal(value: Any) -> str:
     raise ConfigError(f"grid value {value!r} is not a number, text, boolean or list")
 
 
+def _override_dict(overrides: Overrides | Sequence[str]) -> dict[str, Any]:
+    """Overrides as a dict (`--set` texts parsed)."""
+    return dict(overrides) if isinstance(overrides, Mapping) else parse_sets(overrides)
+
+
+def override_texts(overrides: Overrides | Sequence[str]) -> list[str]:
+    """Overrides as the `key=value` texts the document records (texts as they are)."""
+    if not isinstance(overrides, Mapping):
+        return list(overrides)
+    return [f"{key}={_toml_text(value)}" for key, value in overrides.items()]
+
+
+def _toml_text(value: Any) -> str:
+    if isinstance(value, dict):
+        items = (f"{json.dumps(k)} = {_toml_text(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_text(v) for v in value) + "]"
+    if isinstance(value, bool | int | float | str):
+        return toml_literal(value)
+    return str(value)
+
+
 def settings_of(
-    path: str | Path, overrides: Sequence[str] = ()
+    path: str | Path, overrides: Overrides | Sequence[str] = ()
 ) -> tuple[RunConfig, dict[str, list[Any]], list[AblationSetting]]:
-    """(base config, grid, settings): the file's run config with `overrides`, then each
-    grid point on top. Unknown grid keys or bad values fail here, before anything runs."""
+    """(base config, grid, settings): the file's run config with `overrides` (dotted keys
+    -> values, or `--set` texts), then each grid point on top. Unknown grid keys or bad
+    values fail here, before anything runs."""
     grid = read_grid(path)
-    base = load_run_config(path, list(overrides), other_tables=GRID_TABLES)
+    overrides = _override_dict(overrides)
+    base = load_run_config(path, overrides, other_tables=GRID_TABLES)
     settings = []
     for index, values in enumerate(expand_grid(grid)):
-        point = [f"{key}={toml_literal(value)}" for key, value in values.items()]
+        point = dict(overrides)
+        for key, value in values.items():
+            toml_literal(value)  # a number, text, boolean or list, else a ConfigError
+            point.pop(key, None)  # applied last, on top of the overrides
+            point[key] = value
         try:
-            config = load_run_config(path, [*overrides, *point], other_tables=GRID_TABLES)
+            config = load_run_config(path, point, other_tables=GRID_TABLES)
         except ConfigError as exc:
             raise ConfigError(f"{path}: grid setting {values}: {exc}") from None
         settings.append(AblationSetting(index=index, values=values, config=config))
@@ -141,10 +176,11 @@ def run_ablation(
     runner: SettingRunner,
     *,
     run_id: str,
-    overrides: Sequence[str] = (),
+    overrides: Overrides | Sequence[str] = (),
     on_setting: Callable[[AblationSetting], None] | None = None,
 ) -> ResultsDocument:
-    """Run every setting of the grid and gather them into one kind="ablation" document."""
+    """Run every setting of the grid and gather them into one kind="ablation" document
+    (which records `overrides` as `key=value` texts)."""
     base, grid, settings = settings_of(path, overrides)
     started = time.perf_counter()
     rows, per_arch, notes, records = [], [], [], []
@@ -195,7 +231,7 @@ def run_ablation(
     config = {
         "command": "ablate",
         "config_file": str(path),
-        "overrides": list(overrides),
+        "overrides": override_texts(overrides),
         "base": base.to_dict(),
         "grid": grid,
         "settings": records,

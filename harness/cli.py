@@ -4,6 +4,9 @@ Every command shares the run options (--data-dir, --out, --format, --seed, --deb
 User errors (bad options included) print one line and exit with status 2; an internal
 error (a bug) prints one line and exits with status 3; --debug shows the traceback.
 Status 1 is left to `harness compare`, where it means a regression.
+
+The commands live in `harness.commands` (what they share in `harness.commands._common`);
+this module imports them, never the reverse.
 """
 
 from __future__ import annotations
@@ -11,10 +14,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
-from pathlib import Path
 
 from harness import __version__
+from harness.commands import register_all
 from harness.config import check_seed
 from harness.errors import HarnessError
 
@@ -86,73 +88,7 @@ def _common_options() -> argparse.ArgumentParser:
     return common
 
 
-def table_policy(args: argparse.Namespace) -> dict[str, object]:
-    """The table options the --no-verify / --trust-pickle / --bad-truth flags ask for."""
-    policy: dict[str, object] = {}
-    if getattr(args, "no_verify", False):
-        policy["verify"] = False
-    if getattr(args, "trust_pickle", False):
-        policy["trust_pickle"] = True
-    if getattr(args, "bad_truth", None):
-        policy["bad_truth"] = args.bad_truth
-    return policy
-
-
-def table_policy_overrides(args: argparse.Namespace, prefix: str = "table_options") -> list[str]:
-    """`table_policy(args)` as `--set` overrides of a config's `table_options`."""
-    import json
-
-    return [f"{prefix}.{k}={json.dumps(v)}" for k, v in table_policy(args).items()]
-
-
-def add_measurement_options(parser: argparse.ArgumentParser) -> None:
-    """`--threads`, `--input`, `--variant`: how `harness bench` and `harness check` build
-    the networks and batch they measure."""
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (1, as executors)")
-    parser.add_argument(
-        "--input",
-        dest="input_source",
-        default="fashion-mnist",
-        help="image source (fashion-mnist; synthetic if its files are absent)",
-    )
-    parser.add_argument("--variant", default="as_trained", help="network variant (as_trained)")
-
-
-def toml_names(text: str) -> str:
-    """A comma-separated flag value ("a, b,c") as a TOML list of strings for `--set`."""
-    import json
-
-    return json.dumps([t.strip() for t in text.split(",") if t.strip()])
-
-
-FAILURE_POLICIES = ("worst", "drop", "common")
-
-
-def add_failures_option(parser: argparse.ArgumentParser, *, recompute: bool) -> None:
-    """`--failures`: how the figures treat architectures a proxy failed on. With
-    `recompute`, the command recomputes stored documents' figures (default: as recorded)."""
-    what = (
-        "recompute the documents' figures with failed architectures ranked worst, dropped, "
-        "or only where every proxy succeeded (default: as each document recorded)"
-        if recompute
-        else "architectures a proxy failed on: ranked worst (default), dropped, or only "
-        "architectures where every proxy succeeded"
-    )
-    parser.add_argument("--failures", choices=FAILURE_POLICIES, default=None, help=what)
-
-
-def run_id(kind: str, *parts: str) -> str:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    return "-".join([kind, *[p for p in parts if p], stamp])
-
-
-def output_dir(args: argparse.Namespace, rid: str) -> Path:
-    return Path(args.out) if args.out else Path("reports") / rid
-
-
 def build_parser() -> argparse.ArgumentParser:
-    from harness.commands import register_all
-
     parser = _Parser(
         prog="harness",
         description="How well do zero-cost proxies rank neural architectures?",

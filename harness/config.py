@@ -1,4 +1,4 @@
-"""Run configuration: TOML file -> dataclass, with `--set key=value` overrides.
+"""Run configuration: TOML file -> dataclass, with overrides (dotted key -> value).
 
 The embedded default is the run the README promises: NB201, CIFAR-10 200-epoch
 test accuracy, 200 architectures (one per isomorphism class), every proxy, a
@@ -7,8 +7,10 @@ Fashion-MNIST batch of 64.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import tomllib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -100,11 +102,52 @@ class RunConfig:
         return dataclasses.asdict(self)
 
 
-def _parse_value(text: str) -> Any:
+#: Config overrides: dotted keys (`input.batch_size`) -> values, applied in order. A
+#: command's flags go in as values; a user's `--set KEY=VALUE` text is parsed into one
+#: entry (`parse_set`). Loaders also take the `--set` texts themselves.
+Overrides = Mapping[str, Any]
+
+
+def parse_value(text: str) -> Any:
+    """A `--set` value: TOML (`32`, `"cpu"`, `[1, 2]`, `{a = 1}`); anything else is text."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
+
+
+def parse_set(item: str) -> tuple[str, Any]:
+    """A `--set KEY=VALUE` text as (dotted key, value); ConfigError without `=` or a key."""
+    key, sep, text = item.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set expects key=value, got {item!r}")
+    return key.strip(), parse_value(text.strip())
+
+
+def set_override(overrides: dict[str, Any], key: str, value: Any) -> None:
+    """`overrides[key] = value`: a later value of a key wins, and two tables merge (as two
+    `--set`s of one table do when applied in turn)."""
+    old = overrides.get(key)
+    if isinstance(old, dict) and isinstance(value, dict):
+        value = _merged(old, value)
+    overrides[key] = value
+
+
+def parse_sets(items: Iterable[str], into: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`--set KEY=VALUE` texts parsed (`parse_set`) into `into` (default: a new dict)."""
+    overrides = {} if into is None else into
+    for item in items:
+        set_override(overrides, *parse_set(item))
+    return overrides
+
+
+def _override_items(overrides: Overrides | Iterable[str]) -> Iterator[tuple[str, Any]]:
+    """(key, value) pairs of an override dict, or of `--set` texts, parsed one at a time."""
+    if isinstance(overrides, Mapping):
+        yield from overrides.items()
+    else:
+        for item in overrides:
+            yield parse_set(item)
 
 
 def _coerce(name: str, value: Any, default: Any, items: type = str) -> Any:
@@ -193,12 +236,13 @@ RUN_FILE_TABLES: tuple[str, ...] = ("combine",)
 
 def load_run_config(
     path: str | Path | None = None,
-    overrides: list[str] | tuple[str, ...] = (),
+    overrides: Overrides | Iterable[str] = (),
     *,
     other_tables: tuple[str, ...] = (),
 ) -> RunConfig:
     """The embedded default, updated by the TOML file (its `[run]` table or top level),
-    then by `key=value` overrides (dotted keys reach nested tables: `input.batch_size=32`).
+    then by overrides (dotted keys reach nested tables: `{"input.batch_size": 32}`, or the
+    `--set` text `input.batch_size=32`).
     `other_tables` are top-level tables another reader takes (an ablation's `[grid]`)."""
     other_tables = tuple(dict.fromkeys((*RUN_FILE_TABLES, *other_tables)))
     config = load_config(RunConfig(), path, overrides, section="run", other_tables=other_tables)
@@ -231,7 +275,7 @@ def read_toml(path: str | Path, what: str = "config file") -> dict[str, Any]:
 def load_config(
     default: _Config,
     path: str | Path | None = None,
-    overrides: list[str] | tuple[str, ...] = (),
+    overrides: Overrides | Iterable[str] = (),
     *,
     section: str,
     other_tables: tuple[str, ...] = (),
@@ -241,8 +285,9 @@ def load_config(
     The file's settings are its `[section]` table, else its top level; with a `[section]`
     table, other top-level tables named like a nested settings field of `default` (such as
     `[input]`) join it, and any other top-level name (but `other_tables`) is an error.
-    Overrides are `key=value` with TOML values (bare text is a string); dotted keys reach
-    nested tables. Unknown keys and ill-typed values are ConfigErrors. Commands validate
+    Overrides map dotted keys to values (`{"input.batch_size": 32}`), or are `--set`
+    texts `key=value` with TOML values (bare text is a string); dotted keys reach nested
+    tables. Unknown keys and ill-typed values are ConfigErrors. Commands validate
     the result themselves.
     """
     config = default
@@ -268,16 +313,13 @@ def load_config(
             config = _apply(config, values)
         except ConfigError as exc:
             raise ConfigError(f"{path}: {exc}") from None
-    for item in overrides:
-        key, sep, text = item.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"--set expects key=value, got {item!r}")
+    for key, value in _override_items(overrides):
         nested_values: dict[str, Any] = {}
         cursor = nested_values
-        parts = key.strip().split(".")
+        parts = key.split(".")
         for part in parts[:-1]:
             cursor = cursor.setdefault(part, {})
-        cursor[parts[-1]] = _parse_value(text.strip())
+        cursor[parts[-1]] = copy.deepcopy(value)  # the config never shares the caller's
         config = _apply(config, nested_values)
     return config
 

@@ -53,7 +53,7 @@ COMMANDS: list[tuple[str, list[str]]] = [
 _VOLATILE_KEYS = {"run_id", "created", "git_revision", "machine"}
 _TIMING_KEY = re.compile(r"second|wall|elapsed|duration", re.IGNORECASE)
 _TIMING_HEADER = re.compile(
-    r"^\s*(s/arch|seconds?\w*|wall\w*|cpu\w*|time\w*|\w*_seconds\w*)\s*$", re.IGNORECASE
+    r"^\s*(s|s/arch|seconds?\w*|wall\w*|cpu\w*|time\w*|\w*_seconds\w*)\s*$", re.IGNORECASE
 )
 _TIMING_TEXT = re.compile(r"\b\d+(\.\d+)?\s?(s|ms|min)\b( wall| CPU)?")
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)?")
@@ -231,6 +231,9 @@ def test_masking_keeps_scores_and_drops_only_timings(tmp_path: Path) -> None:
     retimed = table.replace("0.106", "0.211")
     assert _normalise_markdown(table) != _normalise_markdown(moved)
     assert _normalise_markdown(table) == _normalise_markdown(retimed)
+    search = "| calls | stalled | s |\n|---|---|---|\n| 8.0 | 0 | 0.7 |\n"  # harness search's
+    assert _normalise_markdown(search) == _normalise_markdown(search.replace("0.7", "0.4"))
+    assert _normalise_markdown(search) != _normalise_markdown(search.replace("8.0", "9.0"))
     document = {"rows": [{"kendall": 0.5, "seconds_per_arch": 1.0}], "created": "x"}
     changed = {"rows": [{"kendall": 0.6, "seconds_per_arch": 1.0}], "created": "x"}
     assert _mask_json(document) != _mask_json(changed)

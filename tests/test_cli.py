@@ -7,6 +7,7 @@ import argparse
 import pytest
 
 from harness import cli
+from harness.commands._common import table_policy, table_policy_overrides
 from harness.errors import ConfigError
 
 
@@ -67,10 +68,10 @@ def test_option_errors_are_one_line_without_the_usage(capsys, argv, says):
 def test_table_flags_become_table_options():
     parser = cli.build_parser()
     args = parser.parse_args(["run", "--no-verify", "--trust-pickle", "--bad-truth", "drop"])
-    assert cli.table_policy(args) == {"verify": False, "trust_pickle": True, "bad_truth": "drop"}
-    assert cli.table_policy_overrides(args) == [
-        "table_options.verify=false",
-        "table_options.trust_pickle=true",
-        'table_options.bad_truth="drop"',
-    ]
-    assert cli.table_policy(parser.parse_args(["run"])) == {}
+    assert table_policy(args) == {"verify": False, "trust_pickle": True, "bad_truth": "drop"}
+    assert table_policy_overrides(args) == {
+        "table_options.verify": False,
+        "table_options.trust_pickle": True,
+        "table_options.bad_truth": "drop",
+    }
+    assert table_policy(parser.parse_args(["run"])) == {}

@@ -28,13 +28,21 @@ serves both. Every key is optional:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.combine.leakage import DEFAULT_NOISE
-from harness.config import RunConfig, check_seed, load_run_config, read_toml
+from harness.config import (
+    Overrides,
+    RunConfig,
+    check_seed,
+    load_run_config,
+    parse_set,
+    parse_value,
+    read_toml,
+)
 from harness.errors import ConfigError
 
 #: Where the features come from.
@@ -157,14 +165,38 @@ def validate_combine(config: CombineConfig) -> None:
         check_seed("combine.seed", config.seed)
 
 
+#: The prefix of the overrides that reach the `[combine]` table.
+COMBINE_PREFIX = "combine."
+
+
+def parse_combine_set(item: str) -> tuple[str, Any]:
+    """A `--set` text as (dotted key, value), as `harness.config.parse_set` reads it; a
+    `combine.` one must name a key (`combine.KEY=VALUE`)."""
+    if not item.strip().startswith(COMBINE_PREFIX):
+        return parse_set(item)
+    key, sep, text = item.strip()[len(COMBINE_PREFIX) :].partition("=")
+    if not key.strip() or not sep:
+        raise ConfigError(f"--set expects combine.key=value, got {item!r}")
+    return COMBINE_PREFIX + key.strip(), parse_value(text.strip())
+
+
 def load_combine_config(
-    path: str | Path | None, overrides: list[str] | tuple[str, ...] = ()
+    path: str | Path | None, overrides: Overrides | Iterable[str] = ()
 ) -> tuple[RunConfig, CombineConfig]:
     """The run settings and the `[combine]` table of a config file (None: the embedded
-    run and the defaults). Overrides `combine.KEY=VALUE` reach `[combine]`, the others the
-    run settings (as `harness run --set`)."""
-    run_overrides = [o for o in overrides if not o.strip().startswith("combine.")]
-    combine_overrides = [o for o in overrides if o.strip().startswith("combine.")]
+    run and the defaults). Overrides (dotted keys -> values, or `--set` texts) of
+    `combine.KEY` reach `[combine]`, the others the run settings (as `harness run --set`)."""
+    combine_items: Iterable[tuple[str, Any]]
+    if isinstance(overrides, Mapping):
+        run_overrides: Overrides | list[str] = {
+            k: v for k, v in overrides.items() if not k.startswith(COMBINE_PREFIX)
+        }
+        combine_items = [(k, v) for k, v in overrides.items() if k.startswith(COMBINE_PREFIX)]
+    else:
+        texts = list(overrides)
+        run_overrides = [t for t in texts if not t.strip().startswith(COMBINE_PREFIX)]
+        combine_texts = [t for t in texts if t.strip().startswith(COMBINE_PREFIX)]
+        combine_items = (parse_combine_set(t) for t in combine_texts)
     run = load_run_config(path, run_overrides)
     table: dict[str, Any] = {}
     if path is not None:
@@ -173,13 +205,8 @@ def load_combine_config(
         if not isinstance(found, dict):
             raise ConfigError(f"{path}: [combine] must be a table of settings")
         table = dict(found)
-    for item in combine_overrides:
-        from harness.config import _parse_value
-
-        key, _, text = item.strip()[len("combine.") :].partition("=")
-        if not key.strip() or not _:
-            raise ConfigError(f"--set expects combine.key=value, got {item!r}")
-        table[key.strip()] = _parse_value(text.strip())
+    for key, value in combine_items:
+        table[key[len(COMBINE_PREFIX) :]] = value
     try:
         return run, parse_combine(table)
     except ConfigError as exc:

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness.cli import output_dir, run_id
+from harness.commands._common import output_dir, run_id
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if args.resamples < 1:
         raise ConfigError(f"--resamples must be >= 1, got {args.resamples}")
     overrides = overrides_from(args)
-    overrides += include_overrides(args, args.config, overrides, GRID_TABLES)
+    overrides |= include_overrides(args, args.config, overrides, GRID_TABLES)
     base, grid, settings = settings_of(args.config, overrides)
     for setting in settings:
         check_device(setting.config.device)

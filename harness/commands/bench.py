@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from harness.cli import add_measurement_options
+from harness.commands._common import add_measurement_options, output_dir, run_id
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -91,7 +91,6 @@ def run(args: argparse.Namespace) -> int:
         title,
         write_document,
     )
-    from harness.cli import output_dir, run_id
     from harness.outputs import StagedOutput
 
     options = options_from(args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from harness.cli import add_measurement_options
+from harness.commands._common import add_measurement_options
 from harness.errors import ConfigError
 
 

@@ -13,10 +13,11 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import Any
 
-from harness.cli import output_dir, run_id, toml_names
-from harness.commands.run import add_run_options
-from harness.commands.run import overrides_from as run_overrides
+from harness.commands._common import config_overrides, names, output_dir, run_id
+from harness.commands.run import add_run_options, run_flags
+from harness.config import set_override
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -52,14 +53,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=run)
 
 
-def overrides_from(args: argparse.Namespace) -> list[str]:
-    sets = run_overrides(args)
-    if args.scores:
-        sets.append(f'combine.scores="{args.scores}"')
-    if args.results:
-        sets.append(f"combine.results={json.dumps(args.results)}")
-        if not args.scores:
-            sets.append('combine.scores="results"')
+def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
+    """The run options, --seed, the table flags and --set (as `harness run`'s), then the
+    combine flags, as config overrides; the combine flags win over `--set combine.KEY`."""
+    ks = None
     if args.ks:
         try:
             ks = [int(k) for k in args.ks.split(",") if k.strip()]
@@ -67,16 +64,22 @@ def overrides_from(args: argparse.Namespace) -> list[str]:
             from harness.errors import ConfigError
 
             raise ConfigError(f"--ks expects comma-separated integers, got {args.ks!r}") from None
-        sets.append(f"combine.ks={json.dumps(ks)}")
-    if args.splits is not None:
-        sets.append(f"combine.splits={args.splits}")
-    if args.models:
-        sets.append(f"combine.models={toml_names(args.models)}")
-    if args.transfer:
-        sets.append(f"combine.transfer={toml_names(args.transfer)}")
-    if args.no_leakage:
-        sets.append("combine.leakage=false")
-    return sets
+    from harness.combine.config import parse_combine_set
+
+    overrides = config_overrides(args, run_flags(args), parse=parse_combine_set)
+    flags = {
+        "combine.scores": args.scores or ("results" if args.results else None),
+        "combine.results": args.results or None,
+        "combine.ks": ks,
+        "combine.splits": args.splits,
+        "combine.models": names(args.models) if args.models else None,
+        "combine.transfer": names(args.transfer) if args.transfer else None,
+        "combine.leakage": False if args.no_leakage else None,
+    }
+    for key, value in flags.items():
+        if value is not None:
+            set_override(overrides, key, value)
+    return overrides
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
-from harness.cli import add_failures_option
+from harness.commands._common import add_failures_option
 from harness.errors import ConfigError
 
 

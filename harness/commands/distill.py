@@ -11,8 +11,9 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import Any
 
-from harness.cli import output_dir, run_id, table_policy_overrides
+from harness.commands._common import add_set_option, config_overrides, output_dir, run_id
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -28,13 +29,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument("config", nargs="?", help="distill config (TOML); default: embedded (paper)")
     p.add_argument("--device", help="torch device, e.g. cpu or cuda")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override any config value, e.g. --set rdnas.teacher=synflow (repeatable)",
-    )
+    add_set_option(p, "rdnas.teacher=synflow")
     p.add_argument(
         "--smoke",
         action="store_true",
@@ -44,11 +39,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=run)
 
 
-def overrides_from(args: argparse.Namespace) -> list[str]:
-    sets = [] if args.seed is None else [f"seed={args.seed}"]
-    if args.device:
-        sets.append(f"device={json.dumps(args.device)}")
-    return sets + table_policy_overrides(args) + list(args.set)
+def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
+    """--device, --seed, the table flags and --set as config overrides."""
+    return config_overrides(args, {"device": args.device or None})
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from harness.cli import add_failures_option, output_dir, run_id, table_policy
+from harness.commands._common import add_failures_option, output_dir, run_id, table_policy
 from harness.errors import ConfigError
 
 #: Where a space's ground truth lives when the scored table lacks the asked-for target.

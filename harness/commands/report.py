@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from harness.cli import add_failures_option, output_dir, run_id
+from harness.commands._common import add_failures_option, output_dir, run_id
 from harness.errors import ConfigError
 
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import time
 from pathlib import Path
+from typing import Any
 
-from harness.cli import add_failures_option, output_dir, run_id, table_policy_overrides
-from harness.config import RunConfig, load_run_config, validate
+from harness.commands._common import (
+    add_failures_option,
+    add_set_option,
+    config_overrides,
+    output_dir,
+    run_id,
+)
+from harness.config import Overrides, RunConfig, load_run_config, validate
 from harness.errors import ConfigError
 
 
@@ -39,13 +45,7 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--workers", type=int, help="worker processes (default: cores // threads)")
     add_failures_option(p, recompute=False)
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override any config value, e.g. --set input.batch_size=32 (repeatable)",
-    )
+    add_set_option(p, "input.batch_size=32")
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -78,36 +78,34 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=run)
 
 
-def overrides_from(args: argparse.Namespace) -> list[str]:
-    sets = []
-    if args.archs is not None:
-        sets.append(f"archs={args.archs}")
-    if args.proxies:
-        sets.append(f"proxies={json.dumps(args.proxies)}")
-    if args.device:
-        sets.append(f"device={json.dumps(args.device)}")
-    if getattr(args, "executor", None):
-        sets.append(f'executor="{args.executor}"')
-    if getattr(args, "workers", None) is not None:
-        sets.append(f"workers={args.workers}")
-    if getattr(args, "failures", None):
-        sets.append(f'failures="{args.failures}"')
-    if args.seed is not None:
-        sets.append(f"seed={args.seed}")
-    return sets + table_policy_overrides(args) + list(args.set)
+def run_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The run options' flags as config keys (None: not given)."""
+    return {
+        "archs": args.archs,
+        "proxies": args.proxies or None,
+        "device": args.device or None,
+        "executor": getattr(args, "executor", None) or None,
+        "workers": getattr(args, "workers", None),
+        "failures": getattr(args, "failures", None) or None,
+    }
+
+
+def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
+    """The run options, --seed, the table flags and --set as config overrides."""
+    return config_overrides(args, run_flags(args))
 
 
 def include_overrides(
     args: argparse.Namespace,
     config: str | None,
-    overrides: list[str],
+    overrides: Overrides,
     other_tables: tuple[str, ...] = (),
-) -> list[str]:
+) -> dict[str, Any]:
     """`--include` paths appended to the config's own `include` list, as one override."""
     if not getattr(args, "include", None):
-        return []
+        return {}
     base = load_run_config(config, overrides, other_tables=other_tables)
-    return [f"include={json.dumps([*base.include, *args.include])}"]
+    return {"include": [*base.include, *args.include]}
 
 
 def seed_overrides(args: argparse.Namespace, config: RunConfig) -> RunConfig:
@@ -132,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     from harness.report.leaderboard_table import render, to_csv, to_markdown
 
     overrides = overrides_from(args)
-    overrides += include_overrides(args, args.config, overrides)
+    overrides |= include_overrides(args, args.config, overrides)
     config = seed_overrides(args, load_run_config(args.config, overrides))
     table_tag = Path(args.config).stem if args.config else "default"
     rid = run_id("run", table_tag)

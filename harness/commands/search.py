@@ -11,8 +11,9 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import Any
 
-from harness.cli import output_dir, run_id, table_policy_overrides, toml_names
+from harness.commands._common import add_set_option, config_overrides, names, output_dir, run_id
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -35,32 +36,21 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--estimators", help="comma-separated specs: oracle, noisy:SD, lowfi, proxy:NAME, ..."
     )
     p.add_argument("--device", help="torch device for proxy estimators (cpu)")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override any config value, e.g. --set rea.sample=10 (repeatable)",
-    )
+    add_set_option(p, "rea.sample=10")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(handler=run)
 
 
-def overrides_from(args: argparse.Namespace) -> list[str]:
-    sets = []
-    if args.budget is not None:
-        sets.append(f"budget={args.budget}")
-    if args.seeds is not None:
-        sets.append(f"seeds={args.seeds}")
-    if args.strategies:
-        sets.append(f"strategies={toml_names(args.strategies)}")
-    if args.estimators:
-        sets.append(f"estimators={toml_names(args.estimators)}")
-    if args.device:
-        sets.append(f"proxy.device={json.dumps(args.device)}")
-    if args.seed is not None:
-        sets.append(f"seed={args.seed}")
-    return sets + table_policy_overrides(args) + list(args.set)
+def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
+    """The search flags, --seed, the table flags and --set as config overrides."""
+    flags = {
+        "budget": args.budget,
+        "seeds": args.seeds,
+        "strategies": names(args.strategies) if args.strategies else None,
+        "estimators": names(args.estimators) if args.estimators else None,
+        "proxy.device": args.device or None,
+    }
+    return config_overrides(args, flags)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.config import InputConfig, load_config
+from harness.config import InputConfig, Overrides, load_config
 from harness.distill.loss import LAMBDA_SCHEDULES, RANK_MODES
 from harness.distill.samplers import PAIR_RULES
 from harness.distill.space import SPACES
@@ -157,10 +158,11 @@ class DistillConfig:
 
 
 def load_distill_config(
-    path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()
+    path: str | Path | None = None, overrides: Overrides | Iterable[str] = ()
 ) -> DistillConfig:
     """The embedded default, updated by the file's `[distill]` table (and the section
-    tables beside it), then by `key=value` overrides (`rdnas.teacher=synflow`)."""
+    tables beside it), then by overrides (`{"rdnas.teacher": "synflow"}`, or the `--set`
+    text `rdnas.teacher=synflow`)."""
     config = load_config(DistillConfig(), path, overrides, section="distill")
     validate(config)
     return config

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.config import InputConfig, load_config
+from harness.config import InputConfig, Overrides, load_config
 from harness.errors import ConfigError
 from harness.search.baselines import (
     DEFAULT_REA_POPULATION,
@@ -169,9 +170,10 @@ class SearchConfig:
 
 
 def load_search_config(
-    path: str | Path | None = None, overrides: list[str] | tuple[str, ...] = ()
+    path: str | Path | None = None, overrides: Overrides | Iterable[str] = ()
 ) -> SearchConfig:
-    """The defaults, updated by the TOML file, then by `key=value` overrides; validated."""
+    """The defaults, updated by the TOML file, then by overrides (dotted keys -> values,
+    or `--set` texts `key=value`); validated."""
     config = load_config(SearchConfig(), path, overrides, section="search")
     validate(config)
     return config

@@ -78,8 +78,8 @@ def test_include_adds_to_the_configs_list(tmp_path):
     config = tmp_path / "run.toml"
     config.write_text('[run]\ninclude = ["a.py"]\n')
     args = argparse.Namespace(include=["b.py"])
-    assert include_overrides(args, str(config), []) == ['include=["a.py", "b.py"]']
-    assert include_overrides(argparse.Namespace(include=[]), str(config), []) == []
+    assert include_overrides(args, str(config), {}) == {"include": ["a.py", "b.py"]}
+    assert include_overrides(argparse.Namespace(include=[]), str(config), {}) == {}
 
 
 def test_bench_loads_included_proxies_in_its_memory_processes(registry, tmp_path):
