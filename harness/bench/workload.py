@@ -39,7 +39,7 @@ def load_inputs(
     synthetic = {"num_classes": num_classes} if source.lower() == "synthetic" else {}
     batch, notes = load_batch_or_synthetic(
         source,
-        num_classes=num_classes,
+        fallback_classes=num_classes,
         warn=False,
         batch_size=batch_size,
         seed=seed,

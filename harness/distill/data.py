@@ -50,7 +50,7 @@ def load_supernet_data(config: DataConfig) -> SupernetData:
 
     batch, notes = load_batch_or_synthetic(
         config.source,
-        num_classes=10,
+        fallback_classes=10,
         fallback=config.fallback_to_synthetic,
         instead="training on synthetic Gaussian images instead (smoke run)",
         label="data fallback",

@@ -36,7 +36,7 @@ class Batches:
 def load_batch_or_synthetic(
     source: str,
     *,
-    num_classes: int,
+    fallback_classes: int,
     fallback: bool = True,
     instead: str = SYNTHETIC_INSTEAD,
     label: str = "input fallback",
@@ -46,7 +46,7 @@ def load_batch_or_synthetic(
 ) -> tuple[ImageBatch, list[str]]:
     """`load_batch(source, **options)` and its notes: none, or when the files are absent
     (DataError) and `fallback` holds, `"{label}: {error}; {instead}"` for a synthetic
-    batch of `num_classes` classes drawn with the same options (printed as a WARNING to
+    batch of `fallback_classes` classes drawn with the same options (printed as a WARNING to
     stderr first, and with `warn` also a Python warning attributed `stacklevel` frames up
     from this call: 1 its caller, 2 the caller's caller). Without `fallback` the
     DataError propagates."""
@@ -62,7 +62,7 @@ def load_batch_or_synthetic(
             warnings.warn(message, stacklevel=stacklevel + 1)
         notes.append(f"{label}: {message}")
         options.pop("path", None)  # synthetic inputs read no files
-        options["num_classes"] = num_classes
+        options["num_classes"] = fallback_classes
         batch = load_batch("synthetic", **options)
     return batch, notes
 
@@ -91,12 +91,13 @@ def load_batches(
     stacklevel: int = 2,
     **options: Any,
 ) -> Batches:
-    """The first batch (synthetic with a note if the files are absent and `fallback`
-    holds) and, if `second`, a disjoint second one of the same size and source, noted.
-    `stacklevel` places the fallback's Python warning as in `load_batch_or_synthetic`."""
+    """The first batch (synthetic over `num_classes` classes, with a note, if the files
+    are absent and `fallback` holds) and, if `second`, a disjoint second one of the same
+    size and source, noted. `stacklevel` places the fallback's Python warning as in
+    `load_batch_or_synthetic`."""
     first, notes = load_batch_or_synthetic(
         source,
-        num_classes=num_classes,
+        fallback_classes=num_classes,
         fallback=fallback,
         stacklevel=stacklevel + 1,
         path=path,
