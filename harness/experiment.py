@@ -3,6 +3,9 @@
 Wiring only: sampling (tables), inputs, scoring (proxies via `harness.scoring`),
 the store, and the correlation engine. Scores already in the store are reused, so
 an interrupted run resumes where it stopped and reruns compute nothing twice.
+`run_experiment` is five steps: `set_up` (table, target, proxies), `sample`,
+`draw_batches` + `scoring_plans`, `_score` (the store read-through,
+`harness.scoring.score_missing`), `correlate` (rows) and `build_document`.
 
 With several initial-weight seeds (`seeds`), the same sample is scored once per seed
 (the weights and every proxy's own randomness derive from that seed; the batch is the
@@ -198,86 +201,113 @@ def correlate(
     """Each requested proxy's leaderboard row (scores against the target's truth, means
     over seeds with several), sorted by Kendall's tau, with the per-architecture values
     and the notes on reused scores, plugin proxies and batches."""
-    seeds = run_seeds(config)
-    per_arch_proxies, set_level, table = setup.per_arch, setup.set_level, setup.table
-    truth = table.column(setup.target).reindex(archs).to_numpy(dtype=float)
+    names = setup.per_arch + setup.set_level
+    truth = setup.table.column(setup.target).reindex(archs).to_numpy(dtype=float)
     collected = [
-        _collect(plan, archs, records, per_arch_proxies, set_level, config.store)
+        _collect(plan, archs, records, setup.per_arch, setup.set_level, config.store)
         for plan, records in zip(plans, records_by_plan, strict=True)
     ]
-    scores, seconds, statuses = collected[0]
     computed_by = {
         proxy: _computed_by(
             itertools.chain.from_iterable(
                 (records[(arch, proxy)] for arch in archs) for records in records_by_plan
             )
         )
-        for proxy in per_arch_proxies
+        for proxy in setup.per_arch
     }
     notes = batches.run.notes + _reuse_notes(config, computed_by)
-    wanted = [p for p in per_arch_proxies + set_level if is_requested(p, setup.patterns)]
-    origins = proxy_origins(per_arch_proxies + set_level)
-    notes += origin_notes(per_arch_proxies + set_level)
+    wanted = [p for p in names if is_requested(p, setup.patterns)]
+    origins = proxy_origins(names)
+    notes += origin_notes(names)
     rows_of = common_rows(
         {f"{p}@{k}": c[0][p] for p in wanted for k, c in enumerate(collected)}, config.failures
     )
     rows = []
     for proxy in wanted:
         spec = get_proxy(proxy)
-        options = dict(
-            higher_is_better=spec.higher_is_better,
-            n_resamples=config.bootstrap_resamples,
-            confidence=config.confidence,
-            seed=config.seed,
-            failures=config.failures,
-        )
         extra = {
-            "statuses": statuses[proxy],
+            "statuses": collected[0][2][proxy],
             **members_extra(spec),
             **computed_by.get(proxy, {}),
             **batch_notes(spec, batches.run.first, batches.run.second),
             **({"proxy_origin": origins[proxy]} if proxy in origins else {}),
         }
-        if len(seeds) == 1:
-            summary = summarise(scores[proxy][rows_of], truth[rows_of], **options).to_dict()
-        else:
-            summary = seed_summary(
-                [c[0][proxy][rows_of] for c in collected], truth[rows_of], seeds=seeds, **options
-            )
-            extra["statuses"] = _summed_statuses([c[2][proxy] for c in collected])
-            seconds[proxy] = float(np.mean([c[1][proxy] for c in collected]))
-        rows.append(
-            row_from_summary(
-                summary,
-                space=table.space,
-                dataset=setup.dataset,
-                target=setup.target,
-                proxy=proxy,
-                higher_is_better=spec.higher_is_better,
-                seconds_per_arch=seconds[proxy],
-                origin="computed",
-                proxy_version=spec.version,
-                extra=extra,
-            )
-        )
+        rows.append(_row(config, setup, proxy, collected, truth[rows_of], rows_of, extra))
     rows = sort_by_kendall(rows)
     for row in rows:
         if "batch_note" in row.extra:
             notes.append(f"{row.proxy}: {row.extra['batch_note']}")
             if str(row.extra["batch_note"]).startswith("degenerate"):
                 print(f"WARNING: {row.proxy}: {row.extra['batch_note']}", file=sys.stderr)
+    per_arch = _per_arch_values(config, setup, archs, truth, collected, wanted)
+    return Correlated(rows, per_arch, wanted, origins, notes)
+
+
+def _row(
+    config: RunConfig,
+    setup: RunSetup,
+    proxy: str,
+    collected: list[tuple[dict[str, np.ndarray], dict[str, float], dict[str, dict]]],
+    truth: np.ndarray,
+    rows_of: np.ndarray,
+    extra: dict[str, object],
+) -> ResultRow:
+    """One proxy's leaderboard row: its figures on the common rows (means over seeds with
+    several, statuses summed over them), its seconds per architecture and `extra`."""
+    spec, seeds = get_proxy(proxy), run_seeds(config)
+    options = dict(
+        higher_is_better=spec.higher_is_better,
+        n_resamples=config.bootstrap_resamples,
+        confidence=config.confidence,
+        seed=config.seed,
+        failures=config.failures,
+    )
+    seconds = collected[0][1][proxy]
+    if len(seeds) == 1:
+        summary = summarise(collected[0][0][proxy][rows_of], truth, **options).to_dict()
+    else:
+        summary = seed_summary(
+            [c[0][proxy][rows_of] for c in collected], truth, seeds=seeds, **options
+        )
+        extra["statuses"] = _summed_statuses([c[2][proxy] for c in collected])
+        seconds = float(np.mean([c[1][proxy] for c in collected]))
+    return row_from_summary(
+        summary,
+        space=setup.table.space,
+        dataset=setup.dataset,
+        target=setup.target,
+        proxy=proxy,
+        higher_is_better=spec.higher_is_better,
+        seconds_per_arch=seconds,
+        origin="computed",
+        proxy_version=spec.version,
+        extra=extra,
+    )
+
+
+def _per_arch_values(
+    config: RunConfig,
+    setup: RunSetup,
+    archs: list[str],
+    truth: np.ndarray,
+    collected: list[tuple[dict[str, np.ndarray], dict[str, float], dict[str, dict]]],
+    wanted: list[str],
+) -> PerArchValues:
+    """The truth and every requested proxy's score per architecture (the first seed's,
+    and with several seeds each seed's)."""
+    seeds = run_seeds(config)
     per_arch = PerArchValues(
-        space=table.space,
+        space=setup.table.space,
         dataset=setup.dataset,
         target=setup.target,
         archs=list(archs),
         truth=[float(v) for v in truth],
-        scores={p: [float(v) for v in scores[p]] for p in wanted},
+        scores={p: [float(v) for v in collected[0][0][p]] for p in wanted},
     )
     if len(seeds) > 1:
         per_arch.seeds = list(seeds)
         per_arch.seed_scores = {p: [[float(v) for v in c[0][p]] for c in collected] for p in wanted}
-    return Correlated(rows, per_arch, wanted, origins, notes)
+    return per_arch
 
 
 def build_document(
