@@ -3,7 +3,7 @@
 Wiring only: sampling (tables), inputs, scoring (proxies via `harness.scoring`),
 the store, and the correlation engine. Scores already in the store are reused, so
 an interrupted run resumes where it stopped and reruns compute nothing twice.
-`run_experiment` is five steps: `set_up` (table, target, proxies), `sample`,
+`run_experiment` is a few named steps: `set_up` (table, target, proxies), `sample`,
 `draw_batches` + `scoring_plans`, `_score` (the store read-through,
 `harness.scoring.score_missing`), `correlate` (rows) and `build_document`.
 
