@@ -20,8 +20,7 @@ import torch
 
 from harness.bench import SHARED_PASS_SET
 from harness.bench.workload import Workload, load_inputs, make_workload
-from harness.experiment import expand_proxies
-from harness.proxies import STANDARD_PROXIES
+from harness.proxies import STANDARD_PROXIES, expand_proxies
 from harness.spaces import get_space
 
 SPACE = os.environ.get("HARNESS_BENCH_SPACE", "nb201")

@@ -3,6 +3,9 @@
 Wiring only: sampling (tables), inputs, scoring (proxies via `harness.scoring`),
 the store, and the correlation engine. Scores already in the store are reused, so
 an interrupted run resumes where it stopped and reruns compute nothing twice.
+`run_experiment` is a few named steps: `set_up` (table, target, proxies), `sample`,
+`draw_batches` + `scoring_plans`, `_score` (the store read-through,
+`harness.scoring.score_missing`), `correlate` (rows) and `build_document`.
 
 With several initial-weight seeds (`seeds`), the same sample is scored once per seed
 (the weights and every proxy's own randomness derive from that seed; the batch is the
@@ -12,10 +15,8 @@ over the seeds with intervals over seeds and architectures (`harness.seed_figure
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import sys
-import warnings
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,88 +26,35 @@ import numpy as np
 
 from harness.config import RunConfig
 from harness.devices import check_device
-from harness.errors import ConfigError, DataError
+from harness.errors import DataError
 from harness.execution import get_executor
-from harness.inputs import ImageBatch
-from harness.proxies import STANDARD_PROXIES, get_proxy, list_proxies
+from harness.inputs import Batches, ImageBatch
+from harness.proxies import get_proxy
 from harness.proxies.plugins import load_includes, origin_notes, plugin_packages, proxy_origins
-from harness.results import PerArchValues, ResultsDocument, row_from_summary, sort_by_kendall
-from harness.scoring import ScoringPlan
+from harness.proxies.selection import (
+    expand_proxies,
+    is_requested,
+    members_extra,
+    requested_patterns,
+)
+from harness.results import (
+    PerArchValues,
+    ResultRow,
+    ResultsDocument,
+    row_from_summary,
+    sort_by_kendall,
+)
+from harness.scoring import ScoringPlan, score_missing, scoring_batches
 from harness.seed_figures import seed_summary
-from harness.seeds import SECOND_BATCH, derive_seed
 from harness.stats import summarise
 from harness.store import ScoreRecord, ScoreStore
-from harness.tables import load_table, resolve_target, split_target_name
-
-#: Classes of the classifier head for each NAS-Bench-201 data set name.
-_NUM_CLASSES = {"cifar10": 10, "cifar10-valid": 10, "cifar100": 100, "imagenet16-120": 120}
-
-
-def num_classes_for(dataset: str) -> int:
-    try:
-        return _NUM_CLASSES[dataset.lower()]
-    except KeyError:
-        raise ConfigError(
-            f"unknown number of classes for data set {dataset!r} "
-            f"(known: {', '.join(sorted(_NUM_CLASSES))})"
-        ) from None
-
-
-def expand_proxies(patterns: Iterable[str]) -> tuple[list[str], list[str]]:
-    """(per-architecture proxies to compute, set-level proxies to combine), in order.
-
-    Patterns are names or globs; `*` is every registered proxy. A set-level proxy
-    brings the per-architecture proxies it combines.
-    """
-    names: list[str] = []
-    for pattern in patterns:
-        if pattern == "standard":
-            matched = list(STANDARD_PROXIES)
-        elif any(c in pattern for c in "*?["):
-            matched = list_proxies(pattern)
-        else:
-            matched = [pattern]
-        if not matched:
-            raise ConfigError(f"no proxy matches {pattern!r}")
-        for name in matched:
-            get_proxy(name)  # unknown names fail here with a did-you-mean
-            if name not in names:
-                names.append(name)
-    per_arch, set_level = [], []
-    for name in names:
-        spec = get_proxy(name)
-        if spec.combine is not None:
-            set_level.append(name)
-            for part in spec.combines:
-                if part not in per_arch:
-                    per_arch.append(part)
-        elif name not in per_arch:
-            per_arch.append(name)
-    return per_arch, set_level
-
-
-def requested_patterns(config: RunConfig) -> list[str]:
-    """The config's proxy patterns plus its user-named combinations (registered here)."""
-    from harness.proxies.combinations import define_combinations
-
-    names = define_combinations(config.combinations)
-    return list(dict.fromkeys([*config.proxies, *names]))
-
-
-def members_extra(spec) -> dict[str, object]:
-    """What a set-level proxy's row says about its members: their names, and for a
-    label-free combination its rule (weights included)."""
-    from harness.proxies.combinations import combination_rule
-
-    if spec.combine is None:
-        return {}
-    extra: dict[str, object] = {"members": list(spec.combines)}
-    rule = combination_rule(spec)
-    if rule is not None:
-        extra["combination"] = rule.kind
-        if rule.weights:
-            extra["weights"] = dict(zip(rule.members, rule.weights, strict=True))
-    return extra
+from harness.tables import (
+    BenchmarkTable,
+    load_table,
+    num_classes_for,
+    resolve_target,
+    split_target_name,
+)
 
 
 @dataclass
@@ -123,61 +71,38 @@ def run_seeds(config: RunConfig) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True)
-class Batches:
-    """The batch every proxy reads, a second disjoint one for proxies that need two (ZiCo;
-    None when no requested proxy does), and notes on how they were obtained."""
+class RunSetup:
+    """What a run ranks against and with: the table, its target and data set, the
+    requested proxy patterns, what they expand to, and the plugin files loaded."""
 
-    first: ImageBatch
-    second: ImageBatch | None
+    table: BenchmarkTable
+    target: str
+    dataset: str
+    num_classes: int
+    patterns: list[str]
+    per_arch: list[str]
+    set_level: list[str]
+    include_files: list[Path]
+
+
+@dataclass(frozen=True)
+class RunBatches:
+    """The run seed's batches, and each scoring seed's (the run seed's unless
+    `vary_batch`)."""
+
+    run: Batches
+    by_seed: dict[int, Batches]
+
+
+@dataclass(frozen=True)
+class Correlated:
+    """A run's leaderboard rows, per-architecture values and notes, before the document."""
+
+    rows: list[ResultRow]
+    per_arch: PerArchValues
+    wanted: list[str]
+    origins: dict[str, dict]
     notes: list[str]
-
-
-def prepare_batches(
-    config: RunConfig, num_classes: int, dataset: str, proxies: Iterable[str] = ()
-) -> Batches:
-    """The image batches, falling back to synthetic (with a warning) if the files are absent.
-
-    The second batch (only when one of `proxies` needs it) has the first's size and
-    source, is drawn with a seed derived from the run seed, and never repeats an image of
-    the first.
-    """
-    from harness.inputs import load_batch
-
-    size = config.input.image_size or (16 if dataset.lower().startswith("imagenet16") else 32)
-    options = dict(
-        batch_size=config.input.batch_size,
-        split=config.input.split,
-        class_balanced=config.input.class_balanced,
-        image_size=size,
-    )
-    notes: list[str] = []
-    try:
-        source, path = config.input.source, config.input.path or None
-        first = load_batch(source, path=path, seed=config.seed, **options)
-    except DataError as exc:
-        if not config.input.fallback_to_synthetic:
-            raise
-        message = f"{exc}; using synthetic Gaussian inputs instead"
-        print(f"WARNING: {message}", file=sys.stderr)
-        warnings.warn(message, stacklevel=2)
-        notes.append(f"input fallback: {message}")
-        source, path = "synthetic", None
-        options["num_classes"] = num_classes
-        first = load_batch(source, seed=config.seed, **options)
-    second = None
-    if any("second_batch" in get_proxy(name).needs for name in proxies):
-        second = load_batch(
-            source,
-            path=path,
-            seed=derive_seed(config.seed, SECOND_BATCH),
-            exclude=first.indices,
-            **options,
-        )
-        notes.append(
-            f"second batch (proxies that need two, e.g. zico): {second.batch_size} more "
-            f"{second.source} images, disjoint from the first, content hash {second.content_hash}"
-        )
-    return Batches(first, second, notes)
 
 
 def run_experiment(
@@ -187,9 +112,21 @@ def run_experiment(
     run_id: str,
     progress: bool = True,
 ) -> RunOutcome:
-    from harness.provenance import git_revision, machine_info, package_versions
-    from harness.sampling import sample_archs
+    """`harness run`: set up, sample, draw batches, score, correlate, build the document."""
+    setup = set_up(config, data_dir)
+    archs = sample(config, setup)
+    batches = draw_batches(config, setup)
+    plans = scoring_plans(config, setup, batches)
+    records_by_plan, computed = _score(config, plans, archs, len(setup.per_arch), progress)
+    correlated = correlate(config, setup, archs, batches, plans, records_by_plan)
+    document = build_document(config, run_id, setup, batches, correlated)
+    reused = len(archs) * len(plans) - computed
+    return RunOutcome(document=document, computed_archs=computed, reused_archs=reused)
 
+
+def set_up(config: RunConfig, data_dir: str | None) -> RunSetup:
+    """Check the device, load the plugin files and the table (printing its notes),
+    resolve the target, and expand the requested proxies (combinations registered)."""
     check_device(config.device)  # before any work: a machine without that device stops here
     include_files = load_includes(config.include)  # plugin files: before any proxy name
     table = load_table(config.table, data_dir, **config.table_options)
@@ -199,138 +136,211 @@ def run_experiment(
     target = resolve_target(config.table, config.target, table)
     dataset = split_target_name(target).dataset
     num_classes = num_classes_for(dataset)
-    patterns = requested_patterns(config)
-    per_arch_proxies, set_level = expand_proxies(patterns)
-    archs = sample_archs(
-        table,
+    patterns = requested_patterns(config.proxies, config.combinations)
+    per_arch, set_level = expand_proxies(patterns)
+    return RunSetup(
+        table, target, dataset, num_classes, patterns, per_arch, set_level, include_files
+    )
+
+
+def sample(config: RunConfig, setup: RunSetup) -> list[str]:
+    """The architectures to score: `archs` of the table, drawn with the sample seed
+    (the run seed unless `sample_seed` is set)."""
+    from harness.sampling import sample_archs
+
+    return sample_archs(
+        setup.table,
         config.archs,
         config.sample_seed if config.sample_seed >= 0 else config.seed,
         unique=config.unique,
         stratify=config.stratify_quantiles or None,
-        target=target,
+        target=setup.target,
     )
-    seeds = run_seeds(config)
-    batches = prepare_batches(config, num_classes, dataset, per_arch_proxies)
-    batch, notes = batches.first, batches.notes
-    seed_batches = {
-        s: prepare_batches(dataclasses.replace(config, seed=s), num_classes, dataset,
-                           per_arch_proxies)
-        if config.vary_batch and s != config.seed else batches
-        for s in seeds
-    }  # fmt: skip
-    plans = [
-        ScoringPlan.for_batches(
-            seed_batches[s].first,
-            seed_batches[s].second,
-            space=table.space,
-            dataset=dataset,
-            num_classes=num_classes,
+
+
+def draw_batches(config: RunConfig, setup: RunSetup) -> RunBatches:
+    """The run seed's batches and, with `vary_batch`, each other seed's own."""
+
+    def draw(seed: int) -> Batches:
+        return scoring_batches(
+            config.input, seed=seed, dataset=setup.dataset, proxies=setup.per_arch
+        )
+
+    batches = draw(config.seed)
+    by_seed = {
+        s: draw(s) if config.vary_batch and s != config.seed else batches for s in run_seeds(config)
+    }
+    return RunBatches(batches, by_seed)
+
+
+def scoring_plans(config: RunConfig, setup: RunSetup, batches: RunBatches) -> list[ScoringPlan]:
+    """One scoring plan per seed, on that seed's batches."""
+    return [
+        ScoringPlan.for_batch(
+            batches.by_seed[s],
+            space=setup.table.space,
+            dataset=setup.dataset,
             network_variant=config.network_variant,
             device=config.device,
             run_seed=s,
-            proxies=tuple(per_arch_proxies),
-            includes=tuple(str(f) for f in include_files),
+            proxies=setup.per_arch,
+            includes=[str(f) for f in setup.include_files],
         )
-        for s in seeds
+        for s in run_seeds(config)
     ]
-    records_by_plan, computed = _score(config, plans, archs, len(per_arch_proxies), progress)
 
-    truth = table.column(target).reindex(archs).to_numpy(dtype=float)
+
+def correlate(
+    config: RunConfig,
+    setup: RunSetup,
+    archs: list[str],
+    batches: RunBatches,
+    plans: list[ScoringPlan],
+    records_by_plan: list[dict[tuple[str, str], ScoreRecord]],
+) -> Correlated:
+    """Each requested proxy's leaderboard row (scores against the target's truth, means
+    over seeds with several), sorted by Kendall's tau, with the per-architecture values
+    and the notes on reused scores, plugin proxies and batches."""
+    names = setup.per_arch + setup.set_level
+    truth = setup.table.column(setup.target).reindex(archs).to_numpy(dtype=float)
     collected = [
-        _collect(plan, archs, records, per_arch_proxies, set_level, config.store)
+        _collect(plan, archs, records, setup.per_arch, setup.set_level, config.store)
         for plan, records in zip(plans, records_by_plan, strict=True)
     ]
-    scores, seconds, statuses = collected[0]
     computed_by = {
         proxy: _computed_by(
             itertools.chain.from_iterable(
                 (records[(arch, proxy)] for arch in archs) for records in records_by_plan
             )
         )
-        for proxy in per_arch_proxies
+        for proxy in setup.per_arch
     }
-    notes += _reuse_notes(config, computed_by)
-
-    wanted = [p for p in per_arch_proxies + set_level if _requested(p, patterns)]
-    origins = proxy_origins(per_arch_proxies + set_level)
-    notes += origin_notes(per_arch_proxies + set_level)
+    notes = batches.run.notes + _reuse_notes(config, computed_by)
+    wanted = [p for p in names if is_requested(p, setup.patterns)]
+    origins = proxy_origins(names)
+    notes += origin_notes(names)
     rows_of = common_rows(
         {f"{p}@{k}": c[0][p] for p in wanted for k, c in enumerate(collected)}, config.failures
     )
     rows = []
     for proxy in wanted:
         spec = get_proxy(proxy)
-        options = dict(
-            higher_is_better=spec.higher_is_better,
-            n_resamples=config.bootstrap_resamples,
-            confidence=config.confidence,
-            seed=config.seed,
-            failures=config.failures,
-        )
         extra = {
-            "statuses": statuses[proxy],
+            "statuses": collected[0][2][proxy],
             **members_extra(spec),
             **computed_by.get(proxy, {}),
-            **batch_notes(spec, batch, batches.second),
+            **batch_notes(spec, batches.run.first, batches.run.second),
             **({"proxy_origin": origins[proxy]} if proxy in origins else {}),
         }
-        if len(seeds) == 1:
-            summary = summarise(scores[proxy][rows_of], truth[rows_of], **options).to_dict()
-        else:
-            summary = seed_summary(
-                [c[0][proxy][rows_of] for c in collected], truth[rows_of], seeds=seeds, **options
-            )
-            extra["statuses"] = _summed_statuses([c[2][proxy] for c in collected])
-            seconds[proxy] = float(np.mean([c[1][proxy] for c in collected]))
-        rows.append(
-            row_from_summary(
-                summary,
-                space=table.space,
-                dataset=dataset,
-                target=target,
-                proxy=proxy,
-                higher_is_better=spec.higher_is_better,
-                seconds_per_arch=seconds[proxy],
-                origin="computed",
-                proxy_version=spec.version,
-                extra=extra,
-            )
-        )
+        rows.append(_row(config, setup, proxy, collected, truth[rows_of], rows_of, extra))
     rows = sort_by_kendall(rows)
     for row in rows:
         if "batch_note" in row.extra:
             notes.append(f"{row.proxy}: {row.extra['batch_note']}")
             if str(row.extra["batch_note"]).startswith("degenerate"):
                 print(f"WARNING: {row.proxy}: {row.extra['batch_note']}", file=sys.stderr)
+    per_arch = _per_arch_values(config, setup, archs, truth, collected, wanted)
+    return Correlated(rows, per_arch, wanted, origins, notes)
+
+
+def _row(
+    config: RunConfig,
+    setup: RunSetup,
+    proxy: str,
+    collected: list[tuple[dict[str, np.ndarray], dict[str, float], dict[str, dict]]],
+    truth: np.ndarray,
+    rows_of: np.ndarray,
+    extra: dict[str, object],
+) -> ResultRow:
+    """One proxy's leaderboard row: its figures on the common rows (means over seeds with
+    several, statuses summed over them), its seconds per architecture and `extra`."""
+    spec, seeds = get_proxy(proxy), run_seeds(config)
+    options = dict(
+        higher_is_better=spec.higher_is_better,
+        n_resamples=config.bootstrap_resamples,
+        confidence=config.confidence,
+        seed=config.seed,
+        failures=config.failures,
+    )
+    seconds = collected[0][1][proxy]
+    if len(seeds) == 1:
+        summary = summarise(collected[0][0][proxy][rows_of], truth, **options).to_dict()
+    else:
+        summary = seed_summary(
+            [c[0][proxy][rows_of] for c in collected], truth, seeds=seeds, **options
+        )
+        extra["statuses"] = _summed_statuses([c[2][proxy] for c in collected])
+        seconds = float(np.mean([c[1][proxy] for c in collected]))
+    return row_from_summary(
+        summary,
+        space=setup.table.space,
+        dataset=setup.dataset,
+        target=setup.target,
+        proxy=proxy,
+        higher_is_better=spec.higher_is_better,
+        seconds_per_arch=seconds,
+        origin="computed",
+        proxy_version=spec.version,
+        extra=extra,
+    )
+
+
+def _per_arch_values(
+    config: RunConfig,
+    setup: RunSetup,
+    archs: list[str],
+    truth: np.ndarray,
+    collected: list[tuple[dict[str, np.ndarray], dict[str, float], dict[str, dict]]],
+    wanted: list[str],
+) -> PerArchValues:
+    """The truth and every requested proxy's score per architecture (the first seed's,
+    and with several seeds each seed's)."""
+    seeds = run_seeds(config)
     per_arch = PerArchValues(
-        space=table.space,
-        dataset=dataset,
-        target=target,
+        space=setup.table.space,
+        dataset=setup.dataset,
+        target=setup.target,
         archs=list(archs),
         truth=[float(v) for v in truth],
-        scores={p: [float(v) for v in scores[p]] for p in wanted},
+        scores={p: [float(v) for v in collected[0][0][p]] for p in wanted},
     )
     if len(seeds) > 1:
         per_arch.seeds = list(seeds)
         per_arch.seed_scores = {p: [[float(v) for v in c[0][p]] for c in collected] for p in wanted}
+    return per_arch
+
+
+def build_document(
+    config: RunConfig,
+    run_id: str,
+    setup: RunSetup,
+    batches: RunBatches,
+    correlated: Correlated,
+) -> ResultsDocument:
+    """The results document: the config with what the run resolved (target, proxies,
+    batches, store, plugin files, seeds), the rows and values, and the provenance."""
+    seeds = run_seeds(config)
+    table, batch, second = setup.table, batches.run.first, batches.run.second
+    notes, seed_batches = correlated.notes, batches.by_seed
+    per_arch_proxies, set_level = setup.per_arch, setup.set_level
     config_dict = config.to_dict()
     config_dict["resolved"] = {
-        "target": target,
-        "num_classes": num_classes,
-        "proxies": wanted,
+        "target": setup.target,
+        "num_classes": setup.num_classes,
+        "proxies": correlated.wanted,
         "input_source": batch.source,
         "input_hash": batch.content_hash,
         "input_indices_sha": _indices_digest(batch.indices),
         "second_batch": None
-        if batches.second is None
+        if second is None
         else {
-            "batch_size": batches.second.batch_size,
-            "input_hash": batches.second.content_hash,
-            "input_indices_sha": _indices_digest(batches.second.indices),
+            "batch_size": second.batch_size,
+            "input_hash": second.content_hash,
+            "input_indices_sha": _indices_digest(second.indices),
         },
         "store": str(Path(config.store).resolve()),
-        "include_files": [str(f) for f in include_files],
-        "proxy_origins": origins,
+        "include_files": [str(f) for f in setup.include_files],
+        "proxy_origins": correlated.origins,
         "seeds": list(seeds),
     }
     if config.vary_batch:
@@ -346,22 +356,18 @@ def run_experiment(
             for s in seeds
         ]
         notes += [n for s in seeds if s != config.seed for n in seed_batches[s].notes]
-    document = ResultsDocument(
+    return ResultsDocument.create(
         kind="run",
         run_id=run_id,
         config=config_dict,
-        versions=package_versions(tuple(plugin_packages(per_arch_proxies + set_level))),
-        git_revision=git_revision(),
-        data_files={s.name: s.sha256 or "" for s in table.sources},
+        sources=table.sources,
         seed=config.seed,
-        seeds=list(seeds),
-        rows=rows,
-        per_arch=[per_arch],
-        machine=machine_info(),
+        seeds=seeds,
+        rows=correlated.rows,
+        per_arch=[correlated.per_arch],
         notes=list(table.notes) + notes,
+        packages=tuple(plugin_packages(per_arch_proxies + set_level)),
     )
-    reused = len(archs) * len(plans) - computed
-    return RunOutcome(document=document, computed_archs=computed, reused_archs=reused)
 
 
 def _score(
@@ -371,14 +377,10 @@ def _score(
     (arch, proxy), and how many (arch, plan) pairs were computed."""
     from tqdm import tqdm
 
+    from harness.scoring import missing_work
+
     with ScoreStore(config.store, busy_timeout=config.store_timeout) as store:
-        work = []
-        for plan in plans:
-            missing = store.missing(k for arch in archs for k in plan.keys(arch))
-            todo_map: dict[str, list[str]] = {}
-            for key in missing:
-                todo_map.setdefault(key.arch, []).append(key.proxy)
-            work.append([(arch, todo_map[arch]) for arch in archs if arch in todo_map])
+        work = [missing_work(plan, archs, store) for plan in plans]
         seeds_text = f" x {len(plans)} seeds" if len(plans) > 1 else ""
         bar = tqdm(
             total=sum(len(todo) for todo in work),
@@ -387,11 +389,6 @@ def _score(
             disable=not progress,
             file=sys.stderr,
         )
-
-        def on_done(arch: str, records) -> None:
-            store.put_many(records)
-            bar.update(1)
-
         executor = get_executor(
             config.executor,
             workers=config.workers,
@@ -399,19 +396,22 @@ def _score(
             address=config.scheduler,
         )
         try:
-            for plan, todo in zip(plans, work, strict=True):
-                executor.run(plan, todo, on_done)
+            scored = [
+                score_missing(plan, archs, store, executor, todo=todo, on_done=_tick(bar))
+                for plan, todo in zip(plans, work, strict=True)
+            ]
         finally:
             bar.close()
-        records = [
-            {
-                (r.key.arch, r.key.proxy): r
-                for r in (store.get(k) for arch in archs for k in plan.keys(arch))
-                if r is not None
-            }
-            for plan in plans
-        ]
-    return records, sum(len(todo) for todo in work)
+    return [records for records, _ in scored], sum(n for _, n in scored)
+
+
+def _tick(bar):
+    """An `on_done` that advances the progress bar by one architecture."""
+
+    def on_done(arch: str, records: list[ScoreRecord]) -> None:
+        bar.update(1)
+
+    return on_done
 
 
 def _collect(
@@ -504,15 +504,6 @@ def common_rows(scores: dict[str, np.ndarray], failures: str) -> np.ndarray:
     for values in scores.values():
         keep &= np.isfinite(values)
     return keep
-
-
-def _requested(proxy: str, patterns: Iterable[str]) -> bool:
-    import fnmatch
-
-    return any(
-        fnmatch.fnmatchcase(proxy, p) or (p == "standard" and proxy in STANDARD_PROXIES)
-        for p in patterns
-    )
 
 
 def _indices_digest(indices: Iterable[int]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,7 +152,7 @@ class ResultsDocument:
         kind: str,
         run_id: str,
         config: dict[str, Any],
-        sources: Iterable[DataSource],
+        sources: Iterable[DataSource] | Mapping[str, str],
         seed: int | None,
         rows: list[ResultRow],
         seeds: Sequence[int] | None = None,
@@ -162,15 +162,20 @@ class ResultsDocument:
     ) -> ResultsDocument:
         """A new document stamped with its provenance, the one place that does it: package
         versions (`packages` adds e.g. plugin packages to `harness.provenance`'s list), the
-        git revision of the harness, each source file's SHA-256 ("" when unknown), the
+        git revision of the harness, each source file's SHA-256 ("" when unknown; `sources`
+        is the table's data sources or an already made name -> SHA-256 mapping), the
         machine, and the creation time (now)."""
+        if isinstance(sources, Mapping):
+            data_files = dict(sources)
+        else:
+            data_files = {s.name: s.sha256 or "" for s in sources}
         return cls(
             kind=kind,
             run_id=run_id,
             config=config,
             versions=provenance.package_versions(packages),
             git_revision=provenance.git_revision(),
-            data_files={s.name: s.sha256 or "" for s in sources},
+            data_files=data_files,
             seed=seed,
             seeds=[] if seeds is None else list(seeds),
             rows=rows,

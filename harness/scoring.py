@@ -9,17 +9,25 @@ workers ran it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 
-from harness.inputs import ImageBatch
-from harness.proxies import ProxyContext, derive_seed, get_proxy
+from harness.inputs import Batches, load_batches
+from harness.proxies import ProxyContext, get_proxy
 from harness.proxies.engine import compute_proxies
 from harness.proxies.plugins import load_includes
+from harness.seeds import derive_seed
 from harness.spaces.networks import build_network
 from harness.store import ScoreKey, ScoreRecord
+from harness.tables import num_classes_for
+
+if TYPE_CHECKING:
+    from harness.config import InputConfig
+    from harness.execution import Executor
+    from harness.store import ScoreStore
 
 
 @dataclass(frozen=True)
@@ -45,17 +53,37 @@ class ScoringPlan:
     includes: tuple[str, ...] = ()
 
     @classmethod
-    def for_batches(cls, batch: ImageBatch, second: ImageBatch | None = None, **fields):
-        """A plan scoring on `batch` (and `second`, for proxies that need two batches)."""
+    def for_batch(
+        cls,
+        batches: Batches,
+        *,
+        space: str,
+        dataset: str,
+        network_variant: str,
+        device: str,
+        run_seed: int,
+        proxies: Sequence[str],
+        includes: Sequence[str] = (),
+    ) -> ScoringPlan:
+        """A plan scoring `proxies` on the batches (`scoring_batches`) with the classifier
+        head of `dataset` (`harness.tables.num_classes_for`)."""
+        first, second = batches.first, batches.second
         return cls(
-            images=batch.images,
-            labels=batch.labels,
-            input_source=batch.source,
-            input_hash=batch.content_hash,
+            space=space,
+            dataset=dataset,
+            num_classes=num_classes_for(dataset),
+            network_variant=network_variant,
+            device=device,
+            run_seed=run_seed,
+            proxies=tuple(proxies),
+            images=first.images,
+            labels=first.labels,
+            input_source=first.source,
+            input_hash=first.content_hash,
             second_images=None if second is None else second.images,
             second_labels=None if second is None else second.labels,
             second_input_hash=None if second is None else second.content_hash,
-            **fields,
+            includes=tuple(includes),
         )
 
     @property
@@ -83,6 +111,86 @@ class ScoringPlan:
 
     def keys(self, arch: str, proxies: Iterable[str] | None = None) -> list[ScoreKey]:
         return [self.key(arch, p) for p in (self.proxies if proxies is None else proxies)]
+
+
+def needs_second_batch(proxies: Iterable[str]) -> bool:
+    """Whether one of the proxies reads a second, disjoint batch (ZiCo)."""
+    return any("second_batch" in get_proxy(name).needs for name in proxies)
+
+
+def scoring_batches(
+    input: InputConfig, *, seed: int, dataset: str, proxies: Iterable[str] = ()
+) -> Batches:
+    """The batches `proxies` score `dataset`'s networks on, drawn with `seed` as `input`
+    says, falling back to synthetic (with a warning and a note) if the files are absent.
+
+    The image size is `input.image_size`, else the data set's natural one (16 for
+    ImageNet16-120, else 32). The second batch (only when one of `proxies` needs it) has
+    the first's size and source, is drawn with a seed derived from `seed`, and never
+    repeats an image of the first.
+    """
+    size = input.image_size or (16 if dataset.lower().startswith("imagenet16") else 32)
+    return load_batches(
+        input.source,
+        path=input.path or None,
+        seed=seed,
+        num_classes=num_classes_for(dataset),
+        second=needs_second_batch(proxies),
+        fallback=input.fallback_to_synthetic,
+        stacklevel=2,
+        batch_size=input.batch_size,
+        split=input.split,
+        class_balanced=input.class_balanced,
+        image_size=size,
+    )
+
+
+def missing_work(
+    plan: ScoringPlan, archs: Iterable[str], store: ScoreStore
+) -> list[tuple[str, list[str]]]:
+    """(architecture, the plan's proxies the store lacks for it), in architecture order,
+    for each architecture that lacks any."""
+    archs = list(archs)
+    todo: dict[str, list[str]] = {}
+    for key in store.missing(k for arch in archs for k in plan.keys(arch)):
+        todo.setdefault(key.arch, []).append(key.proxy)
+    return [(arch, todo[arch]) for arch in archs if arch in todo]
+
+
+def score_missing(
+    plan: ScoringPlan,
+    archs: Sequence[str],
+    store: ScoreStore,
+    executor: Executor | None,
+    *,
+    todo: list[tuple[str, list[str]]] | None = None,
+    on_done: Callable[[str, list[ScoreRecord]], None] | None = None,
+) -> tuple[dict[tuple[str, str], ScoreRecord], int]:
+    """The store read-through: compute what the store lacks of the plan's scores for
+    `archs` (`todo`, default `missing_work`), store each architecture's records as they
+    arrive (then call `on_done`), and return every record found by (arch, proxy) and how
+    many architectures were computed. `executor` None scores here, one after another,
+    with this process's torch settings."""
+    if todo is None:
+        todo = missing_work(plan, archs, store)
+
+    def done(arch: str, records: list[ScoreRecord]) -> None:
+        store.put_many(records)
+        if on_done is not None:
+            on_done(arch, records)
+
+    if todo:
+        if executor is None:
+            for arch, proxies in todo:
+                done(arch, score_architecture(plan, arch, proxies))
+        else:
+            executor.run(plan, todo, done)
+    records = {
+        (r.key.arch, r.key.proxy): r
+        for r in (store.get(k) for arch in archs for k in plan.keys(arch))
+        if r is not None
+    }
+    return records, len(todo)
 
 
 def arch_seed(run_seed: int, arch: str) -> int:

@@ -105,7 +105,7 @@ class BenchRun:
 
 def resolve_proxies(options: BenchOptions) -> tuple[list[str], list[str], list[str]]:
     """(per-architecture proxies, set-level ones, the shared-pass subset)."""
-    from harness.experiment import expand_proxies
+    from harness.proxies import expand_proxies
 
     per_arch, set_level = expand_proxies(options.proxies)
     shared: list[str] = []

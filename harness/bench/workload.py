@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -25,12 +24,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from harness.errors import DataError
-from harness.inputs import ImageBatch, load_batch
+from harness.inputs import ImageBatch, disjoint_batch, load_batch_or_synthetic
 from harness.proxies import ProxyContext, ProxyOutcome, compute_proxies
 from harness.proxies.passes import logits_of
 from harness.scoring import arch_seed
-from harness.seeds import SECOND_BATCH, derive_seed
 from harness.spaces.networks import build_network
 
 
@@ -39,28 +36,17 @@ def load_inputs(
 ) -> tuple[ImageBatch, ImageBatch, list[str]]:
     """The batch of `source` (class balanced) and a second, disjoint one (as `harness run`
     draws it for ZiCo), or synthetic ones with a note if the files are absent."""
-    notes: list[str] = []
     synthetic = {"num_classes": num_classes} if source.lower() == "synthetic" else {}
-    try:
-        batch = load_batch(
-            source, batch_size=batch_size, seed=seed, class_balanced=True, **synthetic
-        )
-    except DataError as exc:
-        note = f"{exc}; using synthetic Gaussian inputs instead"
-        print(f"WARNING: {note}", file=sys.stderr)
-        source, synthetic = "synthetic", {"num_classes": num_classes}
-        batch = load_batch(
-            source, batch_size=batch_size, seed=seed, class_balanced=True, **synthetic
-        )
-        notes.append(f"input fallback: {note}")
-    second = load_batch(
+    batch, notes = load_batch_or_synthetic(
         source,
+        fallback_classes=num_classes,
+        warn=False,
         batch_size=batch_size,
-        seed=derive_seed(seed, SECOND_BATCH),
+        seed=seed,
         class_balanced=True,
-        exclude=batch.indices,
         **synthetic,
     )
+    second = disjoint_batch(batch, batch_size=batch_size, class_balanced=True)
     return batch, second, notes
 
 

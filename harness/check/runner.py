@@ -30,7 +30,7 @@ from harness.check.worker import score_in_fresh_process
 from harness.devices import check_device
 from harness.errors import ConfigError
 from harness.execution._threads import torch_threads
-from harness.proxies import STANDARD_PROXIES, ProxySpec, get_proxy, list_proxies
+from harness.proxies import ProxySpec, get_proxy, match_proxies
 from harness.proxies.plugins import load_includes
 
 #: The checks, in table order, with their column titles.
@@ -203,15 +203,7 @@ def expand_names(patterns: Iterable[str]) -> list[str]:
     """Names, globs or `standard`, in order; a set-level proxy brings the proxies it combines."""
     names: list[str] = []
     for pattern in patterns:
-        if pattern == "standard":
-            matched = list(STANDARD_PROXIES)
-        elif any(c in pattern for c in "*?["):
-            matched = list_proxies(pattern)
-            if not matched:
-                raise ConfigError(f"no proxy matches {pattern!r}")
-        else:
-            matched = [get_proxy(pattern).name]
-        for name in matched:
+        for name in match_proxies(pattern):
             for part in (*get_proxy(name).combines, name):
                 if part not in names:
                     names.append(part)

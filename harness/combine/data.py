@@ -138,10 +138,11 @@ def computed_set(
 ):
     """The run's per-architecture proxy scores (store; missing ones scored) and truth.
     Returns (ScoreSet, the run's results document)."""
-    from harness.experiment import requested_patterns, run_experiment
+    from harness.experiment import run_experiment
+    from harness.proxies.selection import requested_patterns
 
     outcome = run_experiment(run, data_dir=data_dir, run_id=run_id, progress=progress)
-    names = list(dict.fromkeys([*label_free, *requested_patterns(run)]))
+    names = list(dict.fromkeys([*label_free, *requested_patterns(run.proxies, run.combinations)]))
     return document_set(outcome.document, names), outcome.document
 
 

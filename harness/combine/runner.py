@@ -369,7 +369,6 @@ def run_combine(
     progress: bool = True,
 ) -> CombineOutcome:
     """Everything `harness combine` computes, as a results document (module doc)."""
-    from harness.provenance import git_revision, machine_info, package_versions
 
     source, run_document = load_source(
         run, config, data_dir=data_dir, run_id=run_id, progress=progress
@@ -430,13 +429,11 @@ def run_combine(
         config_dict["leakage_passed"] = leakage.passed
     scores = {p: [None if not np.isfinite(v) else float(v) for v in source.scores[p]]
               for p in features}  # fmt: skip
-    document = ResultsDocument(
+    document = ResultsDocument.create(
         kind="combine",
         run_id=run_id,
         config=config_dict,
-        versions=package_versions(("scikit-learn",)),
-        git_revision=git_revision(),
-        data_files=dict(source.data_files),
+        sources=source.data_files,
         seed=seed,
         rows=rows,
         per_arch=[
@@ -449,8 +446,8 @@ def run_combine(
                 scores=scores,
             )
         ],
-        machine=machine_info(),
         notes=notes,
+        packages=("scikit-learn",),
     )
     return CombineOutcome(document, source, held_out, transfers, leakage)
 

@@ -10,8 +10,6 @@ normalised but never augmented.
 
 from __future__ import annotations
 
-import sys
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,7 +18,6 @@ import torch
 import torch.nn.functional as F
 
 from harness.distill.config import DataConfig
-from harness.errors import DataError
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,26 +46,21 @@ class SupernetData:
 
 def load_supernet_data(config: DataConfig) -> SupernetData:
     """The train subset and the held-out part (see the module docstring)."""
-    from harness.inputs import load_batch
+    from harness.inputs import load_batch_or_synthetic
 
-    options = dict(
+    batch, notes = load_batch_or_synthetic(
+        config.source,
+        fallback_classes=10,
+        fallback=config.fallback_to_synthetic,
+        instead="training on synthetic Gaussian images instead (smoke run)",
+        label="data fallback",
+        path=config.path or None,
         batch_size=config.train_images + config.heldout_images,
         seed=config.seed,
         split="train",
         class_balanced=config.class_balanced,
         image_size=config.image_size or None,
     )
-    notes: list[str] = []
-    try:
-        batch = load_batch(config.source, path=config.path or None, **options)
-    except DataError as exc:
-        if not config.fallback_to_synthetic:
-            raise
-        message = f"{exc}; training on synthetic Gaussian images instead (smoke run)"
-        print(f"WARNING: {message}", file=sys.stderr)
-        warnings.warn(message, stacklevel=2)
-        notes.append(f"data fallback: {message}")
-        batch = load_batch("synthetic", num_classes=10, **options)
     n = config.train_images
     return SupernetData(
         train_images=batch.images[:n],

@@ -30,7 +30,7 @@ from harness.distill.teachers import (
 from harness.distill.train import Method, RunHistory, rdnas_method, spos_method, train_run
 from harness.results import PerArchValues, ResultRow, ResultsDocument
 from harness.stats import compare_runs, correlations, mean_t_interval, summarise
-from harness.tables import load_table, parse_target, split_target_name
+from harness.tables import load_table, num_classes_for, parse_target, split_target_name
 
 
 @dataclass
@@ -84,18 +84,13 @@ def build_teacher(
             name, dataset, num_classes, teacher_image_size(config, dataset), tc.network_variant
         )
         return teacher, identity
-    from harness.config import RunConfig
-    from harness.experiment import prepare_batches
-    from harness.scoring import ScoringPlan
+    from harness.scoring import ScoringPlan, scoring_batches
 
-    run_config = RunConfig(seed=tc.seed, input=tc.input, network_variant=tc.network_variant)
-    batches = prepare_batches(run_config, num_classes, dataset, (name,))
-    plan = ScoringPlan.for_batches(
-        batches.first,
-        batches.second,
+    batches = scoring_batches(tc.input, seed=tc.seed, dataset=dataset, proxies=(name,))
+    plan = ScoringPlan.for_batch(
+        batches,
         space="nb201",
         dataset=dataset,
-        num_classes=num_classes,
         network_variant=tc.network_variant,
         device=config.device,
         run_seed=tc.seed,
@@ -111,8 +106,6 @@ def run_distill(
     run_id: str,
     progress: bool = True,
 ) -> DistillOutcome:
-    from harness.experiment import num_classes_for
-
     if config.threads:
         torch.set_num_threads(config.threads)
     device = torch.device(config.device)

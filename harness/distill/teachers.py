@@ -30,9 +30,9 @@ import torch
 
 from harness.errors import DataError
 from harness.proxies import get_proxy
-from harness.scoring import ScoringPlan, score_architecture
+from harness.scoring import ScoringPlan, score_missing
 from harness.spaces.nb201 import EDGES, NB201Arch
-from harness.store import ScoreStore
+from harness.store import ScoreRecord, ScoreStore
 
 ADDITIVE_PROXIES = ("flops", "params")
 
@@ -121,6 +121,7 @@ class StoreTeacher(Teacher):
         self.store_path = store_path
         self._sign = 1.0 if get_proxy(proxy).higher_is_better else -1.0
         self._cache: dict[str, float | None] = {}
+        self._fresh: dict[str, ScoreRecord] = {}
         self._store: ScoreStore | None = None
         self.computed = 0
         self.compute_seconds = 0.0
@@ -153,16 +154,18 @@ class StoreTeacher(Teacher):
     def score(self, key: str) -> float | None:
         if key in self._cache:
             return self._cache[key]
-        store = self._open()
-        record = store.get(self.plan.key(key, self.name))
-        if record is None:
-            (record,) = score_architecture(self.plan, key, [self.name])
-            store.put(record)
-            self.computed += 1
-            self.compute_seconds += record.seconds
+        records, _ = score_missing(self.plan, [key], self._open(), None, on_done=self._computed)
+        # a score computed now is used as computed, one found in the store as stored
+        record = self._fresh.pop(key, None) or records[(key, self.name)]
         value = self._oriented(record.score)
         self._cache[key] = value
         return value
+
+    def _computed(self, key: str, records: list[ScoreRecord]) -> None:
+        """Keep the record of a subnet scored here, and count it and its scoring time."""
+        (self._fresh[key],) = records
+        self.computed += 1
+        self.compute_seconds += self._fresh[key].seconds
 
     def prepare(self, keys: Sequence[str], progress: bool = True) -> None:
         if self.mode != "precompute":

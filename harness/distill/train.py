@@ -37,7 +37,7 @@ from harness.distill.space import Subnet, SubnetSpace, get_subnet_space
 from harness.distill.supernet import NB201Supernet
 from harness.distill.teachers import Teacher
 from harness.errors import DataError
-from harness.proxies import derive_seed
+from harness.seeds import derive_seed
 
 
 @dataclass(frozen=True)

@@ -37,12 +37,16 @@ from harness.inputs.base import (
 from harness.inputs.fashion_mnist import fashion_mnist_available
 
 __all__ = [
+    "Batches",
     "ImageBatch",
     "batch_content_hash",
     "clear_cache",
+    "disjoint_batch",
     "fashion_mnist_available",
     "list_sources",
     "load_batch",
+    "load_batch_or_synthetic",
+    "load_batches",
 ]
 
 PathLike = str | os.PathLike[str] | None
@@ -161,3 +165,11 @@ def load_batch(
         indices=tuple(int(i) for i in indices),
         seed=seed,
     )
+
+
+from harness.inputs.batches import (  # noqa: E402  (uses load_batch above)
+    Batches,
+    disjoint_batch,
+    load_batch_or_synthetic,
+    load_batches,
+)

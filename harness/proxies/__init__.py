@@ -14,11 +14,11 @@ from harness.proxies.base import (
     STANDARD_PROXIES,
     ProxyContext,
     ProxySpec,
-    derive_seed,
     get_proxy,
     list_proxies,
     register_proxy,
 )
+from harness.proxies.selection import expand_proxies, match_proxies
 
 
 def _import_all() -> None:
@@ -38,8 +38,9 @@ __all__ = [
     "ProxyOutcome",
     "ProxySpec",
     "compute_proxies",
-    "derive_seed",
+    "expand_proxies",
     "get_proxy",
     "list_proxies",
+    "match_proxies",
     "register_proxy",
 ]

@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from harness.execution import get_executor
-from harness.scoring import ScoringPlan
-from harness.store import ScoreRecord, ScoreStore
+from harness.scoring import ScoringPlan, score_missing
+from harness.store import ScoreStore
 
 
 class ProxyScores:
@@ -51,24 +51,18 @@ class ProxyScores:
         return self._cache[(arch, proxy)]
 
     def _load(self, arch: str) -> None:
-        keys = self.plan.keys(arch)
-        missing = self._store.missing(keys)
-        if missing:
-            started = time.perf_counter()
-
-            def on_done(_: str, records: list[ScoreRecord]) -> None:
-                self._store.put_many(records)
-
-            self._executor.run(self.plan, [(arch, [k.proxy for k in missing])], on_done)
+        started = time.perf_counter()
+        records, computed = score_missing(self.plan, [arch], self._store, self._executor)
+        if computed:
             self.compute_seconds += time.perf_counter() - started
             self.computed_archs += 1
         else:
             self.reused_archs += 1
-        for key in keys:
-            record = self._store.get(key)
+        for proxy in self.plan.proxies:
+            record = records.get((arch, proxy))
             if record is None:  # put_many skipped nothing we asked for: a bug if it happens
-                raise RuntimeError(f"no record for {key.proxy} on {arch} after scoring")
-            self._cache[(arch, key.proxy)] = record.score
+                raise RuntimeError(f"no record for {proxy} on {arch} after scoring")
+            self._cache[(arch, proxy)] = record.score
 
     def close(self) -> None:
         self._store.close()

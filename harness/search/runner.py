@@ -130,10 +130,8 @@ def default_supernet_loader() -> SupernetLoader:
 
 
 def _open_proxy_scores(config: SearchConfig, setup: SearchSetup, proxies: list[str]):
-    from harness.config import RunConfig
-    from harness.experiment import num_classes_for, prepare_batches
     from harness.proxies import get_proxy
-    from harness.scoring import ScoringPlan
+    from harness.scoring import ScoringPlan, scoring_batches
     from harness.search.proxy_scores import ProxyScores
 
     for name in proxies:
@@ -141,19 +139,17 @@ def _open_proxy_scores(config: SearchConfig, setup: SearchSetup, proxies: list[s
         if spec.combine is not None:
             raise ConfigError(f"proxy:{name} is a set-level proxy; a search needs per-arch ones")
     settings = config.proxy
-    num_classes = num_classes_for(setup.dataset)
-    run_like = RunConfig(seed=settings.seed, device=settings.device, input=settings.input)
-    batches = prepare_batches(run_like, num_classes, setup.dataset, proxies)
-    plan = ScoringPlan.for_batches(
-        batches.first,
-        batches.second,
+    batches = scoring_batches(
+        settings.input, seed=settings.seed, dataset=setup.dataset, proxies=proxies
+    )
+    plan = ScoringPlan.for_batch(
+        batches,
         space=setup.table.space,
         dataset=setup.dataset,
-        num_classes=num_classes,
         network_variant=settings.network_variant,
         device=settings.device,
         run_seed=settings.seed,
-        proxies=tuple(proxies),
+        proxies=proxies,
     )
     return ProxyScores(plan, settings.store, threads=settings.threads)
 

@@ -29,6 +29,7 @@ from harness.tables._registry import (
 from harness.tables.base import (
     BenchmarkTable,
     SourceFile,
+    num_classes_for,
     parse_target,
     split_target_name,
     target_name,
@@ -51,6 +52,7 @@ __all__ = [
     "list_tables",
     "load_generic",
     "load_manifest",
+    "num_classes_for",
     "load_table",
     "parse_target",
     "register_table",

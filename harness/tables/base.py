@@ -75,6 +75,22 @@ def check_target_name(name: str) -> None:
         )
 
 
+#: Classes of the classifier head for each NAS-Bench-201 data set name.
+_NUM_CLASSES = {"cifar10": 10, "cifar10-valid": 10, "cifar100": 100, "imagenet16-120": 120}
+
+
+def num_classes_for(dataset: str) -> int:
+    """The classes of the classifier head a data set's networks are trained with (the
+    dataset part of a target name); ConfigError for a data set this table lacks."""
+    try:
+        return _NUM_CLASSES[dataset.lower()]
+    except KeyError:
+        raise ConfigError(
+            f"unknown number of classes for data set {dataset!r} "
+            f"(known: {', '.join(sorted(_NUM_CLASSES))})"
+        ) from None
+
+
 def empty_reference_scores() -> pd.DataFrame:
     """A reference-score frame with no rows but the right columns and dtypes."""
     return pd.DataFrame(

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from harness.errors import ConfigError, UnknownNameError
-from harness.experiment import expand_proxies, members_extra
 from harness.proxies import get_proxy, list_proxies
 from harness.proxies.combinations import (
     STANDARD_MEMBERS,
@@ -20,6 +19,7 @@ from harness.proxies.combinations import (
     forget_combinations,
     member_ranks,
 )
+from harness.proxies.selection import expand_proxies, members_extra
 
 MEMBERS = ("a", "b", "c")
 
