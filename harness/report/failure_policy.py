@@ -20,8 +20,7 @@ import numpy as np
 
 from harness.report.documents import LoadedDocument, groups_of
 from harness.results import ResultRow, row_from_summary
-from harness.stats import summarise
-from harness.stats._rows import check_failure_policy
+from harness.stats import check_failure_policy, summarise
 
 #: The policy of rows that do not record one (documents from before policies existed).
 LEGACY_POLICY = "drop"

@@ -19,7 +19,7 @@ with a non-finite score or truth are left out and counted, never filled in.
     pooled_splits                            figures over repeated train/held-out splits
 """
 
-from harness.stats._rows import MIN_ROWS
+from harness.stats._rows import MIN_ROWS, check_failure_policy
 from harness.stats.bootstrap import (
     BootstrapCorrelations,
     Interval,
@@ -53,6 +53,7 @@ __all__ = [
     "DEFAULT_GAP_EDGES",
     "DEFAULT_PERCENTAGES",
     "MIN_ROWS",
+    "check_failure_policy",
     "STATISTICS",
     "BootstrapCorrelations",
     "CorrelationSummary",
