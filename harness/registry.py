@@ -146,6 +146,11 @@ class Registry(Mapping[str, T]):
         """Remove `name` (no error when absent); the object it named, or None."""
         return self._items.pop(name, None)
 
+    def peek(self, name: str) -> T | None:
+        """The object registered as `name`, or None, without running the discovery (for
+        registration code that must not import the built-ins)."""
+        return self._items.get(name)
+
     def snapshot(self) -> dict[str, T]:
         """A copy of the registered names and objects (no discovery), for `restore`."""
         return dict(self._items)
