@@ -113,9 +113,7 @@ class Registry(Mapping[str, T]):
     def register(self, name: str) -> Callable[[Obj], Obj]: ...
 
     @overload
-    def register(
-        self, name: str, obj: T, *, replace: bool = False, stacklevel: int = 1
-    ) -> T: ...
+    def register(self, name: str, obj: T, *, replace: bool = False, stacklevel: int = 1) -> T: ...
 
     def register(
         self, name: str, obj: Any = None, *, replace: bool = False, stacklevel: int = 1
