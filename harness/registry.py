@@ -171,6 +171,11 @@ class Registry(Mapping[str, T]):
         except KeyError:
             raise self.unknown(name) from None
 
+    def get(self, name: str, default: Any = None) -> Any:
+        """The object registered as `name`, else `default` (no error)."""
+        self.discover()
+        return self._items.get(name, default)
+
     def __contains__(self, name: object) -> bool:
         self.discover()
         return name in self._items
