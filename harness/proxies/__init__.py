@@ -6,9 +6,6 @@ itself with `@register_proxy` and needs no hand-maintained import list.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 from harness.proxies.base import (
     NEEDS,
     STANDARD_PROXIES,
@@ -19,15 +16,9 @@ from harness.proxies.base import (
     list_proxies,
     register_proxy,
 )
+from harness.registry import package_modules
 
-
-def _import_all() -> None:
-    for info in pkgutil.iter_modules(__path__):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
-
-
-_import_all()
+package_modules(__name__)()  # every proxy module registers itself (harness.registry)
 
 from harness.proxies.engine import ProxyOutcome, compute_proxies  # noqa: E402
 
