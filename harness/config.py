@@ -342,8 +342,12 @@ def validate(config: RunConfig) -> None:
         raise ConfigError(f"bootstrap_resamples must be >= 0, got {config.bootstrap_resamples}")
     if config.failures not in ("drop", "worst", "common"):
         raise ConfigError(f"failures must be drop, worst or common, got {config.failures!r}")
-    if config.executor not in ("serial", "processes", "dask"):
-        raise ConfigError(f"executor must be serial, processes or dask, got {config.executor!r}")
+    from harness.execution import executor_names  # the executor registry
+
+    executors = executor_names()
+    if config.executor not in executors:
+        known = f"{', '.join(executors[:-1])} or {executors[-1]}"
+        raise ConfigError(f"executor must be {known}, got {config.executor!r}")
     if config.threads < 1 or config.workers < 0:
         raise ConfigError(
             f"threads must be >= 1 and workers >= 0, got {config.threads} and {config.workers}"

@@ -34,13 +34,15 @@ def add_include_option(p: argparse.ArgumentParser) -> None:
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
     """Options shared by the commands that run experiments."""
+    from harness.execution import executor_names  # the executor registry
+
     p.add_argument("--archs", type=int, help="number of architectures")
     p.add_argument("--proxies", help="comma-separated proxy names or globs (default: all)")
     add_include_option(p)
     p.add_argument("--device", help="torch device, e.g. cpu or cuda (default cpu)")
     p.add_argument(
         "--executor",
-        choices=("serial", "processes", "dask"),
+        choices=executor_names(),
         help="who computes: serial, a local process pool (default) or Dask",
     )
     p.add_argument("--workers", type=int, help="worker processes (default: cores // threads)")

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from harness.errors import ConfigError, UnknownNameError
-from harness.scoring import ScoringPlan
-from harness.store import ScoreRecord
+from harness.errors import ConfigError
+from harness.registry import Registry
+
+if TYPE_CHECKING:
+    from harness.scoring import ScoringPlan
+    from harness.store import ScoreRecord
 
 Work = Sequence[tuple[str, Sequence[str]]]
-OnDone = Callable[[str, list[ScoreRecord]], None]
+OnDone = Callable[[str, list["ScoreRecord"]], None]
 
 
 class Executor(Protocol):
@@ -28,7 +31,41 @@ class Executor(Protocol):
     def run(self, plan: ScoringPlan, work: Work, on_done: OnDone) -> None: ...
 
 
-EXECUTORS = ("serial", "processes", "dask")
+class ExecutorFactory(Protocol):
+    """Makes an executor; each takes the options it uses and ignores the others."""
+
+    def __call__(self, *, workers: int, threads: int, address: str) -> Executor: ...
+
+
+#: Every executor by name, in the order the help text lists them (the first is serial).
+#: The command line's choices and the config's validation read their names from here.
+EXECUTORS: Registry[ExecutorFactory] = Registry("executor", on_duplicate="error")
+
+
+@EXECUTORS.register("serial")
+def _serial(*, workers: int, threads: int, address: str) -> Executor:
+    from harness.execution.serial import SerialExecutor
+
+    return SerialExecutor(threads=threads)
+
+
+@EXECUTORS.register("processes")
+def _processes(*, workers: int, threads: int, address: str) -> Executor:
+    from harness.execution.processes import ProcessExecutor
+
+    return ProcessExecutor(workers=workers, threads=threads)
+
+
+@EXECUTORS.register("dask")
+def _dask(*, workers: int, threads: int, address: str) -> Executor:
+    from harness.execution.dask import DaskExecutor
+
+    return DaskExecutor(workers=workers, threads=threads, address=address)
+
+
+def executor_names() -> tuple[str, ...]:
+    """The registered executors' names, in registration order (serial, processes, dask)."""
+    return tuple(EXECUTORS)
 
 
 def default_workers(threads: int) -> int:
@@ -48,16 +85,4 @@ def get_executor(
     if workers < 0:
         raise ConfigError(f"workers must be >= 0, got {workers}")
     workers = workers or default_workers(threads)
-    if name == "serial":
-        from harness.execution.serial import SerialExecutor
-
-        return SerialExecutor(threads=threads)
-    if name == "processes":
-        from harness.execution.processes import ProcessExecutor
-
-        return ProcessExecutor(workers=workers, threads=threads)
-    if name == "dask":
-        from harness.execution.dask import DaskExecutor
-
-        return DaskExecutor(workers=workers, threads=threads, address=address)
-    raise UnknownNameError("executor", name, list(EXECUTORS))
+    return EXECUTORS[name](workers=workers, threads=threads, address=address)

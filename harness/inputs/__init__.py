@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from harness.errors import ConfigError, UnknownNameError
+from harness.errors import ConfigError
 from harness.inputs import cifar, fashion_mnist, imagenet16, synthetic
 from harness.inputs.base import (
     ImageBatch,
@@ -35,6 +35,7 @@ from harness.inputs.base import (
     select_indices,
 )
 from harness.inputs.fashion_mnist import fashion_mnist_available
+from harness.registry import Registry
 
 __all__ = [
     "Batches",
@@ -63,42 +64,55 @@ class _FileSource:
     split_aliases: tuple[tuple[str, str], ...] = ()
 
 
-_FILE_SOURCES: dict[str, _FileSource] = {
-    fashion_mnist.NAME: _FileSource(
+@dataclass(frozen=True)
+class _SyntheticSource:
+    """The synthetic (Gaussian) source: made, not read from files."""
+
+
+#: Every input source by name (`list_sources`, `canonical_source`, `load_batch`).
+SOURCES: Registry[_FileSource | _SyntheticSource] = Registry("input source")
+SOURCES.register(
+    fashion_mnist.NAME,
+    _FileSource(
         fashion_mnist.NUM_CLASSES,
         fashion_mnist.SPLITS,
         fashion_mnist.load_images,
         fashion_mnist.prepare,
     ),
-    **{
-        name: _FileSource(
-            variant.num_classes,
+)
+for _name, _variant in cifar.VARIANTS.items():
+    SOURCES.register(
+        _name,
+        _FileSource(
+            _variant.num_classes,
             cifar.SPLITS,
-            functools.partial(cifar.load_images, name),
-            functools.partial(cifar.prepare, name),
-        )
-        for name, variant in cifar.VARIANTS.items()
-    },
-    imagenet16.NAME: _FileSource(
+            functools.partial(cifar.load_images, _name),
+            functools.partial(cifar.prepare, _name),
+        ),
+    )
+SOURCES.register(
+    imagenet16.NAME,
+    _FileSource(
         imagenet16.NUM_CLASSES,
         imagenet16.SPLITS,
         imagenet16.load_images,
         imagenet16.prepare,
         tuple(imagenet16.SPLIT_ALIASES.items()),
     ),
-}
+)
+SOURCES.register(synthetic.NAME, _SyntheticSource())
 
 
 def list_sources() -> list[str]:
     """Names `load_batch` accepts."""
-    return sorted([*_FILE_SOURCES, synthetic.NAME])
+    return SOURCES.names()
 
 
 def canonical_source(name: str) -> str:
     """The registered spelling of a source name ("ImageNet16_120" -> "imagenet16-120")."""
     spelled = str(name).strip().lower().replace("_", "-")
-    if spelled not in list_sources():
-        raise UnknownNameError("input source", str(name), list_sources())
+    if spelled not in SOURCES:
+        raise SOURCES.unknown(str(name))
     return spelled
 
 
@@ -135,7 +149,8 @@ def load_batch(
     check_batch_request(batch_size, seed)
     if image_size is not None:
         check_image_size(image_size)
-    if name == synthetic.NAME:
+    spec = SOURCES[name]
+    if isinstance(spec, _SyntheticSource):
         if split not in synthetic.SPLITS:
             raise ConfigError(f"split {split!r} is not one of {', '.join(synthetic.SPLITS)}")
         return synthetic.make_batch(
@@ -146,7 +161,6 @@ def load_batch(
             image_size=image_size,
             num_classes=num_classes,
         )
-    spec = _FILE_SOURCES[name]
     split = dict(spec.split_aliases).get(split, split)
     if split not in spec.splits:
         raise ConfigError(f"split {split!r} of {name} is not one of {', '.join(spec.splits)}")

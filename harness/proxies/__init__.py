@@ -1,13 +1,11 @@
 """Zero-cost proxies. Front door: `get_proxy`, `list_proxies`, `compute_proxies`.
 
-Every module in this package is imported on first use, so a proxy registers
-itself with `@register_proxy` and needs no hand-maintained import list.
+Importing the package imports every module in it (`harness.registry.package_modules`),
+so a proxy registers itself with `@register_proxy` and needs no hand-maintained import
+list; plugins (entry points, `--include` files) are loaded on the first lookup.
 """
 
 from __future__ import annotations
-
-import importlib
-import pkgutil
 
 from harness.proxies.base import (
     NEEDS,
@@ -19,15 +17,9 @@ from harness.proxies.base import (
     register_proxy,
 )
 from harness.proxies.selection import expand_proxies, match_proxies
+from harness.registry import package_modules
 
-
-def _import_all() -> None:
-    for info in pkgutil.iter_modules(__path__):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
-
-
-_import_all()
+package_modules(__name__)()  # every proxy module registers itself (harness.registry)
 
 from harness.proxies.engine import ProxyOutcome, compute_proxies  # noqa: E402
 

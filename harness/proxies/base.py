@@ -17,7 +17,6 @@ declares `overrides=True` and the proxy it replaces is a built-in.
 from __future__ import annotations
 
 import copy
-import fnmatch
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -27,7 +26,8 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
-from harness.errors import HarnessError, UnknownNameError
+from harness.errors import HarnessError
+from harness.registry import Registry
 from harness.seeds import derive_seed
 
 #: What a proxy may declare it needs. The engine uses this to plan shared passes.
@@ -156,7 +156,15 @@ class ProxySpec:
         return f"{met[0][0]}: {met[0][1]}" if met else None
 
 
-_REGISTRY: dict[str, ProxySpec] = {}
+def _load_builtin_proxies() -> None:
+    # Importing the package registers every built-in proxy module.
+    import harness.proxies  # noqa: F401
+
+
+#: Every registered proxy: built-ins (discovered on first use), plugins and combinations.
+#: Duplicates are resolved by `register_proxy` (plugin origins, overrides), which then
+#: replaces the entry.
+PROXIES: Registry[ProxySpec] = Registry("proxy", discover=_load_builtin_proxies)
 
 #: The standard suite: the seed papers' proxies and the usual zero-cost set. Registered
 #: variants (e.g. `fisher_fanin`, `synflow_nobn`, `swap_reg`) are named options on top.
@@ -255,13 +263,13 @@ def register_proxy(
 
     def decorate(fn: Callable[[ProxyContext], float]) -> Callable[[ProxyContext], float]:
         origin = _origin_of(fn)
-        existing = _REGISTRY.get(name)
+        existing = PROXIES.peek(name)
         overridden = None
         if existing is not None and existing.compute is not fn:
             overridden = _resolve_clash(name, existing, origin, overrides)
         elif existing is not None:
             overridden = existing.overridden
-        _REGISTRY[name] = ProxySpec(
+        spec = ProxySpec(
             name=name,
             version=version,
             needs=frozenset(needs),
@@ -276,6 +284,7 @@ def register_proxy(
             overridden=overridden,
             describe_batch=describe_batch,
         )
+        PROXIES.register(name, spec, replace=True)
         return fn
 
     return decorate
@@ -301,27 +310,26 @@ def _resolve_clash(
     raise ProxyClashError(f"{where}, already registered by {existing.origin.describe()}")
 
 
-def _load_builtin_proxies() -> None:
-    # Importing the package registers every built-in proxy module; installed packages'
-    # proxies (entry-point group `harness.proxies`) are loaded once, on first use.
-    import harness.proxies  # noqa: F401
+def _load_plugins() -> None:
+    # The built-ins first (the registry's discovery, once); then installed packages'
+    # proxies (entry-point group `harness.proxies`), loaded once, on first use, a failure
+    # raised again by every later call.
+    PROXIES.discover()
     from harness.proxies.plugins import load_entry_points
 
     load_entry_points()
 
 
 def get_proxy(name: str) -> ProxySpec:
-    _load_builtin_proxies()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise UnknownNameError("proxy", name, list(_REGISTRY)) from None
+    """The registered proxy `name` (UnknownNameError with a did-you-mean otherwise)."""
+    _load_plugins()
+    return PROXIES[name]
 
 
 def list_proxies(pattern: str = "*") -> list[str]:
     """Registered proxy names matching a glob pattern, sorted."""
-    _load_builtin_proxies()
-    return sorted(n for n in _REGISTRY if fnmatch.fnmatchcase(n, pattern))
+    _load_plugins()
+    return PROXIES.names(pattern)
 
 
 @dataclass

@@ -40,7 +40,7 @@ from scipy.stats import rankdata
 
 from harness.errors import ConfigError, DataError
 from harness.proxies.base import (
-    _REGISTRY,
+    PROXIES,
     STANDARD_PROXIES,
     ProxyContext,
     ProxySpec,
@@ -187,7 +187,7 @@ def _register(name: str, rule: RankCombination, description: str) -> ProxySpec:
         combines=rule.members,
         combine=rule,
     )(_set_level_only(name))
-    return _REGISTRY[name]
+    return PROXIES[name]
 
 
 #: The standard suite's per-architecture proxies (tenas is itself a combination).
@@ -275,15 +275,15 @@ def define_combinations(table: Mapping[str, Any]) -> list[str]:
             raise ConfigError(f"combination name {name!r} must be non-empty text")
         if any(c in name for c in "*?[],"):
             raise ConfigError(f"combination name {name!r} may not contain * ? [ ] or ,")
-        if name in _REGISTRY and name not in _USER_DEFINED:
+        if name in PROXIES and name not in _USER_DEFINED:
             raise ConfigError(
                 f"combinations.{name}: {name!r} is a registered proxy; name the combination "
                 "something else"
             )
         rule = parse_combination(name, entry)
-        existing = _REGISTRY.get(name)
+        existing = PROXIES.get(name)
         if existing is None or existing.combine != rule:
-            _REGISTRY.pop(name, None)
+            PROXIES.unregister(name)
             _register(name, rule, f"label-free (user-named): {rule.describe()}")
             _USER_DEFINED.add(name)
         names.append(name)
@@ -293,7 +293,7 @@ def define_combinations(table: Mapping[str, Any]) -> list[str]:
 def forget_combinations() -> None:
     """Unregister every user-named combination (the built-in ones stay)."""
     for name in list(_USER_DEFINED):
-        _REGISTRY.pop(name, None)
+        PROXIES.unregister(name)
     _USER_DEFINED.clear()
 
 

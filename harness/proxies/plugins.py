@@ -119,7 +119,7 @@ def _load_entry_point(entry: metadata.EntryPoint) -> None:
 
 
 def _registers_something(loaded: Any) -> bool:
-    specs = list(base._REGISTRY.values())
+    specs = list(base.PROXIES.values())
     if isinstance(loaded, ModuleType):
         prefix = loaded.__name__
         return any(_module_of(s) == prefix or _module_of(s).startswith(prefix + ".") for s in specs)
@@ -202,7 +202,7 @@ def load_includes(paths: Iterable[str | Path]) -> list[Path]:
     loaded: list[Path] = []
     for path in paths:
         files = include_files(path)
-        before = set(base._REGISTRY.items())
+        before = set(base.PROXIES.items())
         fresh = False
         for file in files:
             fresh |= _load_file(file, str(path))
@@ -219,7 +219,7 @@ def _registered_from(files: list[Path], before: set[tuple[str, ProxySpec]]) -> b
     names = {str(f) for f in files}
     return any(
         spec.origin.kind == "file" and spec.origin.name in names
-        for item in base._REGISTRY.items()
+        for item in base.PROXIES.items()
         if item not in before
         for spec in [item[1]]
     )

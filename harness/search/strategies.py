@@ -8,26 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from harness.errors import UnknownNameError
+from harness.registry import Registry
 from harness.search.baselines import random_search, regularized_evolution
 from harness.search.relativenas import relativenas_search
 from harness.search.trace import SearchTrace
 
 Strategy = Callable[..., SearchTrace]
 
-STRATEGIES: dict[str, Strategy] = {
-    "relativenas": relativenas_search,
-    "rea": regularized_evolution,
-    "random": random_search,
-}
+#: Every search strategy by name, in registration order.
+STRATEGIES: Registry[Strategy] = Registry("search strategy")
+STRATEGIES.register("relativenas", relativenas_search)
+STRATEGIES.register("rea", regularized_evolution)
+STRATEGIES.register("random", random_search)
 
 
 def list_strategies() -> list[str]:
+    """The strategies' names in registration order (relativenas, rea, random)."""
     return list(STRATEGIES)
 
 
 def get_strategy(name: str) -> Strategy:
-    try:
-        return STRATEGIES[name]
-    except KeyError:
-        raise UnknownNameError("search strategy", name, list(STRATEGIES)) from None
+    """The strategy `name` (UnknownNameError with a did-you-mean otherwise)."""
+    return STRATEGIES[name]

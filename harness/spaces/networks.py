@@ -18,28 +18,18 @@ are described in its builder module: `nb201_network`, `darts_network`, `nb101_ne
 
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
 from typing import Any
 
 from torch import nn
 
 from harness.errors import ConfigError, UnknownNameError
-from harness.spaces import get_space
-
-_BUILDER_MODULES = {
-    "nb201": "harness.spaces.nb201_network",
-    "darts": "harness.spaces.darts_network",
-    "nb101": "harness.spaces.nb101_network",
-}
+from harness.spaces import SPACES, get_space
 
 
 def _builder(space: str) -> ModuleType:
-    try:
-        module = _BUILDER_MODULES[space]
-    except KeyError:
-        raise UnknownNameError("search space", space, list(_BUILDER_MODULES)) from None
-    return importlib.import_module(module)
+    # the builder's module comes from the one space registry (harness.spaces.SPACES)
+    return SPACES[space].builder()
 
 
 def list_variants(space: str) -> list[str]:

@@ -14,11 +14,11 @@ Loaders check known files against `data/manifest.toml` (`verify=False` loads a
 mismatching file with a warning in the table's notes), refuse ground truth that cannot
 be (`bad_truth="drop"` drops it with a counted warning) and never unpickle a file the
 manifest does not pin unless `trust_pickle=True`. Each table declares the target a run
-ranks against by default (`resolve_target`).
+ranks against by default (`resolve_target`). Table modules register themselves with
+`@register_table`; every module of this package is imported on the first lookup.
 This room knows pandas and the space modules, never networks or proxies.
 """
 
-from harness.tables import generic, nb201_csv, official, suite_zero  # noqa: F401  (registers)
 from harness.tables._registry import (
     list_tables,
     load_table,

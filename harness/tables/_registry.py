@@ -1,13 +1,15 @@
-"""The table registry: loaders register by decorator; `load_table` is the front door."""
+"""The table registry: loaders register by decorator; `load_table` is the front door.
+
+Every module of `harness.tables` is imported on the first lookup (the registry's
+discovery), so a new table module registers itself and needs no import list.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import inspect
 import os
 import sys
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +17,7 @@ from typing import Any
 
 from harness.datadir import resolve_data_dir
 from harness.errors import ConfigError, UnknownNameError
+from harness.registry import Registry, package_modules
 from harness.tables.base import BAD_TRUTH_POLICIES, BenchmarkTable, parse_target
 
 Loader = Callable[..., BenchmarkTable]
@@ -43,7 +46,12 @@ class TableInfo:
         return [n for n, p in self.options().items() if p.default is inspect.Parameter.empty]
 
 
-_TABLES: dict[str, TableInfo] = {}
+#: Every registered table; the built-in table modules are imported on first lookup.
+TABLES: Registry[TableInfo] = Registry(
+    "table",
+    discover=package_modules("harness.tables"),
+    duplicate_message="{kind} {name!r} registered twice; the later loader wins",
+)
 
 #: Options every table takes, of the types given; a loader that has no use for one
 #: (trust_pickle where nothing is unpickled) does not receive it.
@@ -65,10 +73,9 @@ def register_table(
     """
 
     def decorate(loader: Loader) -> Loader:
-        if name in _TABLES:
-            warnings.warn(f"table {name!r} registered twice; the later loader wins", stacklevel=2)
         doc = description or (loader.__doc__ or "").strip().splitlines()[0]
-        _TABLES[name] = TableInfo(name, loader, files, doc, default_target, embedded)
+        info = TableInfo(name, loader, files, doc, default_target, embedded)
+        TABLES.register(name, info, stacklevel=2)
         return loader
 
     return decorate
@@ -76,14 +83,12 @@ def register_table(
 
 def list_tables(pattern: str = "*") -> list[str]:
     """Registered table names matching a shell-style pattern, sorted."""
-    return sorted(n for n in _TABLES if fnmatch.fnmatchcase(n, pattern))
+    return TABLES.names(pattern)
 
 
 def table_info(name: str) -> TableInfo:
-    try:
-        return _TABLES[name]
-    except KeyError:
-        raise UnknownNameError("table", name, list(_TABLES)) from None
+    """The registered table `name` (UnknownNameError with a did-you-mean otherwise)."""
+    return TABLES[name]
 
 
 def resolve_target(name: str, spec: str, table: BenchmarkTable) -> str:

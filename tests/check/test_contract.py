@@ -45,10 +45,9 @@ COSTLY_FAILURES: dict[str, set[str]] = {
 
 @pytest.fixture(scope="module")
 def isolated_registry():
-    saved = dict(base._REGISTRY)
+    saved = base.PROXIES.snapshot()
     yield
-    base._REGISTRY.clear()
-    base._REGISTRY.update(saved)
+    base.PROXIES.restore(saved)
     plugins._INCLUDED.pop(BAD_PROXIES.resolve(), None)
 
 

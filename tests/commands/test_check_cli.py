@@ -22,10 +22,9 @@ QUICK = ["--space", "nb201", "--arch", "resnet-like", "--no-memory", "--no-progr
 
 @pytest.fixture
 def registry():
-    saved, included = dict(base._REGISTRY), dict(plugins._INCLUDED)
+    saved, included = base.PROXIES.snapshot(), dict(plugins._INCLUDED)
     yield
-    base._REGISTRY.clear()
-    base._REGISTRY.update(saved)
+    base.PROXIES.restore(saved)
     plugins._INCLUDED.clear()
     plugins._INCLUDED.update(included)
 

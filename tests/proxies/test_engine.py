@@ -29,7 +29,7 @@ def temporary_proxy():
 
     yield register
     for name in added:
-        del base._REGISTRY[name]
+        base.PROXIES.unregister(name)
 
 
 def test_one_outcome_per_distinct_name_in_order(make_context):

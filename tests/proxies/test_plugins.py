@@ -24,14 +24,13 @@ def {name}(ctx):
 @pytest.fixture
 def registry(monkeypatch):
     """Restore the registry, the plugin loader's state and sys.modules/sys.path after."""
-    saved = dict(base._REGISTRY)
+    saved = base.PROXIES.snapshot()
     included = dict(plugins._INCLUDED)
     state, failure = dict(plugins._state), list(plugins._failure)
     modules, path = set(sys.modules), list(sys.path)
     monkeypatch.delenv(plugins.SKIP_ENV, raising=False)
     yield
-    base._REGISTRY.clear()
-    base._REGISTRY.update(saved)
+    base.PROXIES.restore(saved)
     plugins._INCLUDED.clear()
     plugins._INCLUDED.update(included)
     plugins._state.update(state)
