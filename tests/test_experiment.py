@@ -9,7 +9,7 @@ import pytest
 
 from harness.cli import main
 from harness.config import load_run_config
-from harness.execution._threads import torch_threads
+from harness.execution.threads import torch_threads
 from harness.experiment import run_experiment
 from harness.proxies import expand_proxies, get_proxy
 from harness.scoring import ScoringPlan, arch_seed, score_architecture

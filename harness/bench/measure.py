@@ -20,7 +20,7 @@ from harness.bench.memory import MemoryPeak, cuda_peak, peak_spec, subprocess_pe
 from harness.bench.workload import Workload, load_inputs, make_workload
 from harness.devices import check_device
 from harness.errors import ConfigError
-from harness.execution._threads import torch_threads
+from harness.execution.threads import torch_threads
 from harness.proxies.plugins import load_includes
 from harness.spaces import get_space
 

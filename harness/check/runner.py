@@ -29,7 +29,7 @@ from harness.check.contract import (
 from harness.check.worker import score_in_fresh_process
 from harness.devices import check_device
 from harness.errors import ConfigError
-from harness.execution._threads import torch_threads
+from harness.execution.threads import torch_threads
 from harness.proxies import ProxySpec, get_proxy, match_proxies
 from harness.proxies.plugins import load_includes
 

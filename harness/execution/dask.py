@@ -119,7 +119,7 @@ def _restore_malloc_thresholds() -> None:
 
 
 def _score_chunk(plan: ScoringPlan, chunk: list[tuple[str, list]], threads: int):
-    from harness.execution._threads import torch_threads
+    from harness.execution.threads import torch_threads
 
     _restore_malloc_thresholds()
     with torch_threads(threads):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.execution._threads import torch_threads
+from harness.execution.threads import torch_threads
 from harness.scoring import ScoringPlan, score_architecture
 
 
