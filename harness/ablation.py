@@ -162,6 +162,7 @@ SettingRunner = Callable[[RunConfig, str], tuple[ResultsDocument, int, int]]
 
 def experiment_runner(data_dir: str | None, progress: bool = True) -> SettingRunner:
     """The real runner: `harness.experiment.run_experiment`."""
+    # deferred: pulls in torch, numpy, pandas, scipy, tqdm
     from harness.experiment import run_experiment
 
     def run(config: RunConfig, run_id: str) -> tuple[ResultsDocument, int, int]:

@@ -12,7 +12,9 @@ this module imports them, never the reverse.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 
 from harness import __version__
@@ -109,8 +111,6 @@ def _stop_on_sigterm():
 
     Returns the previous handler (None off the main thread, where none can be set).
     """
-    import signal
-    import threading
 
     if threading.current_thread() is not threading.main_thread():
         return None
@@ -148,8 +148,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return INTERNAL_ERROR_EXIT
     finally:
         if previous is not None:
-            import signal
-
             signal.signal(signal.SIGTERM, previous)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import difflib
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from harness.errors import ConfigError
+from harness.execution import executor_names  # the executor registry
 
 _Config = TypeVar("_Config")
 
@@ -205,8 +207,6 @@ def _merged(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
 
 
 def _unknown(kind: str, name: str, known: list[str]) -> ConfigError:
-    import difflib
-
     close = difflib.get_close_matches(name, known, n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     return ConfigError(f"unknown {kind} {name!r}{hint} (known: {', '.join(known)})")
@@ -342,7 +342,6 @@ def validate(config: RunConfig) -> None:
         raise ConfigError(f"bootstrap_resamples must be >= 0, got {config.bootstrap_resamples}")
     if config.failures not in ("drop", "worst", "common"):
         raise ConfigError(f"failures must be drop, worst or common, got {config.failures!r}")
-    from harness.execution import executor_names  # the executor registry
 
     executors = executor_names()
     if config.executor not in executors:

@@ -8,6 +8,7 @@ from harness.errors import ConfigError
 def check_device(text: str, name: str = "device") -> str:
     """`text` if it names a torch device this machine has (cpu, cuda[:N], mps), else a
     one-line ConfigError saying what exists."""
+    # deferred: pulls in torch
     import torch
 
     try:

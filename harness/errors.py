@@ -7,6 +7,8 @@ line prints that line and exits non-zero; tracebacks appear only with --debug.
 
 from __future__ import annotations
 
+import difflib
+
 
 class HarnessError(Exception):
     """A problem the user can fix; the message is one self-contained line."""
@@ -30,8 +32,6 @@ class UnknownNameError(HarnessError, KeyError):
     """A name (space, table, proxy, dataset) is not registered."""
 
     def __init__(self, kind: str, name: str, known: list[str] | tuple[str, ...]):
-        import difflib
-
         close = difflib.get_close_matches(name, list(known), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         msg = f"unknown {kind} {name!r}{hint} (known: {', '.join(sorted(known))})"

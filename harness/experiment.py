@@ -15,6 +15,7 @@ over the seeds with intervals over seeds and architectures (`harness.seed_figure
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import sys
 from collections import Counter
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from harness.config import RunConfig
 from harness.devices import check_device
@@ -44,7 +46,8 @@ from harness.results import (
     row_from_summary,
     sort_by_kendall,
 )
-from harness.scoring import ScoringPlan, score_missing, scoring_batches
+from harness.sampling import sample_archs
+from harness.scoring import ScoringPlan, missing_work, score_missing, scoring_batches
 from harness.seed_figures import seed_summary
 from harness.stats import summarise
 from harness.store import ScoreRecord, ScoreStore
@@ -146,7 +149,6 @@ def set_up(config: RunConfig, data_dir: str | None) -> RunSetup:
 def sample(config: RunConfig, setup: RunSetup) -> list[str]:
     """The architectures to score: `archs` of the table, drawn with the sample seed
     (the run seed unless `sample_seed` is set)."""
-    from harness.sampling import sample_archs
 
     return sample_archs(
         setup.table,
@@ -375,9 +377,6 @@ def _score(
 ) -> tuple[list[dict[tuple[str, str], ScoreRecord]], int]:
     """Score what the store lacks for every plan (one per seed); each plan's records by
     (arch, proxy), and how many (arch, plan) pairs were computed."""
-    from tqdm import tqdm
-
-    from harness.scoring import missing_work
 
     with ScoreStore(config.store, busy_timeout=config.store_timeout) as store:
         work = [missing_work(plan, archs, store) for plan in plans]
@@ -507,6 +506,4 @@ def common_rows(scores: dict[str, np.ndarray], failures: str) -> np.ndarray:
 
 
 def _indices_digest(indices: Iterable[int]) -> str:
-    import hashlib
-
     return hashlib.sha256(",".join(str(i) for i in indices).encode()).hexdigest()[:16]

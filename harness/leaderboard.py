@@ -139,6 +139,7 @@ def reference_combinations(
     lacks are left out and named in `members_absent`; fewer than two present is an error."""
     if not names:
         return {}
+    # deferred: pulls in torch, tqdm
     from harness.proxies.combinations import combine_available
 
     scores = {str(p): wide[p].to_numpy(dtype=float) for p in wide.columns}

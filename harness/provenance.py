@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 from importlib import metadata
@@ -59,8 +60,6 @@ def cpu_model() -> str:
 
 
 def machine_info() -> dict[str, str | int | None]:
-    import os
-
     return {
         "platform": platform.platform(),
         "cpu": cpu_model(),

@@ -457,6 +457,7 @@ class ScoreStore:
             rows = self._conn.execute(
                 f"SELECT {', '.join(COLUMNS)} FROM scores{where} ORDER BY rowid", params
             ).fetchall()
+        # deferred: pulls in pandas
         import pandas as pd
 
         frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))

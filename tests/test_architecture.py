@@ -131,11 +131,15 @@ def _target_room(name: str) -> str | None:
     return None  # `from harness import __version__` and the like
 
 
-@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def _below_the_shell() -> list[Path]:
+    """Every module but the shell's and the package's front module (which may import any
+    room)."""
+    return [p for p in _modules() if _room(p) not in SHELL and _room(p) != "harness"]
+
+
+@pytest.mark.parametrize("path", _below_the_shell(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_rooms_import_only_what_they_may(path: Path) -> None:
     room = _room(path)
-    if room in SHELL or room == "harness":
-        pytest.skip("the shell and the package's front module may import any room")
     assert room in ALLOWED, f"room {room!r} is not in docs/architecture.md's table (ALLOWED)"
     bad = [
         f"{path.name}:{line} imports {name}"
@@ -199,3 +203,61 @@ def test_the_checker_sees_what_it_must() -> None:
     ]
     assert [_target_room(n) for n in names] == ["store", "execution", "proxies", "stats"]
     assert "store" not in ALLOWED["proxies"] and "stats" not in ALLOWED["proxies"]
+
+
+def undeclared_deferred_imports(source: str) -> list[int]:
+    """Lines of function-level imports that no `# deferred: <why>` comment explains (on
+    the import, or above the run of imports it belongs to)."""
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    skipped = _type_checking_nodes(tree)
+    bad: list[int] = []
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for block in ast.walk(function):
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                body = getattr(block, field, None)
+                if not isinstance(body, list):
+                    continue
+                for index, node in enumerate(body):
+                    if not isinstance(node, ast.Import | ast.ImportFrom) or id(node) in skipped:
+                        continue
+                    first = index
+                    while first and isinstance(body[first - 1], ast.Import | ast.ImportFrom):
+                        first -= 1
+                    start = body[first].lineno - 1
+                    while start and lines[start - 1].strip().startswith("#"):
+                        start -= 1
+                    if "# deferred" not in "\n".join(lines[start : node.end_lineno]):
+                        bad.append(node.lineno)
+    return sorted(set(bad))
+
+
+def test_function_level_imports_say_why() -> None:
+    """An import inside a function defers a heavy dependency (or breaks a cycle), and its
+    `# deferred:` comment says which; any other import belongs at the top of the module."""
+    bad = [
+        f"{path.relative_to(PACKAGE)}:{line}"
+        for path in _modules()
+        for line in undeclared_deferred_imports(path.read_text())
+    ]
+    assert not bad, "function-level imports without a '# deferred: ...' reason: " + ", ".join(bad)
+
+
+def test_the_deferred_rule_sees_an_unexplained_import() -> None:
+    source = (
+        "def f():\n"
+        "    # deferred: pulls in torch\n"
+        "    import torch\n"
+        "    import numpy\n"
+        "\n"
+        "def g():\n"
+        "    x = 1\n"
+        "    import json\n"
+        "    try:\n"
+        "        import psutil  # deferred: optional\n"
+        "    except ImportError:\n"
+        "        pass\n"
+    )
+    assert undeclared_deferred_imports(source) == [8]

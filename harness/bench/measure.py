@@ -21,6 +21,7 @@ from harness.bench.workload import Workload, load_inputs, make_workload
 from harness.devices import check_device
 from harness.errors import ConfigError
 from harness.execution.threads import torch_threads
+from harness.proxies import expand_proxies
 from harness.proxies.plugins import load_includes
 from harness.spaces import get_space
 
@@ -105,7 +106,6 @@ class BenchRun:
 
 def resolve_proxies(options: BenchOptions) -> tuple[list[str], list[str], list[str]]:
     """(per-architecture proxies, set-level ones, the shared-pass subset)."""
-    from harness.proxies import expand_proxies
 
     per_arch, set_level = expand_proxies(options.proxies)
     shared: list[str] = []

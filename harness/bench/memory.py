@@ -32,6 +32,9 @@ from typing import Any
 
 import torch
 
+from harness.bench.workload import load_inputs, make_workload
+from harness.proxies.plugins import load_includes
+
 MIB = 1024.0 * 1024.0
 RSS_METHOD = "fresh subprocess: peak RSS (VmHWM, reset before) during the call - RSS before it"
 CUDA_METHOD = "torch.cuda.max_memory_allocated during the call - allocated before it"
@@ -69,7 +72,7 @@ def current_rss_bytes() -> int:
     if kib is not None:
         return kib * 1024
     try:
-        import psutil
+        import psutil  # deferred: an optional dependency, used only without /proc
     except ImportError:
         return 0
     return int(psutil.Process().memory_info().rss)
@@ -146,9 +149,6 @@ def _call(spec: dict[str, Any], work) -> Callable[[], Any]:
 
 
 def _measure(spec: dict[str, Any]) -> MemoryPeak:
-    from harness.bench.workload import load_inputs, make_workload
-    from harness.proxies.plugins import load_includes
-
     torch.set_num_threads(int(spec["threads"]))
     load_includes(spec.get("includes", ()))  # plugin files the measured proxies come from
     batch, second, _ = load_inputs(

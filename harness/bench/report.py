@@ -16,6 +16,7 @@ import torch
 from harness.bench.measure import BenchRun
 from harness.bench.memory import CUDA_METHOD, RSS_METHOD
 from harness.bench.summary import BenchRow
+from harness.provenance import cpu_model, git_revision, package_versions
 
 COLUMNS = (
     ("measure", "measure"),
@@ -30,7 +31,6 @@ COLUMNS = (
 
 def environment(device: str = "cpu", threads: int = 1) -> dict[str, Any]:
     """Device, torch version and threads, CPU model, load: what the times depend on."""
-    from harness.provenance import cpu_model, package_versions
 
     device = torch.device(device)
     info: dict[str, Any] = {
@@ -100,7 +100,6 @@ def render(rows: Sequence[BenchRow], fmt: str, heading: str) -> str:
 
 def bench_document(run: BenchRun, rows: Sequence[BenchRow], env: dict[str, Any]) -> dict:
     """Everything bench.json holds: options, environment, method, rows, per-arch data."""
-    from harness.provenance import git_revision
 
     device = torch.device(run.options.device)
     return {

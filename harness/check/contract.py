@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 import torch
 from torch import nn
 
+from harness.bench.clock import timed
 from harness.bench.workload import Workload
 from harness.proxies import ProxyContext, ProxyOutcome, ProxySpec, compute_proxies
 from harness.proxies.passes import JACOBIAN_KEY, LOSS_GRADS_KEY, PASS_LOG_KEY
@@ -69,7 +70,6 @@ def score_bits(score: float) -> str:
 def run_proxy(name: str, ctx: ProxyContext) -> Outcome:
     """The engine's outcome of `name` on `ctx`; an exception the engine let through (it
     records every `Exception`) is caught here and reported, never raised."""
-    from harness.bench.clock import timed
 
     try:
         seconds, outcomes = timed(lambda: compute_proxies([name], ctx), ctx.device)

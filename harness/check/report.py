@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+from dataclasses import asdict
 from typing import Any
 
 from harness.check.runner import CHECKS, FAIL, CheckReport, ProxyCheck
+from harness.provenance import package_versions
 
 
 def title(report: CheckReport) -> str:
@@ -94,9 +97,6 @@ def to_csv(report: CheckReport) -> str:
 
 def document(report: CheckReport) -> dict[str, Any]:
     """Everything the check measured, for check.json and `--format json`."""
-    from dataclasses import asdict
-
-    from harness.provenance import package_versions
 
     proxies = []
     for check in report.proxies:
@@ -153,8 +153,6 @@ def render(report: CheckReport, fmt: str) -> str:
 
 
 def _finite(value: Any) -> Any:
-    import math
-
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):

@@ -30,6 +30,7 @@ from harness.check.worker import score_in_fresh_process
 from harness.devices import check_device
 from harness.errors import ConfigError
 from harness.execution.threads import torch_threads
+from harness.provenance import git_revision
 from harness.proxies import ProxySpec, get_proxy, match_proxies
 from harness.proxies.plugins import load_includes
 
@@ -218,7 +219,6 @@ def run_check(
     progress: Callable[[str], None] | None = None,
 ) -> CheckReport:
     """Check every proxy among `names` (names, globs or `standard`) under `options`."""
-    from harness.provenance import git_revision
 
     options.validate()
     revision = git_revision()

@@ -13,6 +13,12 @@ import subprocess
 import sys
 from typing import Any
 
+import torch
+
+from harness.bench.workload import load_inputs, make_workload
+from harness.check.contract import full_context, run_proxy, score_bits
+from harness.proxies.plugins import load_includes
+
 #: seconds a determinism process may take before the check gives up on it
 TIMEOUT = 3600.0
 
@@ -32,12 +38,6 @@ def score_in_fresh_process(spec: dict[str, Any], timeout: float = TIMEOUT) -> di
 
 
 def _score(spec: dict[str, Any]) -> dict[str, dict[str, list[list[Any]]]]:
-    import torch
-
-    from harness.bench.workload import load_inputs, make_workload
-    from harness.check.contract import full_context, run_proxy, score_bits
-    from harness.proxies.plugins import load_includes
-
     torch.set_num_threads(int(spec["threads"]))
     load_includes(spec.get("includes", ()))
     batch, second, _ = load_inputs(

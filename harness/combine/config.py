@@ -28,6 +28,7 @@ serves both. Every key is optional:
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,8 +121,6 @@ def parse_combine(values: Mapping[str, Any], base: CombineConfig | None = None) 
     changes: dict[str, Any] = {}
     for key, value in values.items():
         if key not in fields:
-            import difflib
-
             close = difflib.get_close_matches(key, sorted(fields), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise ConfigError(

@@ -23,7 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from harness.errors import ConfigError, DataError
+from harness.errors import ArchitectureError, ConfigError, DataError
+from harness.results import ResultsDocument
+from harness.spaces import get_space
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,6 @@ def select_features(available: Sequence[str], patterns: Sequence[str]) -> list[s
 
 def iso_groups(space: str, archs: Sequence[str]) -> tuple[str, ...]:
     """Each architecture's isomorphism class key in its space."""
-    from harness.errors import ArchitectureError
-    from harness.spaces import get_space
 
     module = get_space(space)
     try:
@@ -114,6 +114,7 @@ def _label_free(
 ) -> tuple[dict[str, tuple[np.ndarray, dict[str, Any]]], list[str]]:
     """The label-free combinations the scores can form, and a note for each they cannot
     (fewer than two of its members among the scores): a comparator, not the subject."""
+    # deferred: pulls in torch, scipy, tqdm
     from harness.proxies.combinations import combine_available
 
     out: dict[str, tuple[np.ndarray, dict[str, Any]]] = {}
@@ -138,6 +139,7 @@ def computed_set(
 ):
     """The run's per-architecture proxy scores (store; missing ones scored) and truth.
     Returns (ScoreSet, the run's results document)."""
+    # deferred: pulls in torch, pandas, scipy, tqdm
     from harness.experiment import run_experiment
     from harness.proxies.selection import requested_patterns
 
@@ -149,7 +151,6 @@ def computed_set(
 def results_set(path: str, label_free: Sequence[str]):
     """The per-architecture scores and truth a `harness run` results document recorded
     (no scoring, no store). Returns (ScoreSet, the document)."""
-    from harness.results import ResultsDocument
 
     document = ResultsDocument.read(Path(path))
     if document.kind != "run" or not document.per_arch:
@@ -206,11 +207,13 @@ def _is_set_level(proxy: str, extra: dict[str, Any]) -> bool:
     """Whether a results row is a set-level proxy (its values are ranks over the whole
     set): it names members, or the registry says so (documents from before rows named
     their members)."""
+    # deferred: pulls in torch, scipy, tqdm
     from harness.proxies import list_proxies
 
     if extra.get("members"):
         return True
     if proxy in list_proxies():
+        # deferred: pulls in torch, scipy, tqdm
         from harness.proxies import get_proxy
 
         return get_proxy(proxy).combine is not None
@@ -218,6 +221,7 @@ def _is_set_level(proxy: str, extra: dict[str, Any]) -> bool:
 
 
 def _is_combination(name: str) -> bool:
+    # deferred: pulls in torch, scipy, tqdm
     from harness.proxies import get_proxy, list_proxies
     from harness.proxies.combinations import is_combination
 
@@ -237,6 +241,7 @@ def reference_set(
 ) -> ScoreSet:
     """The reference proxy scores of `dataset` shipped with a table, against `target`
     ("" = the table's default for `dataset`); every score higher-is-better."""
+    # deferred: pulls in pandas, scipy
     from harness.leaderboard import check_dataset
     from harness.tables import load_table, parse_target
 
@@ -296,6 +301,7 @@ def transfer_set(
     """The transfer target `spec`: "DATASET" (the source's table: for computed scores the
     same scores against that dataset's truth; for reference scores that dataset's scores
     and truth) or "TABLE:DATASET" (reference scores of another table)."""
+    # deferred: pulls in pandas
     from harness.tables import load_table
 
     table_name, _, dataset = spec.rpartition(":")

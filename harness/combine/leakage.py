@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import norm, rankdata
 
 from harness.combine.evaluate import Evaluation, SplitDesign, Splitter, run_splits
 from harness.combine.splits import Split, draw_splits
@@ -63,8 +64,6 @@ class LeakageResult:
 
 
 def _leak_design(truth: np.ndarray, noise: float, seed: int, everywhere: bool):
-    from scipy.stats import norm, rankdata
-
     finite = np.isfinite(truth)
     z = np.zeros(truth.size)
     z[finite] = norm.ppf(rankdata(truth[finite]) / (finite.sum() + 1.0))

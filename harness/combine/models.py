@@ -42,6 +42,7 @@ class FitError(ValueError):
 
 def rank_features(n_train: int):
     """The training-split-only rank transform (see the module doc), unfitted."""
+    # deferred: pulls in sklearn
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import QuantileTransformer
@@ -88,6 +89,7 @@ def _check_varied(name: str, truth: np.ndarray) -> None:
 
 
 def _fit_ridge(features: np.ndarray, truth: np.ndarray, seed: int):
+    # deferred: pulls in sklearn
     from sklearn.linear_model import Ridge
 
     _check_varied("ridge", truth)
@@ -95,6 +97,7 @@ def _fit_ridge(features: np.ndarray, truth: np.ndarray, seed: int):
 
 
 def _fit_logistic(features: np.ndarray, truth: np.ndarray, seed: int):
+    # deferred: pulls in sklearn
     from sklearn.linear_model import LogisticRegression
 
     above = truth > np.median(truth)
@@ -106,6 +109,7 @@ def _fit_logistic(features: np.ndarray, truth: np.ndarray, seed: int):
 
 
 def _fit_pairwise(features: np.ndarray, truth: np.ndarray, seed: int):
+    # deferred: pulls in sklearn
     from sklearn.linear_model import LogisticRegression
 
     diffs, better = pair_differences(features, truth)
@@ -115,6 +119,7 @@ def _fit_pairwise(features: np.ndarray, truth: np.ndarray, seed: int):
 
 
 def _fit_gbt(features: np.ndarray, truth: np.ndarray, seed: int):
+    # deferred: pulls in sklearn
     from sklearn.ensemble import GradientBoostingRegressor
 
     _check_varied("gbt", truth)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from harness.combine.evaluate import BEST_LABEL_FREE, BEST_PROXY
 from harness.combine.runner import HELD_OUT, LEARNED, WHOLE_SET
+from harness.report.leaderboard_table import to_markdown
 from harness.results import ResultRow, ResultsDocument
 
 #: Okabe-Ito: distinguishable under the common colour-vision deficiencies.
@@ -385,7 +386,6 @@ def combine_markdown(document: ResultsDocument) -> str:
 def leaderboard_markdown(rows: Sequence[ResultRow], title: str) -> str:
     """One leaderboard per k: the learned rows and the comparators on the same held-out
     architectures."""
-    from harness.report.leaderboard_table import to_markdown
 
     board = leaderboard_rows(rows)
     parts = [f"## {title}", ""]
@@ -404,6 +404,7 @@ def leaderboard_rows(rows: Sequence[ResultRow]) -> list[ResultRow]:
 def plot_learning_curves(document: ResultsDocument, path: Path) -> Path:
     """Held-out τ and ρ (pooled interval bands) against k, a panel pair per evaluation,
     the comparators as flat lines at their whole-set figures."""
+    # deferred: pulls in matplotlib, PIL
     from harness.report.style import plt
 
     rows = document.rows

@@ -30,6 +30,7 @@ from harness.combine.data import (
     computed_set,
     reference_set,
     results_set,
+    select_features,
     transfer_set,
 )
 from harness.combine.evaluate import (
@@ -46,6 +47,8 @@ from harness.combine.leakage import LeakageResult, leakage_test
 from harness.config import RunConfig
 from harness.errors import DataError
 from harness.results import PerArchValues, ResultRow, ResultsDocument, row_from_summary
+from harness.stats import compare_proxies, spearman_rho, summarise
+from harness.tables import load_table, parse_target, split_target_name
 
 WHOLE_SET = "whole set"
 HELD_OUT = "held out"
@@ -63,6 +66,7 @@ class CombineOutcome:
 
 def label_free_names(run: RunConfig, config: CombineConfig) -> list[str]:
     """The label-free combinations to compare with: the config's and the run file's own."""
+    # deferred: pulls in torch, tqdm
     from harness.proxies.combinations import define_combinations
 
     return list(dict.fromkeys([*config.label_free, *define_combinations(run.combinations)]))
@@ -72,7 +76,6 @@ def _reference_dataset(run: RunConfig, config: CombineConfig, data_dir: str | No
     """Whose reference scores are the features: `combine.dataset`, else the target's."""
     if config.dataset:
         return config.dataset
-    from harness.tables import load_table, parse_target, split_target_name
 
     table = load_table(run.table, data_dir, **run.table_options)
     column = parse_target(run.target, table) if run.target else table.default_target("cifar10")
@@ -118,7 +121,6 @@ def evaluate_all(
     data_dir: str | None,
 ) -> tuple[list[str], Evaluation, list[Evaluation], LeakageResult | None, list[TransferSet]]:
     """Held-out learning curve, transfers (with their targets) and leakage test."""
-    from harness.combine.data import select_features
 
     seed = config.resolved_seed(run)
     features = select_features(list(source.scores), config.features)
@@ -198,7 +200,6 @@ def _versus(point: CurvePoint, chosen: dict[str, tuple[str, float]]) -> dict[str
 def whole_set_figures(score_set: ScoreSet, evaluation: Evaluation) -> dict[str, dict[str, float]]:
     """Each comparator's Kendall and Spearman over the whole evaluated set (no split): the
     flat lines of the learning curve."""
-    from harness.stats import spearman_rho
 
     out = {}
     for comparator, (name, tau) in evaluation.comparators.items():
@@ -292,7 +293,6 @@ def whole_set_rows(
 ) -> list[ResultRow]:
     """Every feature and label-free combination over the whole set, failures worst; each
     label-free combination with its paired difference from `best_proxy` (Kendall)."""
-    from harness.stats import compare_proxies, summarise
 
     rows = []
     for name in [*features, *score_set.label_free]:

@@ -7,12 +7,15 @@ import sys
 import time
 from pathlib import Path
 
+from harness.ablation import GRID_TABLES, experiment_runner, run_ablation, settings_of
 from harness.commands._common import output_dir, run_id
+from harness.commands.run import add_run_options, include_overrides, overrides_from
+from harness.devices import check_device
+from harness.errors import ConfigError
+from harness.outputs import StagedOutput
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from harness.commands.run import add_run_options
-
     p = sub.add_parser(
         "ablate",
         parents=[common],
@@ -33,11 +36,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.ablation import GRID_TABLES, experiment_runner, run_ablation, settings_of
-    from harness.commands.run import include_overrides, overrides_from
-    from harness.devices import check_device
-    from harness.errors import ConfigError
-    from harness.outputs import StagedOutput
+    # deferred: the report room pulls in matplotlib, pandas and scipy (`harness --help` stays light)
     from harness.report import ReportOptions, build_report, label_documents
     from harness.report.documents import setting_label
 

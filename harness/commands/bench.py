@@ -6,11 +6,11 @@ import argparse
 import sys
 
 from harness.commands._common import add_measurement_options, output_dir, run_id
+from harness.commands.run import add_include_option
+from harness.outputs import StagedOutput
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from harness.commands.run import add_include_option
-
     p = sub.add_parser(
         "bench",
         parents=[common],
@@ -53,6 +53,7 @@ def _names(text: str) -> tuple[str, ...]:
 
 
 def options_from(args: argparse.Namespace):
+    # deferred: pulls in torch, numpy, pandas, scipy, tqdm
     from harness.bench import SHARED_PASS_SET, BenchOptions
 
     if args.shared_set is None:
@@ -82,6 +83,7 @@ def options_from(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    # deferred: pulls in torch, numpy, pandas, scipy, tqdm
     from harness.bench import (
         bench_document,
         environment,
@@ -90,8 +92,7 @@ def run(args: argparse.Namespace) -> int:
         summarise_bench,
         title,
         write_document,
-    )
-    from harness.outputs import StagedOutput
+    )  # deferred: pulls in numpy, pandas, scipy, torch, tqdm
 
     options = options_from(args)
     options.validate()

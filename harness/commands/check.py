@@ -6,12 +6,14 @@ import argparse
 import sys
 
 from harness.commands._common import add_measurement_options
+from harness.commands.run import add_include_option
 from harness.errors import ConfigError
+from harness.outputs import StagedOutput
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    # deferred: pulls in torch, numpy, pandas, scipy, tqdm
     from harness.check.archs import SPACES
-    from harness.commands.run import add_include_option
 
     p = sub.add_parser(
         "check",
@@ -71,6 +73,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def options_from(args: argparse.Namespace):
+    # deferred: pulls in torch, numpy, pandas, scipy, tqdm
     from harness.check import CheckOptions
 
     spaces = tuple(s.strip() for s in args.space.split(",") if s.strip())
@@ -95,8 +98,8 @@ def options_from(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    # deferred: pulls in torch, numpy, pandas, scipy, tqdm
     from harness.check import render, run_check
-    from harness.outputs import StagedOutput
 
     options = options_from(args)
     options.validate()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from typing import Any
 from harness.commands._common import config_overrides, names, output_dir, run_id
 from harness.commands.run import add_run_options, run_flags
 from harness.config import set_override
+from harness.errors import ConfigError
+from harness.outputs import StagedOutput
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -61,9 +64,8 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
         try:
             ks = [int(k) for k in args.ks.split(",") if k.strip()]
         except ValueError:
-            from harness.errors import ConfigError
-
             raise ConfigError(f"--ks expects comma-separated integers, got {args.ks!r}") from None
+    # deferred: pulls in numpy, pandas, scipy
     from harness.combine.config import parse_combine_set
 
     overrides = config_overrides(args, run_flags(args), parse=parse_combine_set)
@@ -83,6 +85,7 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    # deferred: pulls in numpy, pandas, scipy
     from harness.combine.config import load_combine_config
     from harness.combine.models import get_model
     from harness.combine.report import (
@@ -92,9 +95,8 @@ def run(args: argparse.Namespace) -> int:
         leaderboard_rows,
         plot_learning_curves,
         weights_csv,
-    )
+    )  # deferred: pulls in numpy, pandas, scipy
     from harness.combine.runner import run_combine
-    from harness.outputs import StagedOutput
     from harness.report.leaderboard_table import to_csv
 
     run_config, config = load_combine_config(args.config, overrides_from(args))
@@ -131,7 +133,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"\n{wall:.1f} s; wrote {out / 'results.json'}, combine.md, learning_curve.png")
     leakage = outcome.leakage
     if leakage is not None and not leakage.passed:
-        import sys
-
         print("harness: warning: the leakage test failed (see combine.md)", file=sys.stderr)
     return 0

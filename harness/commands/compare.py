@@ -12,11 +12,11 @@ from pathlib import Path
 
 from harness.commands._common import add_failures_option
 from harness.errors import ConfigError
+from harness.outputs import StagedOutput
+from harness.report import DEFAULT_FAIL_ON, load_documents
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from harness.report import DEFAULT_FAIL_ON
-
     p = sub.add_parser(
         "compare",
         parents=[common],
@@ -56,8 +56,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def _single(path: str, role: str):
-    from harness.report import load_documents
-
     sources = load_documents([path])
     if len(sources) != 1:
         raise ConfigError(f"{path}: {role} must be one results document, found {len(sources)}")
@@ -65,7 +63,7 @@ def _single(path: str, role: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.outputs import StagedOutput
+    # deferred: pulls in numpy, pandas, scipy
     from harness.report.gate import parse_fail_on
 
     if args.resamples < 1:
@@ -80,17 +78,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace, rules, stage: Path | None) -> int:
+    # deferred: pulls in numpy, pandas, scipy
     from harness.report.gate import (
         VERDICT_MISSING,
         compare_documents,
         gate_markdown,
         gate_records,
-    )
+    )  # deferred: pulls in numpy, pandas, scipy
 
     base, new = _single(args.base, "BASE"), _single(args.new, "NEW")
     base = type(base)(label="base", path=base.path, document=base.document)
     new = type(new)(label="new", path=new.path, document=new.document)
     if args.failures:
+        # deferred: pulls in numpy, pandas, scipy
         from harness.report.failure_policy import rescored
 
         base, new = (
@@ -112,6 +112,7 @@ def _compare(args: argparse.Namespace, rules, stage: Path | None) -> int:
     if args.format == "md":
         print(markdown, end="")
     elif args.format == "csv":
+        # deferred: pulls in pandas
         import pandas as pd
 
         print(pd.DataFrame(records).to_csv(index=False, float_format="%.6g"), end="")
@@ -119,6 +120,7 @@ def _compare(args: argparse.Namespace, rules, stage: Path | None) -> int:
         print(json.dumps({"failed": report.failed, "notes": list(report.notes),
                           "lines": records}, indent=2, allow_nan=True))  # fmt: skip
     if stage is not None:
+        # deferred: pulls in pandas
         import pandas as pd
 
         (stage / "compare.md").write_text(markdown)

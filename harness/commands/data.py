@@ -7,7 +7,7 @@ import json
 import sys
 
 from harness.datadir import resolve_data_dir
-from harness.errors import ConfigError, DataError
+from harness.errors import ConfigError, DataError, UnknownNameError
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -41,6 +41,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run_list(args: argparse.Namespace) -> int:
+    # deferred: pulls in numpy, pandas
     from harness.tables.availability import file_states
 
     root = resolve_data_dir(args.data_dir)
@@ -71,6 +72,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_fetch(args: argparse.Namespace) -> int:
+    # deferred: pulls in numpy, pandas
     from harness.tables.fetch import OfflineError, fetch_entry
 
     if args.retries < 0:
@@ -105,7 +107,7 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 
 def _selected(names: list[str], everything: bool):
-    from harness.errors import UnknownNameError
+    # deferred: pulls in numpy, pandas
     from harness.tables import list_tables, load_manifest, table_info
 
     entries = load_manifest()

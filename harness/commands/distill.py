@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import time
 from pathlib import Path
 from typing import Any
 
 from harness.commands._common import add_set_option, config_overrides, output_dir, run_id
+from harness.devices import check_device
+from harness.outputs import StagedOutput
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -45,11 +48,10 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.devices import check_device
+    # deferred: pulls in torch, numpy, pandas, scipy, tqdm
     from harness.distill.config import load_distill_config, smoke_config, validate
     from harness.distill.experiment import output_files, run_distill
     from harness.distill.report import plot_kendall_vs_epoch, to_csv, to_markdown
-    from harness.outputs import StagedOutput
 
     config = load_distill_config(args.config, overrides_from(args))
     if args.smoke:
@@ -106,7 +108,6 @@ def run(args: argparse.Namespace) -> int:
 def _cpu_seconds() -> float:
     """User + system CPU time of this process so far (wall time on a shared machine is not
     the cost of the run)."""
-    import resource
 
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime

@@ -6,7 +6,11 @@ import argparse
 from pathlib import Path
 
 from harness.commands._common import add_failures_option, output_dir, run_id, table_policy
+from harness.config import load_run_config
 from harness.errors import ConfigError
+from harness.outputs import StagedOutput
+from harness.report import load_documents
+from harness.results import ResultsDocument
 
 #: Where a space's ground truth lives when the scored table lacks the asked-for target.
 _TRUTH_TABLES = {"nb201": "nb201-csv"}
@@ -65,8 +69,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.outputs import StagedOutput
-
     if args.seed is None:  # --seed not given
         args.seed = 0
     if args.resamples < 0:
@@ -81,9 +83,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
+    # deferred: pulls in numpy, pandas, scipy
     from harness.leaderboard import LeaderboardOptions, check_dataset, reference_rows
     from harness.report.leaderboard_table import render, to_csv, to_markdown
-    from harness.results import ResultsDocument
     from harness.tables import list_tables, load_table, parse_target, table_info
 
     needs = table_info(args.table).required_options()
@@ -162,8 +164,7 @@ def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
 
 def merge(args: argparse.Namespace) -> int:
     """`--results`: one ranking over several results documents (see harness.report.merge)."""
-    from harness.outputs import StagedOutput
-    from harness.report import load_documents
+    # deferred: pulls in numpy, pandas, scipy
     from harness.report.merge import merge_documents, merged_frame, merged_html, merged_markdown
 
     if args.resamples < 1:
@@ -172,6 +173,7 @@ def merge(args: argparse.Namespace) -> int:
     with StagedOutput(out) as stage:
         sources = load_documents(args.results)
         if args.failures:
+            # deferred: pulls in numpy, pandas, scipy
             from harness.report.failure_policy import rescored
 
             sources = [
@@ -200,7 +202,7 @@ def merge(args: argparse.Namespace) -> int:
 def _combinations(args: argparse.Namespace) -> list[str]:
     """The combination names of --combinations, after defining a --config's own."""
     if args.config:
-        from harness.config import load_run_config
+        # deferred: pulls in torch, numpy, scipy, tqdm
         from harness.proxies.combinations import define_combinations
 
         define_combinations(load_run_config(args.config).combinations)
@@ -210,6 +212,7 @@ def _combinations(args: argparse.Namespace) -> list[str]:
 
 
 def _has_target(table, spec: str) -> bool:
+    # deferred: pulls in numpy, pandas
     from harness.tables import parse_target
 
     try:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import argparse
 import json
 
+from harness.commands.run import add_include_option
+from harness.config import load_run_config
+
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from harness.commands.run import add_include_option
-
     p = sub.add_parser(
         "proxies",
         parents=[common],
@@ -35,12 +36,13 @@ def _origin(spec) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    # deferred: pulls in torch, numpy, scipy, tqdm
     from harness.proxies import get_proxy, list_proxies
     from harness.proxies.plugins import load_includes
 
     load_includes(args.include)
     if args.config:
-        from harness.config import load_run_config
+        # deferred: pulls in torch, numpy, scipy, tqdm
         from harness.proxies.combinations import define_combinations
 
         define_combinations(load_run_config(args.config).combinations)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 from harness.commands._common import add_failures_option, output_dir, run_id
 from harness.errors import ConfigError
+from harness.outputs import StagedOutput
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -34,7 +36,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.outputs import StagedOutput
+    # deferred: the report room pulls in matplotlib, pandas and scipy (`harness --help` stays light)
     from harness.report import ReportOptions, build_report, load_documents
 
     if args.resamples < 1:
@@ -52,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     with staged as stage:
         sources = load_documents(args.results)
         if args.failures:
+            # deferred: pulls in numpy, pandas, scipy
             from harness.report.failure_policy import rescored
 
             sources = [
@@ -62,8 +65,6 @@ def run(args: argparse.Namespace) -> int:
         files = build_report(sources, stage, options)
     final = staged.final
     if args.format == "json":
-        import json
-
         print(
             json.dumps(
                 {

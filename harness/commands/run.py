@@ -17,6 +17,8 @@ from harness.commands._common import (
 )
 from harness.config import Overrides, RunConfig, load_run_config, validate
 from harness.errors import ConfigError
+from harness.execution import executor_names  # the executor registry
+from harness.outputs import StagedOutput
 
 
 def add_include_option(p: argparse.ArgumentParser) -> None:
@@ -34,7 +36,6 @@ def add_include_option(p: argparse.ArgumentParser) -> None:
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
     """Options shared by the commands that run experiments."""
-    from harness.execution import executor_names  # the executor registry
 
     p.add_argument("--archs", type=int, help="number of architectures")
     p.add_argument("--proxies", help="comma-separated proxy names or globs (default: all)")
@@ -127,8 +128,8 @@ def seed_overrides(args: argparse.Namespace, config: RunConfig) -> RunConfig:
 
 
 def run(args: argparse.Namespace) -> int:
+    # deferred: pulls in torch, numpy, pandas, scipy, tqdm
     from harness.experiment import run_experiment, run_seeds
-    from harness.outputs import StagedOutput
     from harness.report.leaderboard_table import render, to_csv, to_markdown
 
     overrides = overrides_from(args)

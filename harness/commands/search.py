@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.commands._common import add_set_option, config_overrides, names, output_dir, run_id
+from harness.devices import check_device
+from harness.outputs import StagedOutput
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -54,8 +56,7 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.devices import check_device
-    from harness.outputs import StagedOutput
+    # deferred: pulls in numpy, pandas, scipy
     from harness.search.config import load_search_config
     from harness.search.report import plot_regret, summary_csv, summary_markdown
     from harness.search.runner import run_search

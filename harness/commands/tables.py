@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
+    # deferred: pulls in numpy, pandas
     from harness.tables.availability import file_states, table_states
 
     root = resolve_data_dir(args.data_dir)

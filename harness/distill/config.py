@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.config import InputConfig, Overrides, load_config
+from harness.config import InputConfig, Overrides, check_seed, load_config
 from harness.distill.loss import LAMBDA_SCHEDULES, RANK_MODES
 from harness.distill.samplers import PAIR_RULES
 from harness.distill.space import SPACES
@@ -209,8 +209,6 @@ def _positive(name: str, value: float, *, zero_ok: bool = False) -> None:
 
 
 def validate(config: DistillConfig) -> None:
-    from harness.config import check_seed
-
     for name, value in (
         ("seed", config.seed),
         ("seed + seeds - 1", config.seed + max(config.seeds, 1) - 1),

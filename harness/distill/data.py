@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from harness.distill.config import DataConfig
+from harness.inputs import load_batch_or_synthetic
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,7 +47,6 @@ class SupernetData:
 
 def load_supernet_data(config: DataConfig) -> SupernetData:
     """The train subset and the held-out part (see the module docstring)."""
-    from harness.inputs import load_batch_or_synthetic
 
     batch, notes = load_batch_or_synthetic(
         config.source,

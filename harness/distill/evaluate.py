@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
+from tqdm import tqdm
 
 from harness.distill.space import Subnet
 from harness.distill.supernet import NB201Supernet
@@ -88,7 +89,6 @@ def evaluate_subnets(
     description: str = "ranking subnets",
 ) -> SubnetEvaluation:
     """Accuracy and loss of every subnet on (images, labels), weights inherited."""
-    from tqdm import tqdm
 
     if bn_mode == "recalibrate" and not recalibration_batches:
         raise ValueError("bn_mode 'recalibrate' needs recalibration batches")

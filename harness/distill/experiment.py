@@ -28,7 +28,10 @@ from harness.distill.teachers import (
     Teacher,
 )
 from harness.distill.train import Method, RunHistory, rdnas_method, spos_method, train_run
+from harness.errors import ConfigError
+from harness.proxies import get_proxy
 from harness.results import PerArchValues, ResultRow, ResultsDocument
+from harness.scoring import ScoringPlan, scoring_batches
 from harness.stats import compare_runs, correlations, mean_t_interval, summarise
 from harness.tables import load_table, num_classes_for, parse_target, split_target_name
 
@@ -51,7 +54,6 @@ def build_teacher(
     config: DistillConfig, table, target: str, dataset: str, num_classes: int
 ) -> tuple[Teacher, dict]:
     """The teacher and its identity (what makes two teachers give the same scores)."""
-    from harness.proxies import get_proxy
 
     name = config.rdnas.teacher
     tc = config.teacher
@@ -74,8 +76,6 @@ def build_teacher(
         mode = "analytic" if name in ADDITIVE_PROXIES else "lazy"
     if mode == "analytic":
         if name not in ADDITIVE_PROXIES:
-            from harness.errors import ConfigError
-
             raise ConfigError(
                 f"teacher.mode analytic works for {', '.join(ADDITIVE_PROXIES)} only, "
                 f"not {name!r} (use lazy or precompute)"
@@ -84,7 +84,6 @@ def build_teacher(
             name, dataset, num_classes, teacher_image_size(config, dataset), tc.network_variant
         )
         return teacher, identity
-    from harness.scoring import ScoringPlan, scoring_batches
 
     batches = scoring_batches(tc.input, seed=tc.seed, dataset=dataset, proxies=(name,))
     plan = ScoringPlan.for_batch(

@@ -148,9 +148,11 @@ _COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 def plot_kendall_vs_epoch(document: ResultsDocument, path: Path) -> Path:
     """Kendall tau against epoch: per method the mean over seeds, a min-max band over
     seeds and each seed's thin line; the teacher's own tau as a dashed line."""
+    # deferred: pulls in matplotlib
     import matplotlib
 
     matplotlib.use("Agg")
+    # deferred: pulls in matplotlib, PIL
     import matplotlib.pyplot as plt
 
     from harness.report.style import SeriesStyle

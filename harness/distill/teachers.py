@@ -27,11 +27,14 @@ import sys
 from collections.abc import Sequence
 
 import torch
+from tqdm import tqdm
 
 from harness.errors import DataError
 from harness.proxies import get_proxy
+from harness.proxies.complexity import count_flops, count_params
 from harness.scoring import ScoringPlan, score_missing
 from harness.spaces.nb201 import EDGES, NB201Arch
+from harness.spaces.networks import build_network
 from harness.store import ScoreRecord, ScoreStore
 
 ADDITIVE_PROXIES = ("flops", "params")
@@ -73,8 +76,6 @@ class AdditiveComplexityTeacher(Teacher):
             raise ValueError(f"no additive decomposition for proxy {name!r}")
         self.name, self.dataset, self.num_classes = name, dataset, num_classes
         self.image_size, self.network_variant = image_size, network_variant
-        from harness.proxies.complexity import count_flops, count_params
-        from harness.spaces.networks import build_network
 
         def count(op: str) -> float:
             arch = NB201Arch((op,) * len(EDGES))
@@ -170,7 +171,6 @@ class StoreTeacher(Teacher):
     def prepare(self, keys: Sequence[str], progress: bool = True) -> None:
         if self.mode != "precompute":
             return
-        from tqdm import tqdm
 
         store = self._open()
         missing = [k.arch for k in store.missing(self.plan.key(a, self.name) for a in keys)]

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from tqdm import tqdm
 
 from harness.distill.config import CHECKPOINT_FORMAT, DistillConfig, fingerprint
 from harness.distill.data import SupernetData, steps_per_epoch, train_batches
@@ -203,7 +204,6 @@ def train_run(
     `on_epoch_end(epoch)` is called after each epoch's checkpoint is written (tests use it
     to interrupt a run).
     """
-    from tqdm import tqdm
 
     settings = run_settings(config, method, seed, data.content_hash)
     path = checkpoint_path(config, method, seed, settings)

@@ -44,6 +44,7 @@ EXECUTORS: Registry[ExecutorFactory] = Registry("executor", on_duplicate="error"
 
 @EXECUTORS.register("serial")
 def _serial(*, workers: int, threads: int, address: str) -> Executor:
+    # deferred: pulls in torch, numpy, pandas, scipy, tqdm
     from harness.execution.serial import SerialExecutor
 
     return SerialExecutor(threads=threads)
@@ -51,6 +52,7 @@ def _serial(*, workers: int, threads: int, address: str) -> Executor:
 
 @EXECUTORS.register("processes")
 def _processes(*, workers: int, threads: int, address: str) -> Executor:
+    # deferred: pulls in torch, numpy, pandas, scipy, tqdm
     from harness.execution.processes import ProcessExecutor
 
     return ProcessExecutor(workers=workers, threads=threads)
@@ -58,6 +60,7 @@ def _processes(*, workers: int, threads: int, address: str) -> Executor:
 
 @EXECUTORS.register("dask")
 def _dask(*, workers: int, threads: int, address: str) -> Executor:
+    # deferred: pulls in torch, numpy, pandas, scipy, tqdm
     from harness.execution.dask import DaskExecutor
 
     return DaskExecutor(workers=workers, threads=threads, address=address)

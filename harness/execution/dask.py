@@ -26,8 +26,10 @@ elsewhere) sets glibc's thresholds back to the values its dynamic rule would rea
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
+import logging
 import math
 import os
 import sys
@@ -35,6 +37,7 @@ import time
 from dataclasses import dataclass
 
 from harness.errors import ConfigError
+from harness.execution.threads import torch_threads
 from harness.scoring import ScoringPlan, score_architecture
 
 #: At most this many architectures per task.
@@ -55,6 +58,7 @@ _MISSING_DASK = (
 
 def _require_distributed():
     try:
+        # deferred: pulls in distributed
         import distributed
     except ImportError:
         raise ConfigError(_MISSING_DASK) from None
@@ -107,7 +111,6 @@ def _restore_malloc_thresholds() -> None:
     ):
         return
     _malloc_restored = True
-    import ctypes
 
     try:
         libc = ctypes.CDLL("libc.so.6")
@@ -119,8 +122,6 @@ def _restore_malloc_thresholds() -> None:
 
 
 def _score_chunk(plan: ScoringPlan, chunk: list[tuple[str, list]], threads: int):
-    from harness.execution.threads import torch_threads
-
     _restore_malloc_thresholds()
     with torch_threads(threads):
         return [(arch, score_architecture(plan, arch, proxies)) for arch, proxies in chunk]
@@ -160,6 +161,7 @@ class DaskExecutor:
                 cluster.close()
 
     def _run_on(self, client, plan: ScoringPlan, work, on_done) -> None:
+        # deferred: pulls in distributed
         from distributed import as_completed
 
         workers = len(client.scheduler_info().get("workers", {})) or self.workers
@@ -262,8 +264,7 @@ def _recover_stalled(client, keys: list[str]):
 
 
 def _local_cluster(distributed, workers: int):
-    import logging
-
+    # deferred: pulls in dask
     import dask
 
     environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {})

@@ -7,8 +7,11 @@ the plan once at start-up, and return records; the driver writes them to the sto
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+
+import torch
 
 from harness.scoring import ScoringPlan, score_architecture
 
@@ -16,10 +19,6 @@ _PLAN: ScoringPlan | None = None
 
 
 def _start_worker(plan: ScoringPlan, threads: int) -> None:
-    import signal
-
-    import torch
-
     global _PLAN
     # Ctrl-C is the driver's to handle: it cancels what has not started and keeps the rest.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -157,7 +157,8 @@ class ProxySpec:
 
 
 def _load_builtin_proxies() -> None:
-    # Importing the package registers every built-in proxy module.
+    # deferred: the registry's lazy discovery; importing the package registers every
+    # built-in proxy module
     import harness.proxies  # noqa: F401
 
 
@@ -214,7 +215,7 @@ def _origin_of(fn: Callable[..., Any]) -> ProxyOrigin:
             return origin
     if module == "harness" or module.startswith("harness."):
         return BUILTIN
-    from harness.proxies.plugins import origin_of_module
+    from harness.proxies.plugins import origin_of_module  # deferred: plugins imports base
 
     return origin_of_module(module)
 
@@ -315,7 +316,7 @@ def _load_plugins() -> None:
     # proxies (entry-point group `harness.proxies`), loaded once, on first use, a failure
     # raised again by every later call.
     PROXIES.discover()
-    from harness.proxies.plugins import load_entry_points
+    from harness.proxies.plugins import load_entry_points  # deferred: plugins imports base
 
     load_entry_points()
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from harness.errors import ConfigError
 from harness.proxies.base import STANDARD_PROXIES, ProxySpec, get_proxy, list_proxies
+from harness.proxies.combinations import combination_rule, define_combinations
 
 
 def match_proxies(pattern: str) -> list[str]:
@@ -58,7 +59,6 @@ def expand_proxies(patterns: Iterable[str]) -> tuple[list[str], list[str]]:
 def requested_patterns(proxies: Iterable[str], combinations: Mapping[str, Any]) -> list[str]:
     """The proxy patterns plus the user-named combinations (registered here), in order;
     `combinations` is a run config's `combinations` table."""
-    from harness.proxies.combinations import define_combinations
 
     names = define_combinations(combinations)
     return list(dict.fromkeys([*proxies, *names]))
@@ -75,7 +75,6 @@ def is_requested(proxy: str, patterns: Iterable[str]) -> bool:
 def members_extra(spec: ProxySpec) -> dict[str, object]:
     """What a set-level proxy's row says about its members: their names, and for a
     label-free combination its rule (weights included)."""
-    from harness.proxies.combinations import combination_rule
 
     if spec.combine is None:
         return {}

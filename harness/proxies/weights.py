@@ -14,6 +14,7 @@ from __future__ import annotations
 import torch
 
 from harness.proxies.base import ProxyContext, register_proxy
+from harness.proxies.complexity import count_flops, count_params
 from harness.proxies.passes import measured_layers, sum_of_elements
 
 
@@ -35,8 +36,6 @@ def l2_norm(ctx: ProxyContext) -> float:
     description="Number of trainable parameters.",
 )
 def params(ctx: ProxyContext) -> float:
-    from harness.proxies.complexity import count_params
-
     return float(count_params(ctx.network))
 
 
@@ -47,8 +46,6 @@ def params(ctx: ProxyContext) -> float:
     description="FLOPs per example at the input size (NAS-Bench-Suite-Zero's counting).",
 )
 def flops(ctx: ProxyContext) -> float:
-    from harness.proxies.complexity import count_flops
-
     return float(count_flops(ctx.fresh_network().to(ctx.device), ctx.sample_shape()))
 
 
@@ -59,7 +56,5 @@ def flops(ctx: ProxyContext) -> float:
     description="FLOPs per example as NAS-Bench-201's API counts them (conv/linear MACs).",
 )
 def flops_xautodl(ctx: ProxyContext) -> float:
-    from harness.proxies.complexity import count_flops
-
     net = ctx.fresh_network().to(ctx.device)
     return float(count_flops(net, ctx.sample_shape(), convention="xautodl"))

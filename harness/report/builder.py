@@ -32,6 +32,7 @@ from harness.report.documents import (
 )
 from harness.report.html import render_html
 from harness.report.leaderboard_table import (
+    failure_header,
     is_seeded,
     rows_to_frame,
     self_agreement_text,
@@ -124,8 +125,6 @@ def results_table(group: ResultGroup) -> ReportTable:
     title = group.title
     if seeded:
         title += f" · mean over {ordered[0].extra.get('n_seeds')} seeds, two-level intervals"
-    from harness.report.leaderboard_table import failure_header
-    from harness.report.members import members_note
 
     notes = [failure_header(group.rows), members_note(group.rows)]
     return ReportTable(title=title, header=header, rows=rows, note=" ".join(n for n in notes if n))

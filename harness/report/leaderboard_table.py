@@ -9,6 +9,7 @@ from dataclasses import asdict
 
 import pandas as pd
 
+from harness.report.members import members_note
 from harness.results import FIGURE_COLUMNS, ResultRow
 
 #: Columns every leaderboard CSV carries, in this order, before any others.
@@ -127,6 +128,7 @@ def self_agreement_text(row: ResultRow) -> str:
 
 
 def _seed_markdown(rows: Sequence[ResultRow]) -> list[str]:
+    # deferred: pulls in matplotlib, PIL
     from harness.report.markdown import escape_markdown
 
     lines = [
@@ -147,8 +149,8 @@ def _seed_markdown(rows: Sequence[ResultRow]) -> list[str]:
 def to_markdown(rows: Sequence[ResultRow], *, title: str | None = None) -> str:
     """A Markdown table, one line per proxy, in the given order, under a line naming the
     failure policy (and, for several seeds, one saying what the seed figures are)."""
+    # deferred: pulls in matplotlib, PIL
     from harness.report.markdown import escape_markdown
-    from harness.report.members import members_note
 
     lines = []
     if title:

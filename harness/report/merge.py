@@ -32,8 +32,15 @@ import numpy as np
 import pandas as pd
 
 from harness import stats
-from harness.report.documents import GroupKey, LoadedDocument, ResultGroup, groups_of
-from harness.report.leaderboard_table import is_seeded
+from harness.report.documents import (
+    GroupKey,
+    LoadedDocument,
+    ResultGroup,
+    groups_of,
+    provenance_line,
+)
+from harness.report.leaderboard_table import failure_header, is_seeded
+from harness.report.members import members_note
 from harness.results import ResultRow
 
 INTERVAL_OWN = "document"
@@ -250,9 +257,8 @@ MERGE_NOTE = (
 
 
 def merged_markdown(merged: Sequence[MergedRow], sources: Sequence[LoadedDocument]) -> str:
-    from harness.report.leaderboard_table import failure_header
+    # deferred: pulls in matplotlib, PIL
     from harness.report.markdown import escape_markdown
-    from harness.report.members import members_note
 
     lines = ["# Leaderboard across runs", ""]
     header = failure_header([row for source in sources for row in source.document.rows])
@@ -278,9 +284,8 @@ def merged_markdown(merged: Sequence[MergedRow], sources: Sequence[LoadedDocumen
 
 
 def merged_html(merged: Sequence[MergedRow], sources: Sequence[LoadedDocument]) -> str:
-    from harness.report.documents import provenance_line
+    # deferred: pulls in matplotlib, PIL
     from harness.report.html import render_html
-    from harness.report.members import members_note
     from harness.report.model import Report, ReportSection, ReportTable
 
     section = ReportSection(title="Ranking", anchor="ranking")

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.config import InputConfig, Overrides, load_config
+from harness.config import InputConfig, Overrides, check_seed, load_config
 from harness.errors import ConfigError
 from harness.search.baselines import (
     DEFAULT_REA_POPULATION,
@@ -180,8 +180,6 @@ def load_search_config(
 
 
 def validate(config: SearchConfig) -> None:
-    from harness.config import check_seed
-
     if config.seeds >= 1:
         check_seed("seed", config.seed)
         check_seed("seed + seeds - 1", config.seed + config.seeds - 1)

@@ -150,6 +150,7 @@ class ProxyEstimator(Estimator):
     """A zero-cost proxy, oriented by its sign; failed records (nan/error) score NaN."""
 
     def __init__(self, source: ProxyScores, proxy: str) -> None:
+        # deferred: pulls in torch, tqdm
         from harness.proxies import get_proxy
 
         self._source = source

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from harness.results import ResultRow
 
 #: Okabe-Ito: distinguishable under the common colour-vision deficiencies.
@@ -151,11 +153,12 @@ def summary_csv(rows: Sequence[ResultRow]) -> str:
 
 def plot_regret(rows: Sequence[ResultRow], path: Path, title: str) -> Path:
     """Mean regret (95% band) vs estimator calls: one panel per estimator, a line per strategy."""
+    # deferred: pulls in matplotlib
     import matplotlib
 
     matplotlib.use("Agg")
+    # deferred: pulls in matplotlib
     import matplotlib.pyplot as plt
-    import numpy as np
 
     panels = [r for r in rows if r.extra.get("curves")]
     columns = min(3, max(1, len(panels)))

@@ -26,6 +26,7 @@ import numpy as np
 
 from harness.errors import ConfigError
 from harness.results import ResultRow, ResultsDocument
+from harness.sampling import sample_archs
 from harness.search.budget import BudgetedEvaluator
 from harness.search.config import EstimatorSpec, SearchConfig
 from harness.search.encoding import ContinuousEncoding, get_encoding
@@ -41,7 +42,8 @@ from harness.search.estimators import (
 from harness.search.pairs import PairSetAccuracy, pool_pairs, pooled_accuracy
 from harness.search.strategies import get_strategy
 from harness.search.trace import SearchCurves, SearchTrace, search_curves
-from harness.stats import mean_t_interval
+from harness.spaces.nb201_distance import group_distances, op_index_matrix
+from harness.stats import kendall_tau, mean_t_interval, summarise
 from harness.stats.pair_sampling import index_pairs
 from harness.tables import BenchmarkTable, load_table, parse_target, split_target_name
 
@@ -117,6 +119,7 @@ def prepare_setup(config: SearchConfig, data_dir: str | None) -> SearchSetup:
 def default_supernet_loader() -> SupernetLoader:
     """`harness.distill.load_supernet_scorer`, the loader `supernet:` estimators use."""
     try:
+        # deferred: pulls in torch; only `supernet:` estimators need it
         from harness import distill  # type: ignore[attr-defined]
     except ImportError:
         distill = None
@@ -130,6 +133,7 @@ def default_supernet_loader() -> SupernetLoader:
 
 
 def _open_proxy_scores(config: SearchConfig, setup: SearchSetup, proxies: list[str]):
+    # deferred: pulls in torch, tqdm
     from harness.proxies import get_proxy
     from harness.scoring import ScoringPlan, scoring_batches
     from harness.search.proxy_scores import ProxyScores
@@ -199,6 +203,7 @@ def run_search(
     supernet_loader: SupernetLoader | None = None,
 ) -> SearchOutcome:
     """Every (estimator, seed, strategy) search of `config`, with curves and summaries."""
+    # deferred: pulls in tqdm
     from tqdm import tqdm
 
     setup = prepare_setup(config, data_dir)
@@ -268,7 +273,6 @@ def run_search(
 
 def pool_archs(config: SearchConfig, setup: SearchSetup) -> list[str]:
     """The pairwise pool: `harness run`'s sample (same table rows, seed and uniqueness)."""
-    from harness.sampling import sample_archs
 
     table = setup.table
     if len(setup.truth) != len(table):
@@ -287,7 +291,6 @@ def _pairwise_figures(
     runs: list[StrategyRuns],
     seeds: list[int],
 ) -> dict[str, dict[str, PairSetAccuracy]]:
-    from harness.spaces.nb201_distance import group_distances, op_index_matrix
 
     pool = pool_archs(config, setup)
     pool_truth = np.asarray([setup.truth[a] for a in pool], dtype=float)
@@ -389,7 +392,6 @@ def _estimator_rows(
     pairwise: dict[str, dict[str, PairSetAccuracy]],
     seeds: list[int],
 ) -> list[ResultRow]:
-    from harness.stats import kendall_tau, summarise
 
     rows = []
     pool = pool_archs(config, setup) if config.pairwise.enabled else []

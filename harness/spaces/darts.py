@@ -391,6 +391,7 @@ def sample_keys(n: int, seed: int, distinct_inputs: bool = False) -> list[str]:
     `distinct_inputs=True` each node instead draws two different predecessors, as DARTS and
     NAS-Bench-301 cells have.
     """
+    # deferred: pulls in numpy
     import numpy as np
 
     if n < 0:

@@ -213,6 +213,7 @@ class NB101Spec:
         ModelSpec prunes again (to the same graph); it is handed the pruned spec because
         its own pruning crashes on disconnected graphs instead of marking them invalid.
         """
+        # deferred: pulls in numpy, and torch through nasbench_pytorch
         import numpy as np
         from nasbench_pytorch.model import ModelSpec
 
@@ -308,6 +309,7 @@ def sample_keys(n: int, seed: int) -> list[str]:
     diagonal and uniform intermediate ops, redrawn until valid. So the keys are not uniform
     over isomorphism classes: small pruned cells come up more often.
     """
+    # deferred: pulls in numpy
     import numpy as np
 
     if not 0 <= n <= NUM_UNIQUE_SPECS:

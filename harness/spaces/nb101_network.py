@@ -41,6 +41,8 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+from nasbench_pytorch.model import Network
+from nasbench_pytorch.model.model import Cell, Placeholder
 from torch import nn
 
 from harness.errors import ArchitectureError, ConfigError
@@ -65,8 +67,6 @@ class NB101Network(nn.Module):
         init: str = "pytorch",
     ) -> None:
         super().__init__()
-        from nasbench_pytorch.model import Network
-        from nasbench_pytorch.model.model import Cell, Placeholder
 
         package_network = Network(
             spec.to_model_spec(),

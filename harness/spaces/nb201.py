@@ -213,6 +213,7 @@ def key_from_naslib(text: str) -> str:
 
 def sample_keys(n: int, seed: int, ops: Sequence[str] = OPS) -> list[str]:
     """n distinct random cells over `ops`, deterministic in `seed`."""
+    # deferred: pulls in numpy
     import numpy as np
 
     total = len(ops) ** len(EDGES)

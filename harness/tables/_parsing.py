@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from harness.errors import ArchitectureError, DataError
+from harness.tables.base import TruthCheck
 
 
 def read_json(path: Path, label: str) -> Any:
@@ -116,7 +117,6 @@ def truth_rows(
 ) -> tuple[list[bool], str | None]:
     """Which rows of ground-truth `columns` (target -> values) to keep under `policy`
     (see `TruthCheck`), and the table's warning when some were dropped."""
-    from harness.tables.base import TruthCheck
 
     check = TruthCheck(label, policy)
     n = len(next(iter(columns.values()))) if columns else 0

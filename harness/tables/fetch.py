@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from harness import __version__
 from harness.errors import DataError
 from harness.tables.manifest import ManifestEntry, sha256_of
 
@@ -124,9 +125,8 @@ def _download(
     url: str, destination: Path, entry: ManifestEntry, *, timeout: float, progress: bool
 ) -> int:
     """One attempt: stream `url` into a temporary file, verify, rename into place."""
+    # deferred: pulls in tqdm
     from tqdm import tqdm
-
-    from harness import __version__
 
     request = urllib.request.Request(url, headers={"User-Agent": f"harness/{__version__}"})
     try:

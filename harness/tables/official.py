@@ -67,10 +67,12 @@ def load_nb201_pth(
     """
     source = checked_source(data_dir, NB201_PTH_FILE, verify=verify, path=path)
     label = source.name
+    # deferred: pulls in nas_201_api
     from nas_201_api import NASBench201API
 
     try:
         if trust_pickle:
+            # deferred: pulls in torch
             import torch
 
             contents = torch.load(source.path, map_location="cpu", weights_only=False)
@@ -120,6 +122,7 @@ def load_nats_tss(
             "you trust where the folder came from"
         )
     wanted = _indices(indices, label)
+    # deferred: pulls in nats_bench
     import nats_bench
 
     try:
