@@ -27,7 +27,7 @@ import pandas as pd
 
 from harness.errors import ConfigError
 from harness.spaces import get_space
-from harness.tables.base import BenchmarkTable, parse_target
+from harness.tables import BenchmarkTable, parse_target
 
 _QUANTILES = re.compile(r"^quantiles:(\d+)$")
 

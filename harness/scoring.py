@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from harness.inputs import Batches, load_batches
-from harness.proxies import ProxyContext, get_proxy
-from harness.proxies.engine import compute_proxies
+from harness.proxies import ProxyContext, compute_proxies, get_proxy
 from harness.proxies.plugins import load_includes
 from harness.seeds import derive_seed
 from harness.spaces.networks import build_network

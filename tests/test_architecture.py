@@ -73,6 +73,26 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 
+#: Front doors: another room imports a package room through the package itself or through
+#: one of these public modules (an API of its own: a search space's encoding, the plugin
+#: loader, a renderer of the lazily loaded report package, a command's pipeline).
+PUBLIC_MODULES: dict[str, set[str]] = {
+    "proxies": {"plugins", "combinations", "selection", "passes", "complexity"},
+    "spaces": {"nb201", "nb201_distance", "nb201_network", "darts", "networks"},
+    "tables": {"availability", "fetch"},
+    "stats": {"pair_sampling"},
+    "execution": {"threads"},
+    "report": {
+        "documents", "failure_policy", "gate", "leaderboard_table", "merge", "style",
+        "sweeps",
+    },
+    "bench": {"clock", "memory", "workload"},
+    "search": {"report"},
+    "distill": {"config", "experiment", "report"},
+    "combine": {"config", "models", "report", "runner"},
+}  # fmt: skip
+
+
 def _modules() -> list[Path]:
     return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
 
@@ -159,6 +179,24 @@ def test_private_modules_stay_in_their_room(path: Path) -> None:
         and any(part.startswith("_") and not part.startswith("__") for part in name.split(".")[2:])
     ]  # fmt: skip
     assert not bad, "; ".join(bad)
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_other_rooms_come_in_through_the_front_door(path: Path) -> None:
+    room = _room(path)
+    bad = []
+    for line, name in imports_of(path):
+        target = _target_room(name)
+        parts = name.split(".")
+        if not target or target == room or not (PACKAGE / target).is_dir() or len(parts) < 3:
+            continue
+        module = parts[2]
+        is_module = (PACKAGE / target / f"{module}.py").exists() or (
+            PACKAGE / target / module
+        ).is_dir()
+        if is_module and module not in PUBLIC_MODULES.get(target, set()):
+            bad.append(f"{path.name}:{line} imports {name}")
+    assert not bad, "not through a front door (the package or PUBLIC_MODULES): " + "; ".join(bad)
 
 
 def test_only_the_shell_imports_the_shell() -> None:

@@ -13,7 +13,7 @@ from harness.outputs import StagedOutput
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     # deferred: pulls in torch, numpy, pandas, scipy, tqdm
-    from harness.check.archs import SPACES
+    from harness.check import SPACES
 
     p = sub.add_parser(
         "check",

@@ -57,9 +57,8 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     # deferred: pulls in numpy, pandas, scipy
-    from harness.search.config import load_search_config
+    from harness.search import load_search_config, run_search
     from harness.search.report import plot_regret, summary_csv, summary_markdown
-    from harness.search.runner import run_search
 
     config = load_search_config(args.config, overrides_from(args))
     if any(spec.kind == "proxy" for spec in config.estimator_specs()):

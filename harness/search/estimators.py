@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from harness.errors import ConfigError
-from harness.tables.base import BenchmarkTable, parse_target, split_target_name
+from harness.tables import BenchmarkTable, parse_target, split_target_name
 
 if TYPE_CHECKING:
     from harness.search.proxy_scores import ProxyScores
