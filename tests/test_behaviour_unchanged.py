@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,7 @@ COMMANDS: list[tuple[str, list[str]]] = [
                      "--out", "leaderboard"]),
     ("search", ["search", "--budget", "8", "--seeds", "1", "--strategies",
                 "relativenas,rea,random", "--estimators", "oracle,noisy:0.5,proxy:params",
+                "--set", "pairwise.pool_archs=20", "--set", "pairwise.pairs=200",
                 "--no-progress", "--out", "search"]),
     ("distill", ["distill", "--smoke", "--no-progress", "--out", "distill"]),
     ("compare", ["compare", "run/results.json", "run2/results.json", "--out", "compare"]),
@@ -57,7 +59,7 @@ _TIMING_HEADER = re.compile(
 )
 _TIMING_TEXT = re.compile(r"\b\d+(\.\d+)?\s?(s|ms|min)\b( wall| CPU)?")
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)?")
-_GIT = re.compile(r"\bgit ([0-9a-f]{7,40}|unknown)\b")
+_GIT = re.compile(r"\bgit ([0-9a-f]{7,40}|unknown)(-dirty)?\b")
 _RUN_ID = re.compile(r"\b(run|search|distill|leaderboard|compare)-[\w.-]*\d{8}T\d{6}\w*")
 
 
@@ -149,12 +151,13 @@ def _store_scores(path: Path) -> list[tuple]:
         )
 
 
-def run_all(code: Path, workdir: Path) -> dict[str, object]:
+def run_all(code: Path, workdir: Path, data_dir: Path) -> dict[str, object]:
     """Run COMMANDS with the harness at `code`; return every output, normalised."""
     workdir.mkdir(parents=True)
     env = {
         **os.environ,
         "PYTHONPATH": str(code),
+        "HARNESS_DATA": os.environ.get("HARNESS_DATA", str(data_dir)),
         "OMP_NUM_THREADS": "1",
         "PYTHONHASHSEED": "0",
     }
@@ -205,9 +208,12 @@ def _extract_baseline(target: Path) -> Path:
 @pytest.fixture(scope="module")
 def both(tmp_path_factory: pytest.TempPathFactory, real_data_dir: Path):
     root = tmp_path_factory.mktemp("behaviour")
-    os.environ.setdefault("HARNESS_DATA", str(real_data_dir))
     baseline = _extract_baseline(root / "baseline-code")
-    return run_all(baseline, root / "baseline"), run_all(REPO, root / "current")
+    # The two sides side by side (each command is one single-threaded process).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        before = pool.submit(run_all, baseline, root / "baseline", real_data_dir)
+        after = pool.submit(run_all, REPO, root / "current", real_data_dir)
+        return before.result(), after.result()
 
 
 def test_same_outputs_are_written(both) -> None:
