@@ -294,7 +294,17 @@ def published_table(runs: list[Run], truths: Truths, n_resamples: int) -> tuple[
                     "target": source.target, "network": source.network,
                 })  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n", records
+    return "\n".join(lines) + "\n\n" + inside_counts(records) + "\n", records
+
+
+def inside_counts(records: list[dict]) -> str:
+    """How many published figures lie inside our interval, per data set (those we ran)."""
+    parts = []
+    for dataset in DATASETS:
+        ran = [r for r in records if r["dataset"] == dataset and r["ours"] is not None]
+        inside = sum(r["ours"]["low"] <= r["theirs"] <= r["ours"]["high"] for r in ran)
+        parts.append(f"{dataset} {inside} of {len(ran)}")
+    return "Published figures inside our interval: " + "; ".join(parts) + "."
 
 
 def _reference(truths: Truths, dataset: str) -> tuple[dict[str, dict[str, float]], list[str]]:

@@ -87,3 +87,14 @@ def test_tables_from_a_small_run(real_data_dir, tmp_path, capsys):
 def test_a_missing_document_is_a_data_error(tmp_path):
     with pytest.raises(DataError):
         published.main([str(tmp_path / "missing.json")])
+
+
+def test_inside_counts_counts_only_figures_we_ran() -> None:
+    records = [
+        {"dataset": "cifar10", "theirs": 0.5, "ours": {"low": 0.4, "high": 0.6}},
+        {"dataset": "cifar10", "theirs": 0.7, "ours": {"low": 0.4, "high": 0.6}},
+        {"dataset": "cifar100", "theirs": 0.5, "ours": None},
+    ]
+    line = published.inside_counts(records)
+    assert "cifar10 1 of 2" in line
+    assert "cifar100 0 of 0" in line
