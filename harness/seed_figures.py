@@ -16,29 +16,22 @@ A row of a multi-seed run reads like a single-seed row, with these meanings:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from harness.stats import seed_correlations, summarise
+from harness.stats import (
+    FIGURES,
+    SEED_REDUCERS,
+    finite_or_none,
+    json_value,
+    seed_correlations,
+    summarise,
+)
 
 #: How a multi-seed row's interval was made (recorded in the row).
 SEED_INTERVAL = "two-level bootstrap over seeds and architectures"
-
-
-def _number(value: Any) -> float | None:
-    if value is None:
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
-def _mean(values: Sequence[Any]) -> float | None:
-    """Mean of the values; None when any is missing (undefined for some seed)."""
-    numbers = [math.nan if v is None else float(v) for v in values]
-    return _number(np.mean(numbers)) if numbers else None
 
 
 def seed_summary(
@@ -53,7 +46,8 @@ def seed_summary(
     failures: str,
 ) -> dict[str, Any]:
     """A summary dict (as `CorrelationSummary.to_dict`, for `row_from_summary`) of one
-    proxy's scores under each of `seeds` (same architectures, same order)."""
+    proxy's scores under each of `seeds` (same architectures, same order): each figure of
+    `harness.stats.FIGURES` summarised over the seeds as the figure says (`over_seeds`)."""
     if len(scores) != len(seeds) or len(seeds) < 2:
         raise ValueError(f"need one score vector per seed (>= 2), got {len(scores)}/{len(seeds)}")
     options = dict(
@@ -66,20 +60,15 @@ def seed_summary(
     per_seed = [summarise(s, truth, **options).to_dict() for s in scores]
     seeded = seed_correlations(np.stack(scores), truth, **options)
     first = per_seed[0]
-    summary: dict[str, Any] = {
-        "n": first["n"],
-        "n_failed": max(p["n_failed"] for p in per_seed),
-        "n_used": min(p["n_used"] for p in per_seed),
-        "failures": failures,
-    }
-    for name in ("kendall", "spearman", "pearson"):
-        interval = getattr(seeded, name)
-        summary[name] = _number(interval.estimate)
-        summary[f"{name}_lo"] = _number(interval.low)
-        summary[f"{name}_hi"] = _number(interval.high)
-    summary["top_k"] = {k: _mean([p["top_k"][k] for p in per_seed]) for k in first["top_k"]}
-    for name in ("top1_accuracy", "top1_percentile", "pairwise_accuracy"):
-        summary[name] = _mean([p[name] for p in per_seed])
+    counts: dict[str, Any] = {}
+    figures: dict[str, Any] = {}
+    for figure in FIGURES.values():
+        reduce = SEED_REDUCERS[figure.over_seeds]
+        value = reduce([p[figure.name] for p in per_seed], figure.name, seeded)
+        entries = {k: json_value(v) for k, v in figure.flatten(value).items()}
+        (counts if figure.count else figures).update(entries)
+    per_seed_figures = [f for f in FIGURES.values() if f.per_seed]
+    summary: dict[str, Any] = {**counts, "failures": failures, **figures}
     summary.update(
         confidence=confidence,
         n_resamples=n_resamples,
@@ -90,14 +79,13 @@ def seed_summary(
         interval=SEED_INTERVAL,
         single_seed=int(seeds[0]),
         **{
-            f"single_seed_{name}{end}": first[f"{name}{end}"]
-            for name in ("kendall", "spearman")
-            for end in ("", "_lo", "_hi")
+            f"single_seed_{key}": first[key]
+            for figure in per_seed_figures
+            if figure.interval
+            for key in figure.keys
         },
-        seed_kendall=[p["kendall"] for p in per_seed],
-        seed_spearman=[p["spearman"] for p in per_seed],
-        seed_n_failed=[p["n_failed"] for p in per_seed],
-        self_kendall=_number(seeded.self_kendall),
-        self_kendall_min=_number(seeded.self_kendall_min),
+        **{f"seed_{f.name}": [p[f.name] for p in per_seed] for f in per_seed_figures},
+        self_kendall=finite_or_none(seeded.self_kendall),
+        self_kendall_min=finite_or_none(seeded.self_kendall_min),
     )
     return summary

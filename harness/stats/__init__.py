@@ -17,6 +17,8 @@ with a non-finite score or truth are left out and counted, never filled in.
                                              (seeds x architectures) interval, self-agreement
     compare_seeded_runs                      the seed-aware test of a change between runs
     pooled_splits                            figures over repeated train/held-out splits
+    FIGURES / register_figure / figures      the one list of leaderboard figures: how each
+                                             is computed, summarised, directed, displayed
 """
 
 from harness.stats._rows import MIN_ROWS, check_failure_policy
@@ -28,6 +30,18 @@ from harness.stats.bootstrap import (
 )
 from harness.stats.compare import ProxyDifference, RunDifference, compare_proxies, compare_runs
 from harness.stats.compare_seeds import SeededRunDifference, compare_seeded_runs
+from harness.stats.figures import (
+    FIGURES,
+    SEED_REDUCERS,
+    SUMMARY_SETTINGS,
+    Figure,
+    FigureInput,
+    figure_keys,
+    figures,
+    finite_or_none,
+    json_value,
+    register_figure,
+)
 from harness.stats.intervals import MeanInterval, mean_t_interval
 from harness.stats.pairwise import (
     DEFAULT_GAP_EDGES,
@@ -52,7 +66,17 @@ from harness.stats.topk import DEFAULT_PERCENTAGES, TopRanked, top_k_overlap, to
 __all__ = [
     "DEFAULT_GAP_EDGES",
     "DEFAULT_PERCENTAGES",
+    "FIGURES",
     "MIN_ROWS",
+    "SEED_REDUCERS",
+    "SUMMARY_SETTINGS",
+    "Figure",
+    "FigureInput",
+    "figure_keys",
+    "figures",
+    "finite_or_none",
+    "json_value",
+    "register_figure",
     "check_failure_policy",
     "STATISTICS",
     "BootstrapCorrelations",

@@ -11,66 +11,55 @@ accuracy then show what a random pick would score (every row tied).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from harness.stats._rows import MIN_ROWS, usable_rows
-from harness.stats.bootstrap import bootstrap_correlations
-from harness.stats.pairwise import pairwise_accuracy
-from harness.stats.topk import DEFAULT_PERCENTAGES, top_k_overlap, top_ranked
+from harness.stats._rows import usable_rows
+from harness.stats.figures import (
+    FIGURES,
+    SUMMARY_SETTINGS,
+    FigureInput,
+    compute_figures,
+    finite_or_none,
+    json_value,
+)
+from harness.stats.topk import DEFAULT_PERCENTAGES
 
 
 @dataclass(frozen=True)
 class CorrelationSummary:
-    """Point estimates, bootstrap intervals, top-k and pairwise figures of one proxy."""
+    """Every figure of `harness.stats.figures.FIGURES` for one proxy (under their keys:
+    `kendall`, `kendall_lo`, ..., `top_k`; NaN where undefined), with the failure policy and
+    the bootstrap settings they were computed under. A figure reads as an attribute
+    (`summary.kendall`)."""
 
-    n: int
-    n_failed: int
-    n_used: int
+    figures: Mapping[str, Any]
     failures: str
-    kendall: float
-    kendall_lo: float
-    kendall_hi: float
-    spearman: float
-    spearman_lo: float
-    spearman_hi: float
-    pearson: float
-    pearson_lo: float
-    pearson_hi: float
-    top_k: Mapping[float, float]
-    top1_accuracy: float
-    top1_percentile: float
-    pairwise_accuracy: float
     confidence: float
     n_resamples: int
     seed: int | None
     higher_is_better: bool
 
+    def __getattr__(self, name: str) -> Any:
+        figures = self.__dict__.get("figures")
+        if figures is not None and name in figures:
+            return figures[name]
+        raise AttributeError(name)
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe values: NaN/inf become None, top-k keys become strings like "5"."""
-        result: dict[str, Any] = {}
-        for field in fields(self):
-            value = getattr(self, field.name)
-            if field.name == "top_k":
-                result["top_k"] = {f"{p:g}": _json_number(v) for p, v in value.items()}
-            else:
-                result[field.name] = _json_number(value)
+        """The counts, the failure policy, the other figures, then the settings."""
+        counts = {f.name for f in FIGURES.values() if f.count}
+        result = {k: json_value(v) for k, v in self.figures.items() if k in counts}
+        result["failures"] = self.failures
+        result.update((k, json_value(v)) for k, v in self.figures.items() if k not in counts)
+        for name in SUMMARY_SETTINGS:
+            result[name] = finite_or_none(getattr(self, name))
         return result
-
-
-def _json_number(value: Any) -> Any:
-    if isinstance(value, bool | str | None):
-        return value
-    if isinstance(value, int | np.integer):
-        return int(value)
-    number = float(value)
-    return number if math.isfinite(number) else None
 
 
 def summarise(
@@ -84,45 +73,33 @@ def summarise(
     top_k: Sequence[float] = DEFAULT_PERCENTAGES,
     failures: str = "drop",
 ) -> CorrelationSummary:
-    """Every leaderboard figure for one proxy's scores against the ground truth, with
-    failed architectures dropped or ranked worst (`failures`).
+    """Every leaderboard figure (`FIGURES`) for one proxy's scores against the ground
+    truth, with failed architectures dropped or ranked worst (`failures`).
 
     `pairwise_accuracy` is over all pairs of usable rows, an estimator tie
     counting one half (see harness.stats.pairwise); top-k and top-1 break ties
     as expectations over random tie-breaks (see harness.stats.topk).
     """
     rows = usable_rows(score, truth, higher_is_better=higher_is_better, failures=failures)
-    bootstrap = bootstrap_correlations(
-        score,
-        truth,
+    data = FigureInput(
+        rows=rows,
+        score=np.asarray(score),
+        truth=np.asarray(truth),
         higher_is_better=higher_is_better,
         n_resamples=n_resamples,
         confidence=confidence,
         seed=seed,
         failures=failures,
-    )
-    top = top_ranked(rows.score, rows.truth)
-    pairwise = (
-        pairwise_accuracy(rows.score, rows.truth).accuracy if rows.n >= MIN_ROWS else float("nan")
+        top_k=top_k,
     )
     return CorrelationSummary(
-        n=rows.n_compared,
-        n_failed=rows.n_failed,
-        n_used=rows.n,
+        figures=MappingProxyType(
+            {
+                k: MappingProxyType(dict(v)) if isinstance(v, Mapping) else v
+                for k, v in compute_figures(data).items()
+            }
+        ),
         failures=failures,
-        kendall=bootstrap.kendall.estimate,
-        kendall_lo=bootstrap.kendall.low,
-        kendall_hi=bootstrap.kendall.high,
-        spearman=bootstrap.spearman.estimate,
-        spearman_lo=bootstrap.spearman.low,
-        spearman_hi=bootstrap.spearman.high,
-        pearson=bootstrap.pearson.estimate,
-        pearson_lo=bootstrap.pearson.low,
-        pearson_hi=bootstrap.pearson.high,
-        top_k=MappingProxyType(top_k_overlap(rows.score, rows.truth, percentages=top_k)),
-        top1_accuracy=top.accuracy,
-        top1_percentile=top.percentile,
-        pairwise_accuracy=pairwise,
         confidence=confidence,
         n_resamples=n_resamples,
         seed=int(seed) if isinstance(seed, int | np.integer) else None,
