@@ -9,7 +9,6 @@ never recompute scores and every figure can be traced back.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -19,13 +18,14 @@ from typing import Any, Protocol
 from harness import provenance
 from harness.errors import DataError
 from harness.schema import SchemaError, check_fields, check_value
+from harness.stats import figure_keys, finite_or_none, list_figures
 
 SCHEMA_VERSION = 1
 
 
 def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+    if isinstance(value, float):
+        return finite_or_none(value)
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -62,21 +62,12 @@ class ResultRow:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-#: Row fields that are correlations or their interval ends, in [-1, 1] where present.
-CORRELATION_COLUMNS: tuple[str, ...] = (
-    "kendall",
-    "kendall_lo",
-    "kendall_hi",
-    "spearman",
-    "spearman_lo",
-    "spearman_hi",
-    "pearson",
-    "pearson_lo",
-    "pearson_hi",
-)
+#: Row fields that are correlations or their interval ends, in [-1, 1] where present
+#: (the typed figures of `harness.stats.FIGURES` with bounds).
+CORRELATION_COLUMNS: tuple[str, ...] = figure_keys(column=True, bounded=True)
 #: The figure columns of a row (counts, then correlations with their interval ends), in
-#: the order tables and CSV files show them; the one list every table imports.
-FIGURE_COLUMNS: tuple[str, ...] = ("n", "n_failed", *CORRELATION_COLUMNS)
+#: the order tables and CSV files show them: the typed figures of `harness.stats.FIGURES`.
+FIGURE_COLUMNS: tuple[str, ...] = figure_keys(column=True)
 
 
 def row_from_summary(summary: dict[str, Any], **fields: Any) -> ResultRow:
@@ -229,10 +220,10 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON (the harness writes null for a missing figure)")
 
 
-#: Types of the `extra` figures that reports and the gate read, where a row has them.
+#: Types of the `extra` entries that reports and the gate read, where a row has them: the
+#: figures of `harness.stats.FIGURES` kept in `extra`, then the row's descriptions.
 EXTRA_HINTS: dict[str, Any] = {
-    "top_k": dict[str, float | None],
-    "pairwise_accuracy": float | None,
+    **{f.name: f.hint for f in list_figures(column=False)},
     "confidence": float,
     "ablation": dict[str, Any],
     "setting": int,
@@ -274,6 +265,14 @@ def validate_document(raw: dict[str, Any]) -> None:
         for name, hint in EXTRA_HINTS.items():
             if name in row.get("extra", {}):
                 check_value(row["extra"][name], hint, f"{where}.extra.{name}")
+        for figure in list_figures(column=False):
+            value = row.get("extra", {}).get(figure.name)
+            if figure.bounds is not None and isinstance(value, int | float):
+                low, high = figure.bounds
+                if not low - 1e-9 <= value <= high + 1e-9:
+                    raise SchemaError(
+                        f"{where}.extra.{figure.name}", f"must lie in [{low:g}, {high:g}], got {value}"
+                    )
         confidence = row.get("extra", {}).get("confidence")
         if confidence is not None and not 0 < confidence < 1:
             raise SchemaError(f"{where}.extra.confidence", f"must lie in (0, 1), got {confidence}")

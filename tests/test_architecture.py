@@ -29,7 +29,7 @@ DOMAIN = {
     "proxies": set(),
     "stats": set(),
     "store": set(),
-    "results": set(),
+    "results": {"stats"},  # the figure list: columns, checks, extras
 }
 #: The pipeline of `harness run` and its siblings.
 PIPELINE = {

@@ -20,7 +20,7 @@ import numpy as np
 
 from harness.report.documents import LoadedDocument, groups_of
 from harness.results import ResultRow, row_from_summary
-from harness.stats import check_failure_policy, summarise
+from harness.stats import check_failure_policy, figure_keys, summarise
 
 #: The policy of rows that do not record one (documents from before policies existed).
 LEGACY_POLICY = "drop"
@@ -140,11 +140,9 @@ def rescored(
     )
 
 
-#: Row extras that describe the row, not its figures: carried into a recomputed row.
-_FIGURE_KEYS = frozenset(
-    {"top_k", "top1_accuracy", "top1_percentile", "pairwise_accuracy", "confidence",
-     "n_resamples", "seed", "n_used", "failures"}
-)  # fmt: skip
+#: Row extras that are figures or their settings (`harness.stats.FIGURES`): recomputed,
+#: not carried; every other extra describes the row and is carried into a recomputed row.
+_FIGURE_KEYS = frozenset({*figure_keys(), "failures", "confidence", "n_resamples", "seed"})
 
 
 def _carried(extra: Mapping[str, object]) -> dict[str, object]:

@@ -17,7 +17,7 @@ with a non-finite score or truth are left out and counted, never filled in.
                                              (seeds x architectures) interval, self-agreement
     compare_seeded_runs                      the seed-aware test of a change between runs
     pooled_splits                            figures over repeated train/held-out splits
-    FIGURES / register_figure / figures      the one list of leaderboard figures: how each
+    FIGURES / register_figure / list_figures the one list of leaderboard figures: how each
                                              is computed, summarised, directed, displayed
 """
 
@@ -37,7 +37,7 @@ from harness.stats.figures import (
     Figure,
     FigureInput,
     figure_keys,
-    figures,
+    list_figures,
     finite_or_none,
     json_value,
     register_figure,
@@ -73,7 +73,7 @@ __all__ = [
     "Figure",
     "FigureInput",
     "figure_keys",
-    "figures",
+    "list_figures",
     "finite_or_none",
     "json_value",
     "register_figure",

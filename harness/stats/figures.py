@@ -203,7 +203,7 @@ def register_figure(figure: Figure, *, replace: bool = False) -> Figure:
     return FIGURES.register(figure.name, figure, replace=replace)
 
 
-def figures(*, column: bool | None = None, table: str | None = None) -> list[Figure]:
+def list_figures(*, column: bool | None = None, table: str | None = None) -> list[Figure]:
     """The registered figures in order, optionally only typed columns (or only extras)
     or only those a table shows."""
     return [
@@ -217,7 +217,7 @@ def figure_keys(*, column: bool | None = None, bounded: bool = False) -> tuple[s
     """Every key the figures are written under (intervals with their ends), in order."""
     return tuple(
         key
-        for f in figures(column=column)
+        for f in list_figures(column=column)
         if not bounded or f.bounds is not None
         for key in f.keys
     )
