@@ -246,7 +246,11 @@ def _rows(
             "train_seconds": record.train_seconds,
             "eval_seconds": record.eval_seconds,
             "checkpoint": history.key,
-            **{k: summary.pop(k) for k in ("top_k", "top1_accuracy", "pairwise_accuracy")},
+            **{
+                k: summary.pop(k)
+                for k in ("n_used", "top_k", "top1_accuracy", "top1_percentile",
+                          "pairwise_accuracy")
+            },
         }
         rows.append(
             ResultRow(
