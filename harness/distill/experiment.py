@@ -30,9 +30,15 @@ from harness.distill.teachers import (
 from harness.distill.train import Method, RunHistory, rdnas_method, spos_method, train_run
 from harness.errors import ConfigError
 from harness.proxies import get_proxy
-from harness.results import PerArchValues, ResultRow, ResultsDocument
+from harness.results import FIGURE_COLUMNS, PerArchValues, ResultRow, ResultsDocument
 from harness.scoring import ScoringPlan, scoring_batches
-from harness.stats import compare_runs, correlations, mean_t_interval, summarise
+from harness.stats import (
+    compare_runs,
+    correlations,
+    list_figures,
+    mean_t_interval,
+    summarise,
+)
 from harness.tables import load_table, num_classes_for, parse_target, split_target_name
 
 
@@ -246,11 +252,7 @@ def _rows(
             "train_seconds": record.train_seconds,
             "eval_seconds": record.eval_seconds,
             "checkpoint": history.key,
-            **{
-                k: summary.pop(k)
-                for k in ("n_used", "top_k", "top1_accuracy", "top1_percentile",
-                          "pairwise_accuracy")
-            },
+            **{f.name: summary[f.name] for f in list_figures(column=False)},
         }
         rows.append(
             ResultRow(
@@ -259,17 +261,7 @@ def _rows(
                 target=target,
                 proxy=method.label,
                 higher_is_better=True,
-                n=summary["n"],
-                n_failed=summary["n_failed"],
-                kendall=summary["kendall"],
-                kendall_lo=summary["kendall_lo"],
-                kendall_hi=summary["kendall_hi"],
-                spearman=summary["spearman"],
-                spearman_lo=summary["spearman_lo"],
-                spearman_hi=summary["spearman_hi"],
-                pearson=summary["pearson"],
-                pearson_lo=summary["pearson_lo"],
-                pearson_hi=summary["pearson_hi"],
+                **{key: summary[key] for key in FIGURE_COLUMNS},
                 seconds_per_arch=record.eval_seconds / max(len(truth), 1),
                 origin="computed",
                 proxy_version=None,
