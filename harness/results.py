@@ -271,7 +271,8 @@ def validate_document(raw: dict[str, Any]) -> None:
                 low, high = figure.bounds
                 if not low - 1e-9 <= value <= high + 1e-9:
                     raise SchemaError(
-                        f"{where}.extra.{figure.name}", f"must lie in [{low:g}, {high:g}], got {value}"
+                        f"{where}.extra.{figure.name}",
+                        f"must lie in [{low:g}, {high:g}], got {value}",
                     )
         confidence = row.get("extra", {}).get("confidence")
         if confidence is not None and not 0 < confidence < 1:

@@ -33,10 +33,9 @@ from harness.report.documents import (
 from harness.report.html import render_html
 from harness.report.leaderboard_table import (
     failure_header,
+    figure_columns,
     is_seeded,
     rows_to_frame,
-    self_agreement_text,
-    single_seed_text,
 )
 from harness.report.markdown import render_markdown
 from harness.report.members import members_note
@@ -91,35 +90,14 @@ def _with_interval(row: ResultRow, name: str) -> str:
     return f"{value:.3f} [{low:.3f}, {high:.3f}]"
 
 
-def _top_k_text(row: ResultRow, k: str) -> str:
-    value = row.extra.get("top_k", {}).get(k)
-    return f"{100 * value:.0f}%" if isinstance(value, int | float) else "—"
-
-
 def results_table(group: ResultGroup) -> ReportTable:
-    header = (
-        "rank", "proxy", "n", "failed", "Kendall τ [CI]", "Spearman ρ [CI]", "Pearson r",
-        "s/arch", "top-10% found", "pairwise acc.", "origin",
-    )  # fmt: skip
     ordered = sorted(group.rows, key=lambda r: -r.kendall if r.kendall is not None else math.inf)
     seeded = any(is_seeded(r) for r in ordered)
-    if seeded:  # means over seeds: also the one-seed figure and the seeds' agreement
-        header = header[:6] + ("τ one seed [CI]", "self τ [min]") + header[6:]
+    # means over seeds: also the one-seed figure and the seeds' agreement
+    columns = figure_columns("report", seeded=seeded, interval="CI")
+    header = ("rank", "proxy", *(c.header for c in columns), "origin")
     rows = tuple(
-        (
-            str(i),
-            r.proxy,
-            str(r.n),
-            str(r.n_failed),
-            _with_interval(r, "kendall"),
-            _with_interval(r, "spearman"),
-            *((single_seed_text(r), self_agreement_text(r)) if seeded else ()),
-            _num(r.pearson),
-            f"{r.seconds_per_arch:.3g}" if r.seconds_per_arch is not None else "—",
-            _top_k_text(r, "10"),
-            _num(r.extra.get("pairwise_accuracy")),
-            r.origin,
-        )
+        (str(i), r.proxy, *(c.cell(r) for c in columns), r.origin)
         for i, r in enumerate(ordered, start=1)
     )
     title = group.title

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
-from dataclasses import asdict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 
 import pandas as pd
 
 from harness.report.members import members_note
 from harness.results import FIGURE_COLUMNS, ResultRow
+from harness.stats import Figure, list_figures
 
 #: Columns every leaderboard CSV carries, in this order, before any others.
 CSV_COLUMNS = [
@@ -57,6 +58,65 @@ def _interval(row: ResultRow, name: str) -> str:
     if lo is None or hi is None:
         return _num(point)
     return f"{point:.3f} [{lo:.3f}, {hi:.3f}]"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a leaderboard table: its header, Markdown alignment and cell text."""
+
+    header: str
+    align: str
+    cell: Callable[[ResultRow], str]
+
+
+def _seconds_column() -> Column:
+    return Column("s/arch", "---:", lambda row: _seconds(row.seconds_per_arch))
+
+
+def _seed_columns(interval: str) -> list[Column]:
+    return [
+        Column(f"τ one seed [{interval}]", "---", single_seed_text),
+        Column("self τ [min]", "---", self_agreement_text),
+    ]
+
+
+def figure_columns(
+    table: str, *, seeded: bool, interval: str, seed_label: str = ""
+) -> list[Column]:
+    """The figure columns of a table (`"leaderboard"` or `"report"`), from the figure list
+    (`harness.stats.FIGURES`): the typed figures, the seconds per architecture, then the
+    figures kept in a row's extra. A multi-seed table adds the one-seed figure and the
+    seeds' agreement after the figures with a per-seed interval."""
+
+    def column(figure: Figure) -> Column:
+        header = figure.label
+        if figure.show_interval:
+            header = f"{header}{seed_label if seeded else ''} [{interval}]"
+        return Column(header, "---" if figure.show_interval else "---:", figure.cell)
+
+    shown = list_figures(table=table)
+    columns = [column(f) for f in shown if f.column]
+    if seeded:
+        last = max(
+            (i for i, f in enumerate(f for f in shown if f.column) if f.per_seed and f.interval),
+            default=len(columns) - 1,
+        )
+        columns[last + 1 : last + 1] = _seed_columns(interval)
+    return [*columns, _seconds_column(), *(column(f) for f in shown if not f.column)]
+
+
+def _markdown_lines(rows: Sequence[ResultRow], columns: list[Column]) -> list[str]:
+    # deferred: pulls in matplotlib, PIL
+    from harness.report.markdown import escape_markdown
+
+    lines = [
+        "| rank | proxy | " + " | ".join(c.header for c in columns) + " |",
+        "|---:|---|" + "|".join(c.align for c in columns) + "|",
+    ]
+    for i, row in enumerate(rows, start=1):
+        cells = " | ".join(c.cell(row) for c in columns)
+        lines.append(f"| {i} | {escape_markdown(row.proxy)} | {cells} |")
+    return lines
 
 
 def _seconds(value: float | None) -> str:
@@ -127,25 +187,6 @@ def self_agreement_text(row: ResultRow) -> str:
     return f"{mean:.3f} [{_num(low)}]"
 
 
-def _seed_markdown(rows: Sequence[ResultRow]) -> list[str]:
-    # deferred: pulls in matplotlib, PIL
-    from harness.report.markdown import escape_markdown
-
-    lines = [
-        "| rank | proxy | n | failed | Kendall τ, mean of seeds [95% CI] | Spearman ρ, mean of "
-        "seeds [95% CI] | τ one seed [95% CI] | self τ [min] | Pearson r | s/arch |",
-        "|---:|---|---:|---:|---|---|---|---|---:|---:|",
-    ]
-    for i, row in enumerate(rows, start=1):
-        lines.append(
-            f"| {i} | {escape_markdown(row.proxy)} | {row.n} | {row.n_failed} | "
-            f"{_interval(row, 'kendall')} | {_interval(row, 'spearman')} | "
-            f"{single_seed_text(row)} | {self_agreement_text(row)} | {_num(row.pearson)} | "
-            f"{_seconds(row.seconds_per_arch)} |"
-        )
-    return lines
-
-
 def to_markdown(rows: Sequence[ResultRow], *, title: str | None = None) -> str:
     """A Markdown table, one line per proxy, in the given order, under a line naming the
     failure policy (and, for several seeds, one saying what the seed figures are)."""
@@ -161,19 +202,11 @@ def to_markdown(rows: Sequence[ResultRow], *, title: str | None = None) -> str:
     seeds = seed_header(rows)
     if seeds:
         lines += [seeds, ""]
-        return "\n".join(lines + _seed_markdown(rows)) + "\n"
-    lines.append(
-        "| rank | proxy | n | failed | Kendall τ [95% CI] | Spearman ρ [95% CI] | Pearson r "
-        "| s/arch |"
-    )
-    lines.append("|---:|---|---:|---:|---|---|---:|---:|")
-    for i, row in enumerate(rows, start=1):
-        lines.append(
-            f"| {i} | {escape_markdown(row.proxy)} | {row.n} | {row.n_failed} | "
-            f"{_interval(row, 'kendall')} | "
-            f"{_interval(row, 'spearman')} | {_num(row.pearson)} | "
-            f"{_seconds(row.seconds_per_arch)} |"
+        columns = figure_columns(
+            "leaderboard", seeded=True, interval="95% CI", seed_label=", mean of seeds"
         )
+        return "\n".join(lines + _markdown_lines(rows, columns)) + "\n"
+    lines += _markdown_lines(rows, figure_columns("leaderboard", seeded=False, interval="95% CI"))
     members = members_note(rows)
     if members:
         lines += ["", escape_markdown(members)]

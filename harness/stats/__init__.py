@@ -37,9 +37,9 @@ from harness.stats.figures import (
     Figure,
     FigureInput,
     figure_keys,
-    list_figures,
     finite_or_none,
     json_value,
+    list_figures,
     register_figure,
 )
 from harness.stats.intervals import MeanInterval, mean_t_interval

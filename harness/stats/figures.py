@@ -159,8 +159,8 @@ class Figure:
     @property
     def keys(self) -> tuple[str, ...]:
         """The keys it is written under: `name`, plus `name_lo`, `name_hi` for an interval."""
-        return tuple(f"{self.name}{end}" for end in INTERVAL_ENDS) if self.interval else (
-            self.name,
+        return (
+            tuple(f"{self.name}{end}" for end in INTERVAL_ENDS) if self.interval else (self.name,)
         )
 
     def flatten(self, value: Any) -> dict[str, Any]:
@@ -178,10 +178,16 @@ class Figure:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return "—"
         if self.show_interval:
-            low = getattr(row, f"{self.name}_lo", None) if self.column else row.extra.get(
-                f"{self.name}_lo")
-            high = getattr(row, f"{self.name}_hi", None) if self.column else row.extra.get(
-                f"{self.name}_hi")
+            low = (
+                getattr(row, f"{self.name}_lo", None)
+                if self.column
+                else row.extra.get(f"{self.name}_lo")
+            )
+            high = (
+                getattr(row, f"{self.name}_hi", None)
+                if self.column
+                else row.extra.get(f"{self.name}_hi")
+            )
             if low is not None and high is not None:
                 return f"{value:.3f} [{low:.3f}, {high:.3f}]"
         if self.digits == 0:
