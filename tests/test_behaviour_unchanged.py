@@ -191,9 +191,10 @@ def run_all(code: Path, workdir: Path, data_dir: Path) -> dict[str, object]:
         outputs[f"{name}: exit"] = done.returncode
         outputs[f"{name}: stdout"] = _normalise_markdown(_mask_text(done.stdout, workdir))
     for path in sorted(workdir.rglob("*")):
-        # Skipped: SQLite's journal files, and distill's resume checkpoints (they hold the
-        # elapsed time; what is computed from them is in the compared documents).
-        if path.is_file() and not path.name.endswith(("-wal", "-shm", ".pt")):
+        # Skipped: SQLite's journal files, distill's resume checkpoints (they hold the
+        # elapsed time; what is computed from them is in the compared documents), and the
+        # report's quality-vs-cost plots (their x axis is a timing).
+        if path.is_file() and not path.name.endswith(("-wal", "-shm", ".pt", "-vs-cost.png")):
             outputs[str(path.relative_to(workdir))] = normalise(path, workdir)
     return outputs
 

@@ -47,7 +47,7 @@ from harness.combine.leakage import LeakageResult, leakage_test
 from harness.config import RunConfig
 from harness.errors import DataError
 from harness.results import PerArchValues, ResultRow, ResultsDocument, row_from_summary
-from harness.stats import compare_proxies, spearman_rho, summarise
+from harness.stats import compare_proxies, list_figures, spearman_rho, summarise
 from harness.tables import load_table, parse_target, split_target_name
 
 WHOLE_SET = "whole set"
@@ -173,12 +173,19 @@ def evaluate_all(
     return features, held_out, transfers, leakage, targets
 
 
-def _interval_fields(prefix: str, interval) -> dict[str, float]:
-    return {
-        prefix: interval.estimate,
-        f"{prefix}_lo": interval.low,
-        f"{prefix}_hi": interval.high,
-    }
+def _figure_fields(intervals: dict[str, Any]) -> dict[str, float | None]:
+    """The typed figure columns of a row (`harness.stats.FIGURES`) from pooled intervals by
+    figure name; a figure not pooled over splits (or None) is left empty."""
+    fields: dict[str, float | None] = {}
+    for figure in list_figures(column=True):
+        if figure.count:
+            continue
+        interval = intervals.get(figure.name)
+        values = (
+            (None,) * 3 if interval is None else (interval.estimate, interval.low, interval.high)
+        )
+        fields.update(zip(figure.keys, values, strict=False))
+    return fields
 
 
 def _versus(point: CurvePoint, chosen: dict[str, tuple[str, float]]) -> dict[str, Any]:
@@ -230,9 +237,7 @@ def curve_rows(
                 higher_is_better=True,
                 n=point.held_out,
                 n_failed=0,
-                **_interval_fields("kendall", point.kendall),
-                **_interval_fields("spearman", point.spearman),
-                pearson=None,
+                **_figure_fields({"kendall": point.kendall, "spearman": point.spearman}),
                 origin=LEARNED,
                 extra={
                     "evaluation": evaluation.label,
@@ -262,13 +267,7 @@ def curve_rows(
                     higher_is_better=True,
                     n=held_out.get(k, 0),
                     n_failed=0,
-                    **_interval_fields("kendall", tau),
-                    **(
-                        _interval_fields("spearman", rho)
-                        if rho is not None
-                        else {"spearman": None, "spearman_lo": None, "spearman_hi": None}
-                    ),
-                    pearson=None,
+                    **_figure_fields({"kendall": tau, "spearman": rho}),
                     origin=origin,
                     extra={
                         "evaluation": evaluation.label,

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 
@@ -43,7 +42,12 @@ from harness.report.documents import GroupKey, LoadedDocument, ResultGroup, grou
 from harness.report.failure_policy import policy_values, row_policy
 from harness.report.members import members_note
 from harness.results import ResultRow, ResultsDocument
-from harness.stats import STATISTICS, compare_runs, compare_seeded_runs
+from harness.stats import (
+    compare_runs,
+    compare_seeded_runs,
+    difference_from_intervals,
+    list_figures,
+)
 
 VERDICT_FAIL = "FAIL"
 VERDICT_DROP_NOISE = "drop within noise"
@@ -63,6 +67,12 @@ class GateRule:
     threshold: float
 
 
+def gate_statistics() -> tuple[str, ...]:
+    """The figures a gate rule may name: those with a bootstrap interval, which the
+    paired and two-level tests of `harness.stats` recompute (`harness.stats.FIGURES`)."""
+    return tuple(f.name for f in list_figures() if f.interval)
+
+
 def parse_fail_on(text: str) -> tuple[GateRule, ...]:
     """`kendall:-0.02,spearman:-0.02` -> rules; a positive threshold means the same drop."""
     rules = []
@@ -71,10 +81,11 @@ def parse_fail_on(text: str) -> tuple[GateRule, ...]:
             continue
         name, sep, value = part.partition(":")
         name = name.strip().lower()
-        if not sep or name not in STATISTICS:
+        testable = gate_statistics()
+        if not sep or name not in testable:
             raise ConfigError(
                 f"--fail-on entry {part!r} must be STAT:THRESHOLD with STAT one of "
-                f"{', '.join(STATISTICS)} (e.g. kendall:-0.02)"
+                f"{', '.join(testable)} (e.g. kendall:-0.02)"
             )
         try:
             threshold = float(value)
@@ -171,20 +182,12 @@ def _interval_test(
     base: ResultRow, new: ResultRow, statistic: str, alpha: float
 ) -> tuple[float, float, float]:
     """(low, high, p) of new - base from the rows' own intervals (normal approximation)."""
-    z = NormalDist().inv_cdf(1 - alpha / 2)
-    half_widths = []
-    for row in (base, new):
+
+    def figure(row: ResultRow) -> tuple[float, float | None, float | None, float]:
         low, high = getattr(row, f"{statistic}_lo"), getattr(row, f"{statistic}_hi")
-        confidence = row.extra.get("confidence", 0.95)
-        if low is None or high is None:
-            return math.nan, math.nan, math.nan
-        half_widths.append((high - low) / 2 / NormalDist().inv_cdf(0.5 + confidence / 2))
-    delta = _value(new, statistic) - _value(base, statistic)
-    se = math.hypot(*half_widths)
-    if se == 0:
-        return delta, delta, 1.0 if delta == 0 else 0.0
-    p = 2 * (1 - NormalDist().cdf(abs(delta) / se))
-    return delta - z * se, delta + z * se, p
+        return _value(row, statistic), low, high, row.extra.get("confidence", 0.95)
+
+    return difference_from_intervals(figure(base), figure(new), alpha)
 
 
 def _verdict(delta: float, p_value: float, threshold: float, alpha: float) -> str:

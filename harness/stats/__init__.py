@@ -10,6 +10,7 @@ with a non-finite score or truth are left out and counted, never filled in.
     bootstrap_correlations                   paired percentile intervals (vectorised)
     mean_kendall_interval                    bootstrap interval of a mean tau over runs
     mean_t_interval                          mean over seeds with its Student-t interval
+    difference_from_intervals                a change tested from two figures' own intervals
     top_k_overlap / top_ranked               does the proxy find the best archs?
     pairwise_accuracy / ..._by_gap           share of pairs ordered like the truth
     compare_proxies / compare_runs           bootstrap tests of a difference
@@ -42,7 +43,7 @@ from harness.stats.figures import (
     list_figures,
     register_figure,
 )
-from harness.stats.intervals import MeanInterval, mean_t_interval
+from harness.stats.intervals import MeanInterval, difference_from_intervals, mean_t_interval
 from harness.stats.pairwise import (
     DEFAULT_GAP_EDGES,
     GapBin,
@@ -99,6 +100,7 @@ __all__ = [
     "compare_runs",
     "compare_seeded_runs",
     "correlations",
+    "difference_from_intervals",
     "kendall_tau",
     "mean_kendall_interval",
     "mean_t_interval",

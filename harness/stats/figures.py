@@ -229,6 +229,11 @@ def figure_keys(*, column: bool | None = None, bounded: bool = False) -> tuple[s
     )
 
 
+def split_figures() -> tuple[str, ...]:
+    """The figures pooled over repeated train/held-out splits (`over_splits="pooled"`)."""
+    return tuple(f.name for f in FIGURES.values() if f.over_splits == "pooled")
+
+
 def compute_figures(data: FigureInput) -> dict[str, Any]:
     """Every registered figure of one proxy, as summary entries in `FIGURES` order."""
     out: dict[str, Any] = {}
@@ -253,7 +258,7 @@ def _correlation(name: str, label: str, *, per_seed: bool, tables: frozenset[str
         name=name,
         compute=lambda data: getattr(data.bootstrap, name),
         over_seeds="seed-bootstrap",
-        over_splits="pooled",
+        over_splits="pooled" if per_seed else None,
         label=label,
         tables=tables,
         column=True,

@@ -37,6 +37,7 @@ from harness.stats._resample import paired_replicates
 from harness.stats._rows import MIN_ROWS, check_confidence, check_resamples, make_generator
 from harness.stats.bootstrap import percentile_interval
 from harness.stats.compare import two_sided_p_value
+from harness.stats.figures import split_figures
 from harness.stats.rank import check_statistic, point_estimate
 
 
@@ -165,7 +166,7 @@ def _mean(values: np.ndarray) -> float:
 def pooled_splits(
     splits: Sequence[tuple[Mapping[str, ArrayLike], ArrayLike]],
     *,
-    statistics: Sequence[str] = ("kendall", "spearman"),
+    statistics: Sequence[str] | None = None,
     n_resamples: int = 200,
     confidence: float = 0.95,
     seed: int | np.random.Generator = 0,
@@ -174,7 +175,10 @@ def pooled_splits(
 
     `splits` holds, per split, ({candidate: oriented scores on the held-out rows}, truth
     on those rows); every split names the same candidates. `n_resamples` is per split.
+    `statistics` defaults to the figures pooled over splits (`harness.stats.figures`).
     """
+    if statistics is None:
+        statistics = split_figures()
     statistics = tuple(check_statistic(s) for s in statistics)
     confidence = check_confidence(confidence)
     n_resamples = check_resamples(n_resamples)
