@@ -53,10 +53,10 @@ from harness.stats import summarise
 from harness.store import ScoreRecord, ScoreStore
 from harness.tables import (
     BenchmarkTable,
+    Target,
     load_table,
     num_classes_for,
     resolve_target,
-    split_target_name,
 )
 
 
@@ -86,6 +86,8 @@ class RunSetup:
     per_arch: list[str]
     set_level: list[str]
     include_files: list[Path]
+    #: the target as `harness.tables.resolve_target` resolved it (parsed once)
+    resolved: Target | None = None
 
 
 @dataclass(frozen=True)
@@ -136,14 +138,15 @@ def set_up(config: RunConfig, data_dir: str | None) -> RunSetup:
     for note in table.notes:  # e.g. the embedded ground truth standing in for a missing file
         if note not in table.warnings:  # load_table printed those
             print(f"harness: note: {note}", file=sys.stderr)
-    target = resolve_target(config.table, config.target, table)
-    dataset = split_target_name(target).dataset
+    resolved = resolve_target(table, config.target, registered=config.table)
+    target, dataset = resolved.column, resolved.dataset
     num_classes = num_classes_for(dataset)
     patterns = requested_patterns(config.proxies, config.combinations)
     per_arch, set_level = expand_proxies(patterns)
     return RunSetup(
-        table, target, dataset, num_classes, patterns, per_arch, set_level, include_files
-    )
+        table, target, dataset, num_classes, patterns, per_arch, set_level, include_files,
+        resolved,
+    )  # fmt: skip
 
 
 def sample(config: RunConfig, setup: RunSetup) -> list[str]:
@@ -156,7 +159,7 @@ def sample(config: RunConfig, setup: RunSetup) -> list[str]:
         config.sample_seed if config.sample_seed >= 0 else config.seed,
         unique=config.unique,
         stratify=config.stratify_quantiles or None,
-        target=setup.target,
+        target=setup.resolved or setup.target,
     )
 
 
@@ -204,7 +207,7 @@ def correlate(
     over seeds with several), sorted by Kendall's tau, with the per-architecture values
     and the notes on reused scores, plugin proxies and batches."""
     names = setup.per_arch + setup.set_level
-    truth = setup.table.column(setup.target).reindex(archs).to_numpy(dtype=float)
+    truth = setup.table.frame[setup.target].reindex(archs).to_numpy(dtype=float)
     collected = [
         _collect(plan, archs, records, setup.per_arch, setup.set_level, config.store)
         for plan, records in zip(plans, records_by_plan, strict=True)

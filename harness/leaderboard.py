@@ -14,8 +14,15 @@ import numpy as np
 import pandas as pd
 
 from harness.errors import ConfigError, DataError
-from harness.results import PerArchValues, ResultRow, row_from_summary, sort_by_kendall
+from harness.results import (
+    PerArchValues,
+    ResultRow,
+    ResultsDocument,
+    row_from_summary,
+    sort_by_kendall,
+)
 from harness.stats import summarise
+from harness.tables import list_tables, load_table, resolve_target, table_info
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,91 @@ class LeaderboardOptions:
     seed: int = 0
     #: "worst", "drop" or "common" (see harness.stats._rows)
     failures: str = "worst"
+
+
+@dataclass(frozen=True)
+class TableLeaderboard:
+    """A table's leaderboard: its results document, rows (best first) and title."""
+
+    document: ResultsDocument
+    rows: list[ResultRow]
+    title: str
+
+
+def rank_table(
+    table_name: str,
+    *,
+    run_id: str,
+    dataset: str,
+    target: str | None,
+    options: LeaderboardOptions,
+    data_dir: str | None = None,
+    truth_table: str | None = None,
+    duplicates: str = "as-written",
+    table_policy: dict[str, Any] | None = None,
+    combinations: Sequence[str] = (),
+) -> TableLeaderboard:
+    """The leaderboard of the proxy scores shipped with table `table_name` on `dataset`'s
+    images, against `target` (`harness.tables.resolve_target`: joined with the table
+    holding that ground truth when the scored table lacks it), as a results document."""
+    policy = table_policy or {}
+    needs = table_info(table_name).required_options()
+    if needs:
+        raise ConfigError(
+            f"table {table_name!r} needs option(s) {', '.join(needs)}, which only a run config "
+            "gives ([run.table_options]); harness leaderboard ranks the reference scores of "
+            f"{', '.join(list_tables('suite-zero-*'))}"
+        )
+    table_options = {"duplicates": duplicates} if table_name.startswith("suite-zero") else {}
+    table = load_table(table_name, data_dir, **table_options, **policy)
+    score_dataset = check_dataset(
+        sorted(set(table.reference_scores["dataset"])), dataset, table.name
+    )
+    truth = resolve_target(
+        table,
+        target,
+        registered=table_name,
+        dataset=dataset,
+        truth_table=truth_table,
+        join_truth=True,
+        data_dir=data_dir,
+        table_options=policy,
+    )
+    scores = table.reference_scores[table.reference_scores["dataset"] == score_dataset]
+    rows, per_arch = reference_rows(
+        scores,
+        truth.values(),
+        space=table.space,
+        dataset=dataset,
+        target=truth.column,
+        options=options,
+        combinations=combinations,
+    )
+    config = {
+        "command": "leaderboard",
+        "table": table_name,
+        "truth_table": truth.table.name,
+        "dataset": dataset,
+        "duplicates": table_options.get("duplicates"),
+        "target": truth.column,
+        "bootstrap_resamples": options.n_resamples,
+        "confidence": options.confidence,
+        "seed": options.seed,
+        "failures": options.failures,
+        "combinations": list(combinations),
+    }
+    document = ResultsDocument.create(
+        kind="leaderboard",
+        run_id=run_id,
+        config=config,
+        sources=truth.table.sources,
+        seed=options.seed,
+        rows=rows,
+        per_arch=[per_arch],
+        notes=list(truth.table.notes)
+        + ["reference scores and timings as shipped in the file (NASLib), not computed here"],
+    )
+    return TableLeaderboard(document, rows, f"{table.name} · {dataset} · target {truth.column}")
 
 
 def reference_rows(

@@ -27,7 +27,7 @@ import pandas as pd
 
 from harness.errors import ConfigError
 from harness.spaces import get_space
-from harness.tables import BenchmarkTable, parse_target
+from harness.tables import BenchmarkTable, Target, parse_target
 
 _QUANTILES = re.compile(r"^quantiles:(\d+)$")
 
@@ -39,18 +39,21 @@ def sample_archs(
     *,
     unique: bool = False,
     stratify: str | int | None = None,
-    target: str | None = None,
+    target: str | Target | None = None,
 ) -> list[str]:
     """`n` canonical keys of `table`, deterministic in `seed` (see the module docstring).
 
     `stratify` is `"quantiles:K"` or the bin count K; it needs `target` (a ground-truth
-    spec for `parse_target`) unless the table has a single target column.
+    spec for `parse_target`, or a resolved `Target`) unless the table has a single target
+    column.
     """
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
         raise ConfigError(f"sample size must be a non-negative integer, got {n!r}")
     bins = _bin_count(stratify)
     column = None
-    if target is not None:
+    if isinstance(target, Target):  # resolved once, by `harness.tables.resolve_target`
+        column = target.column
+    elif target is not None:
         column = parse_target(target, table)
     elif bins is not None:
         if len(table.targets()) != 1:

@@ -37,7 +37,7 @@ PIPELINE = {
     "scoring": {"config", "inputs", "proxies", "spaces", "store", "tables"},
     "execution": {"scoring", "store"},
     "seed_figures": {"stats"},
-    "leaderboard": {"proxies", "results", "stats"},
+    "leaderboard": {"proxies", "results", "stats", "tables"},
     "experiment": {
         "config", "execution", "inputs", "proxies", "results", "sampling", "scoring",
         "seed_figures", "stats", "store", "tables",

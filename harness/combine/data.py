@@ -243,7 +243,7 @@ def reference_set(
     ("" = the table's default for `dataset`); every score higher-is-better."""
     # deferred: pulls in pandas, scipy
     from harness.leaderboard import check_dataset
-    from harness.tables import load_table, parse_target
+    from harness.tables import load_table, resolve_target
 
     table = load_table(table_name, data_dir, **(table_options or {}))
     refs = table.reference_scores
@@ -251,7 +251,7 @@ def reference_set(
         raise DataError(f"table {table_name} ships no reference proxy scores")
     available = sorted(set(refs["dataset"]))
     score_dataset = check_dataset(available, dataset, table_name)
-    column = parse_target(target, table) if target else table.default_target(dataset)
+    column = resolve_target(table, target, registered=table_name, dataset=dataset).column
     rows = refs[refs["dataset"] == score_dataset]
     wide = rows.pivot_table(index="arch", columns="proxy", values="score", aggfunc="first")
     truth = table.frame[column].reindex(wide.index).to_numpy(dtype=float)
@@ -302,7 +302,7 @@ def transfer_set(
     same scores against that dataset's truth; for reference scores that dataset's scores
     and truth) or "TABLE:DATASET" (reference scores of another table)."""
     # deferred: pulls in pandas
-    from harness.tables import load_table
+    from harness.tables import load_table, resolve_target
 
     table_name, _, dataset = spec.rpartition(":")
     if not dataset:
@@ -321,7 +321,7 @@ def transfer_set(
         )
         return TransferSet(spec, _aligned(source, target), same_archs=True, same_scores=False)
     table = load_table(source.table, data_dir, **(table_options or {}))
-    column = table.default_target(dataset)
+    column = resolve_target(table, dataset=dataset).column
     truth = table.frame[column].reindex(list(source.archs)).to_numpy(dtype=float)
     if np.isfinite(truth).sum() < 10:
         raise DataError(f"combine.transfer {spec!r}: too few architectures with {column}")

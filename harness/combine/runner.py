@@ -48,7 +48,7 @@ from harness.config import RunConfig
 from harness.errors import DataError
 from harness.results import PerArchValues, ResultRow, ResultsDocument, row_from_summary
 from harness.stats import compare_proxies, list_figures, spearman_rho, summarise
-from harness.tables import load_table, parse_target, split_target_name
+from harness.tables import load_table, resolve_target
 
 WHOLE_SET = "whole set"
 HELD_OUT = "held out"
@@ -78,9 +78,8 @@ def _reference_dataset(run: RunConfig, config: CombineConfig, data_dir: str | No
         return config.dataset
 
     table = load_table(run.table, data_dir, **run.table_options)
-    column = parse_target(run.target, table) if run.target else table.default_target("cifar10")
-    dataset = split_target_name(column).dataset
-    return dataset.removesuffix("-valid")
+    target = resolve_target(table, run.target, registered=run.table)
+    return target.dataset.removesuffix("-valid")
 
 
 def load_source(

@@ -10,10 +10,6 @@ from harness.config import load_run_config
 from harness.errors import ConfigError
 from harness.outputs import StagedOutput
 from harness.report import load_documents
-from harness.results import ResultsDocument
-
-#: Where a space's ground truth lives when the scored table lacks the asked-for target.
-_TRUTH_TABLES = {"nb201": "nb201-csv"}
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -43,7 +39,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument(
         "--truth-table",
-        help="table to join for the target when --table lacks it (nb201: nb201-csv)",
+        help="table to join for the target when --table lacks it (default: the one the table "
+        "declares; suite-zero-nb201: nb201-csv)",
     )
     p.add_argument(
         "--duplicates",
@@ -84,79 +81,31 @@ def run(args: argparse.Namespace) -> int:
 
 def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
     # deferred: pulls in numpy, pandas, scipy
-    from harness.leaderboard import LeaderboardOptions, check_dataset, reference_rows
+    from harness.leaderboard import LeaderboardOptions, rank_table
     from harness.report.leaderboard_table import render, to_csv, to_markdown
-    from harness.tables import list_tables, load_table, parse_target, table_info
 
-    needs = table_info(args.table).required_options()
-    if needs:
-        raise ConfigError(
-            f"table {args.table!r} needs option(s) {', '.join(needs)}, which only a run config "
-            "gives ([run.table_options]); harness leaderboard ranks the reference scores of "
-            f"{', '.join(list_tables('suite-zero-*'))}"
-        )
-    table_options = {"duplicates": args.duplicates} if args.table.startswith("suite-zero") else {}
-    table = load_table(args.table, args.data_dir, **table_options, **table_policy(args))
-    score_datasets = sorted(set(table.reference_scores["dataset"]))
-    score_dataset = check_dataset(score_datasets, args.dataset, table.name)
-    truth_table = table
-    if args.truth_table or (args.target and not _has_target(table, args.target)):
-        other = args.truth_table or _TRUTH_TABLES.get(table.space)
-        if other is None:
-            raise ConfigError(f"table {table.name} has no target {args.target!r} to rank against")
-        truth_table = table.join(load_table(other, args.data_dir, **table_policy(args)))
-    target = (
-        parse_target(args.target, truth_table)
-        if args.target
-        else truth_table.default_target(args.dataset)
-    )
-    scores = table.reference_scores[table.reference_scores["dataset"] == score_dataset]
-    options = LeaderboardOptions(
-        n_resamples=args.resamples,
-        confidence=args.confidence,
-        seed=args.seed,
-        failures=args.failures or "worst",
-    )
-    combinations = _combinations(args)
-    rows, per_arch = reference_rows(
-        scores,
-        truth_table.column(target),
-        space=table.space,
+    board = rank_table(
+        args.table,
+        run_id=rid,
         dataset=args.dataset,
-        target=target,
-        options=options,
-        combinations=combinations,
+        target=args.target,
+        options=LeaderboardOptions(
+            n_resamples=args.resamples,
+            confidence=args.confidence,
+            seed=args.seed,
+            failures=args.failures or "worst",
+        ),
+        data_dir=args.data_dir,
+        truth_table=args.truth_table,
+        duplicates=args.duplicates,
+        table_policy=table_policy(args),
+        combinations=_combinations(args),
     )
     out = output_dir(args, rid)
-    config = {
-        "command": "leaderboard",
-        "table": args.table,
-        "truth_table": truth_table.name,
-        "dataset": args.dataset,
-        "duplicates": table_options.get("duplicates"),
-        "target": target,
-        "bootstrap_resamples": args.resamples,
-        "confidence": args.confidence,
-        "seed": args.seed,
-        "failures": args.failures or "worst",
-        "combinations": combinations,
-    }
-    document = ResultsDocument.create(
-        kind="leaderboard",
-        run_id=rid,
-        config=config,
-        sources=truth_table.sources,
-        seed=args.seed,
-        rows=rows,
-        per_arch=[per_arch],
-        notes=list(truth_table.notes)
-        + ["reference scores and timings as shipped in the file (NASLib), not computed here"],
-    )
-    document.write(stage / "results.json")
-    title = f"{table.name} · {args.dataset} · target {target}"
-    (stage / "leaderboard.md").write_text(to_markdown(rows, title=title))
-    (stage / "leaderboard.csv").write_text(to_csv(rows))
-    print(render(rows, args.format, title=title), end="")
+    board.document.write(stage / "results.json")
+    (stage / "leaderboard.md").write_text(to_markdown(board.rows, title=board.title))
+    (stage / "leaderboard.csv").write_text(to_csv(board.rows))
+    print(render(board.rows, args.format, title=board.title), end="")
     if args.format == "md":
         print(f"\nwrote {Path(out) / 'results.json'}, leaderboard.md, leaderboard.csv")
     return 0
@@ -209,14 +158,3 @@ def _combinations(args: argparse.Namespace) -> list[str]:
     if not args.combinations:
         return []
     return list(dict.fromkeys(n.strip() for n in args.combinations.split(",") if n.strip()))
-
-
-def _has_target(table, spec: str) -> bool:
-    # deferred: pulls in numpy, pandas
-    from harness.tables import parse_target
-
-    try:
-        parse_target(spec, table)
-    except ConfigError:
-        return False
-    return True

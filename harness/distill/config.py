@@ -130,7 +130,8 @@ class EvalConfig:
 class DistillConfig:
     #: ground truth: table and target
     table: str = "nb201-csv"
-    target: str = "cifar10/test/200"
+    #: ("" = the default target the table declares)
+    target: str = ""
     #: options of the table's loader (see harness run's `table_options`)
     table_options: dict[str, Any] = field(default_factory=dict)
     methods: tuple[str, ...] = METHODS

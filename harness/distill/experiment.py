@@ -39,7 +39,12 @@ from harness.stats import (
     mean_t_interval,
     summarise,
 )
-from harness.tables import load_table, num_classes_for, parse_target, split_target_name
+from harness.tables import (
+    load_table,
+    num_classes_for,
+    parse_target,
+    resolve_target,
+)
 
 
 @dataclass
@@ -115,11 +120,11 @@ def run_distill(
         torch.set_num_threads(config.threads)
     device = torch.device(config.device)
     table = load_table(config.table, data_dir, **config.table_options)
-    target = parse_target(config.target, table)
-    dataset = split_target_name(target).dataset
+    resolved = resolve_target(table, config.target, registered=config.table)
+    target, dataset = resolved.column, resolved.dataset
     space = get_subnet_space(config.supernet.space)
     eval_keys = space.sample_keys(config.eval.archs, config.eval.sample_seed)
-    truth = table.column(target).reindex(eval_keys).to_numpy(dtype=float)
+    truth = resolved.values().reindex(eval_keys).to_numpy(dtype=float)
     data = load_supernet_data(config.data)
     teacher, identity = None, {}
     methods: list[Method] = []
@@ -174,6 +179,7 @@ def run_distill(
         },
     )
     config_dict = config.to_dict()
+    config_dict["target"] = resolved.spec
     config_dict["resolved"] = {
         "target": target,
         "dataset": dataset,

@@ -133,7 +133,8 @@ class PairwiseConfig:
 @dataclass(frozen=True)
 class SearchConfig:
     table: str = "nb201-csv"
-    target: str = "cifar10/test/200"
+    #: ground truth ("" = the default target the table declares)
+    target: str = ""
     #: options of the table's loader (see harness run's `table_options`)
     table_options: dict[str, Any] = field(default_factory=dict)
     #: NB201 op set: "all" (5 ops) or "no_none" (RD-NAS's 4)

@@ -45,7 +45,7 @@ from harness.search.trace import SearchCurves, SearchTrace, search_curves
 from harness.spaces.nb201_distance import group_distances, op_index_matrix
 from harness.stats import kendall_tau, mean_t_interval, summarise
 from harness.stats.pair_sampling import index_pairs
-from harness.tables import BenchmarkTable, load_table, parse_target, split_target_name
+from harness.tables import BenchmarkTable, load_table, resolve_target, split_target_name
 
 
 @dataclass
@@ -59,6 +59,8 @@ class SearchSetup:
     truth: dict[str, float]
     best: float
     best_arch: str
+    #: the target as the config gave it, or the table's declared default
+    target_spec: str = ""
 
 
 @dataclass
@@ -86,7 +88,8 @@ class SearchOutcome:
 
 def prepare_setup(config: SearchConfig, data_dir: str | None) -> SearchSetup:
     table = load_table(config.table, data_dir, **config.table_options)
-    target = parse_target(config.target, table)
+    resolved = resolve_target(table, config.target, registered=config.table)
+    target = resolved.column
     if table.space != "nb201":
         raise ConfigError(
             f"table {table.name}: `harness search` evaluates searches only where every "
@@ -113,6 +116,7 @@ def prepare_setup(config: SearchConfig, data_dir: str | None) -> SearchSetup:
         truth=truth,
         best=truth[best_arch],
         best_arch=best_arch,
+        target_spec=resolved.spec,
     )
 
 
@@ -460,6 +464,7 @@ def _document(
     config: SearchConfig, setup: SearchSetup, run_id: str, rows: list[ResultRow]
 ) -> ResultsDocument:
     config_dict = config.to_dict()
+    config_dict["target"] = setup.target_spec
     config_dict["resolved"] = {
         "target": setup.target,
         "space_archs": len(setup.truth),

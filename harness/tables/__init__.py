@@ -14,8 +14,10 @@ Loaders check known files against `data/manifest.toml` (`verify=False` loads a
 mismatching file with a warning in the table's notes), refuse ground truth that cannot
 be (`bad_truth="drop"` drops it with a counted warning) and never unpickle a file the
 manifest does not pin unless `trust_pickle=True`. Each table declares the target a run
-ranks against by default (`resolve_target`). Table modules register themselves with
-`@register_table`; every module of this package is imported on the first lookup.
+ranks against by default, and the table holding ground truth it lacks; `resolve_target`
+(harness/tables/targets.py) is the one way every command finds its ground truth. Table
+modules register themselves with `@register_table`; every module of this package is
+imported on the first lookup.
 This room knows pandas and the space modules, never networks or proxies.
 """
 
@@ -23,7 +25,6 @@ from harness.tables._registry import (
     list_tables,
     load_table,
     register_table,
-    resolve_target,
     table_info,
 )
 from harness.tables.base import (
@@ -42,13 +43,16 @@ from harness.tables.manifest import (
     load_manifest,
     verify_data_dir,
 )
+from harness.tables.targets import Target, has_target, resolve_target
 
 __all__ = [
     "BenchmarkTable",
     "FileStatus",
     "ManifestEntry",
     "SourceFile",
+    "Target",
     "find_manifest",
+    "has_target",
     "list_tables",
     "load_generic",
     "load_manifest",

@@ -18,7 +18,7 @@ from typing import Any
 from harness.datadir import resolve_data_dir
 from harness.errors import ConfigError, UnknownNameError
 from harness.registry import Registry, package_modules
-from harness.tables.base import BAD_TRUTH_POLICIES, BenchmarkTable, parse_target
+from harness.tables.base import BAD_TRUTH_POLICIES, BenchmarkTable
 
 Loader = Callable[..., BenchmarkTable]
 
@@ -35,6 +35,9 @@ class TableInfo:
     default_target: str | None = None
     #: reads the package's embedded copy when its files are absent (or always, without files)
     embedded: bool = False
+    #: the table holding this one's ground truth, joined when a target is not its own
+    #: (`harness.tables.targets.resolve_target`); None: every target is its own
+    truth_table: str | None = None
 
     def options(self) -> dict[str, inspect.Parameter]:
         """The loader's keyword options by name (the data folder aside)."""
@@ -65,16 +68,19 @@ def register_table(
     description: str = "",
     default_target: str | None = None,
     embedded: bool = False,
+    truth_table: str | None = None,
 ) -> Callable[[Loader], Loader]:
     """Register `loader(data_dir: Path, **options) -> BenchmarkTable` under `name`.
 
     `default_target` is the ground truth a run ranks against when its config names none
     (short or full form); None means the table's first ground-truth column.
+    `truth_table` names the table holding ground truth this one lacks (joined by
+    `resolve_target` when a target is not one of this table's columns).
     """
 
     def decorate(loader: Loader) -> Loader:
         doc = description or (loader.__doc__ or "").strip().splitlines()[0]
-        info = TableInfo(name, loader, files, doc, default_target, embedded)
+        info = TableInfo(name, loader, files, doc, default_target, embedded, truth_table)
         TABLES.register(name, info, stacklevel=2)
         return loader
 
@@ -89,15 +95,6 @@ def list_tables(pattern: str = "*") -> list[str]:
 def table_info(name: str) -> TableInfo:
     """The registered table `name` (UnknownNameError with a did-you-mean otherwise)."""
     return TABLES[name]
-
-
-def resolve_target(name: str, spec: str, table: BenchmarkTable) -> str:
-    """The column of `table` (registered as `name`) that `spec` names; an empty `spec`
-    is the table's declared default target, else its first ground-truth column."""
-    if spec:
-        return parse_target(spec, table)
-    declared = table_info(name).default_target
-    return parse_target(declared, table) if declared else table.targets()[0]
 
 
 def load_table(

@@ -67,7 +67,12 @@ NB301_TARGETS: dict[str, str] = {"cifar10": target_name("cifar10", "valid", 100)
 NB101_TARGETS: dict[str, str] = {"cifar10": target_name("cifar10", "valid", 108)}
 
 
-@register_table("suite-zero-nb201", files=(NB201_FILE,), default_target=NB201_TARGETS["cifar10"])
+@register_table(
+    "suite-zero-nb201",
+    files=(NB201_FILE,),
+    default_target=NB201_TARGETS["cifar10"],
+    truth_table="nb201-csv",
+)
 def load_suite_zero_nb201(
     data_dir: Path,
     *,

@@ -168,7 +168,7 @@ def test_every_table_declares_a_default_target_it_has(real_data_dir, name):
     from harness.tables import resolve_target, table_info
 
     table = load_table(name, real_data_dir)
-    assert resolve_target(name, "", table) in table.targets()
+    assert resolve_target(table, "", registered=name).column in table.targets()
     assert table_info(name).default_target is not None
 
 
@@ -183,4 +183,4 @@ def test_a_table_without_a_declared_target_ranks_against_its_first_column():
             CELLS[:2], {"x/loss/test/1": [1.0, 2.0], "y/accuracy/test/2": [3, 4]}
         ),
     )
-    assert resolve_target("generic", "", table) == "x/loss/test/1"
+    assert resolve_target(table, "", registered="generic").column == "x/loss/test/1"

@@ -78,7 +78,7 @@ def test_the_default_sample_and_target_do_not_depend_on_the_source(csv_table, tm
     embedded = load_table(config.table, tmp_path)
     picks = []
     for table in (csv_table, embedded):
-        target = resolve_target(config.table, config.target, table)
+        target = resolve_target(table, config.target, registered=config.table).column
         archs = sample_archs(table, config.archs, config.seed, unique=config.unique, target=target)
         picks.append((target, archs, table.column(target).reindex(archs).to_numpy()))
     assert picks[0][0] == picks[1][0] == "cifar10/accuracy/test/200"

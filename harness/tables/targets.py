@@ -1,0 +1,104 @@
+"""The one target resolver: a target text -> the ground-truth column a command ranks against.
+
+Every command (run, leaderboard, search, distill, combine) calls `resolve_target`, which
+parses the text once and returns a `Target`: the column's full name, its parts and the
+table that holds it. What "no target" means is declared by the tables, never by a
+command: the table's own default for the proxies' image dataset when a dataset is
+given (`BenchmarkTable.default_target`), else the default its registration declares
+(`@register_table(default_target=...)`), else its first column. A table whose file has
+no ground truth of its own names, at registration, the table that has it
+(`truth_table=`, Suite-Zero NB201 -> the NB201 CSV); the target is then looked up in the
+two joined.
+
+A target of another kind (hardware latency, robustness) is a column of its own table:
+register that table, and every command finds its columns here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from harness.errors import ConfigError
+from harness.tables._registry import TABLES, load_table, table_info
+from harness.tables.base import BenchmarkTable, TargetName, parse_target, split_target_name
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resolved ground truth: `column` of `table` (the scored table, or it joined with
+    the table holding its ground truth)."""
+
+    table: BenchmarkTable
+    column: str
+    #: the text it was resolved from: as given, else the default the table declares
+    spec: str = ""
+
+    @property
+    def parts(self) -> TargetName:
+        return split_target_name(self.column)
+
+    @property
+    def dataset(self) -> str:
+        return self.parts.dataset
+
+    def values(self) -> pd.Series:
+        """The ground-truth values by architecture key (NaN where unknown)."""
+        return self.table.frame[self.column]
+
+    def __str__(self) -> str:
+        return self.column
+
+
+def has_target(table: BenchmarkTable, spec: str) -> bool:
+    """Whether `spec` names a column of `table`."""
+    try:
+        parse_target(spec, table)
+    except ConfigError:
+        return False
+    return True
+
+
+def resolve_target(
+    table: BenchmarkTable,
+    spec: str | None = "",
+    *,
+    registered: str | None = None,
+    dataset: str | None = None,
+    truth_table: str | None = None,
+    join_truth: bool = False,
+    data_dir: str | os.PathLike[str] | None = None,
+    table_options: dict[str, Any] | None = None,
+) -> Target:
+    """The ground truth `spec` names (a full column name or `dataset/split/epochs`).
+
+    `registered` is the name `table` was loaded under (default: its own name). With no
+    `spec`: `dataset`'s default column when a dataset is given, else the registered
+    default target, else the first column. `truth_table` is loaded from `data_dir` with
+    `table_options` and joined; with `join_truth`, so is the one the table's registration
+    declares when `spec` names no column of `table` (the leaderboard of a table's shipped
+    scores does this; a run samples and scores its own table's architectures). A target
+    nowhere to be found is a one-line ConfigError listing the available ones.
+    """
+    info = table_info(registered) if registered else TABLES.get(table.name)
+    other = truth_table
+    if other is None and join_truth and spec and not has_target(table, spec):
+        other = info.truth_table if info is not None else None
+        if other is None:
+            raise ConfigError(f"table {table.name} has no target {spec!r} to rank against")
+        if other is None:
+            raise ConfigError(f"table {table.name} has no target {spec!r} to rank against")
+    if other is not None:
+        table = table.join(load_table(other, data_dir, **(table_options or {})))
+    if spec:
+        return Target(table, parse_target(spec, table), spec)
+    if dataset is not None:
+        column = table.default_target(dataset)
+        return Target(table, column, column)
+    declared = info.default_target if info is not None else None
+    if declared:
+        return Target(table, parse_target(declared, table), declared)
+    return Target(table, table.targets()[0], table.targets()[0])
