@@ -194,7 +194,8 @@ def run_all(code: Path, workdir: Path, data_dir: Path) -> dict[str, object]:
         # Skipped: SQLite's journal files, distill's resume checkpoints (they hold the
         # elapsed time; what is computed from them is in the compared documents), and the
         # report's quality-vs-cost plots (their x axis is a timing).
-        if path.is_file() and not path.name.endswith(("-wal", "-shm", ".pt", "-vs-cost.png", "-vs-cost.svg")):
+        skipped = ("-wal", "-shm", ".pt", "-vs-cost.png", "-vs-cost.svg")
+        if path.is_file() and not path.name.endswith(skipped):
             outputs[str(path.relative_to(workdir))] = normalise(path, workdir)
     return outputs
 

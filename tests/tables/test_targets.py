@@ -28,8 +28,13 @@ def probe_tables():
     saved = TABLES.snapshot()
     truth = _table("probe-truth", {"cifar10/accuracy/test/200": [90.0, 80.0, 70.0]})
     scores = _table("probe-scores", {"cifar10/loss/test/1": [1.0, 2.0, 3.0]})
-    latency = _table("probe-latency", {"pixel3/latency_ms/test/1": [3.0, 2.0, 1.0],
-                                       "cifar10/accuracy/test/200": [90.0, 80.0, 70.0]})  # fmt: skip
+    latency = _table(
+        "probe-latency",
+        {
+            "pixel3/latency_ms/test/1": [3.0, 2.0, 1.0],
+            "cifar10/accuracy/test/200": [90.0, 80.0, 70.0],
+        },
+    )
     register_table("probe-truth", description="probe")(lambda data_dir: truth)
     register_table("probe-scores", description="probe", truth_table="probe-truth")(
         lambda data_dir: scores
