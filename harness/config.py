@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from harness.errors import ConfigError
 from harness.execution import executor_names  # the executor registry
+from harness.stats import check_failure_policy  # the failure policies, named once
 
 _Config = TypeVar("_Config")
 
@@ -340,8 +341,7 @@ def validate(config: RunConfig) -> None:
         )
     if config.bootstrap_resamples < 0:
         raise ConfigError(f"bootstrap_resamples must be >= 0, got {config.bootstrap_resamples}")
-    if config.failures not in ("drop", "worst", "common"):
-        raise ConfigError(f"failures must be drop, worst or common, got {config.failures!r}")
+    check_failure_policy(config.failures)
 
     executors = executor_names()
     if config.executor not in executors:

@@ -49,7 +49,7 @@ from harness.results import (
 from harness.sampling import sample_archs
 from harness.scoring import ScoringPlan, missing_work, score_missing, scoring_batches
 from harness.seed_figures import seed_summary
-from harness.stats import summarise
+from harness.stats import common_rows, summarise
 from harness.store import ScoreRecord, ScoreStore
 from harness.tables import (
     BenchmarkTable,
@@ -494,18 +494,6 @@ def batch_notes(spec, batch: ImageBatch, second: ImageBatch | None) -> dict[str,
         if note is not None:
             notes["batch_note"] = note
     return notes
-
-
-def common_rows(scores: dict[str, np.ndarray], failures: str) -> np.ndarray:
-    """The rows every figure uses before the per-proxy policy: all of them, or under
-    "common" those where every proxy of the leaderboard has a finite score."""
-    length = len(next(iter(scores.values()))) if scores else 0
-    if failures != "common":
-        return np.ones(length, dtype=bool)
-    keep = np.ones(length, dtype=bool)
-    for values in scores.values():
-        keep &= np.isfinite(values)
-    return keep
 
 
 def _indices_digest(indices: Iterable[int]) -> str:

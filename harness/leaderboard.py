@@ -21,7 +21,7 @@ from harness.results import (
     row_from_summary,
     sort_by_kendall,
 )
-from harness.stats import summarise
+from harness.stats import common_rows, summarise
 from harness.tables import list_tables, load_table, resolve_target, table_info
 
 
@@ -145,9 +145,7 @@ def reference_rows(
     y = truth.loc[wide.index].to_numpy(dtype=float)
     seconds = scores.groupby("proxy")["seconds"].mean()
     rows: list[ResultRow] = []
-    keep = np.ones(len(y), dtype=bool)
-    if options.failures == "common":
-        keep = np.isfinite(wide.to_numpy(dtype=float)).all(axis=1)
+    keep = common_rows({p: wide[p].to_numpy(dtype=float) for p in wide.columns}, options.failures)
     for proxy in wide.columns:
         x = wide[proxy].to_numpy(dtype=float)
         summary = summarise(

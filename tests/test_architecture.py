@@ -22,7 +22,7 @@ KERNEL = frozenset(
 )
 #: The domain rooms; each may use the kernel and what is listed here.
 DOMAIN = {
-    "config": {"execution"},  # validates executor names against its registry
+    "config": {"execution", "stats"},  # checks executor names and failure policies
     "spaces": set(),
     "tables": {"spaces"},
     "inputs": set(),

@@ -64,6 +64,7 @@ _TIMING_KEY = re.compile(r"second|wall|elapsed|duration", re.IGNORECASE)
 _TIMING_HEADER = re.compile(
     r"^\s*(s|s/arch|seconds?\w*|wall\w*|cpu\w*|time\w*|\w*_seconds\w*)\s*$", re.IGNORECASE
 )
+_TIMING_VALUE = re.compile(r'(\b\w*(?:seconds|wall|elapsed|duration)\w*"?\s*[:=]\s*)-?[\d.]+')
 _TIMING_TEXT = re.compile(r"\b\d+(\.\d+)?\s?(s|ms|min)\b( wall| CPU)?")
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)?")
 _GIT = re.compile(r"\bgit ([0-9a-f]{7,40}|unknown)(-dirty)?\b")
@@ -93,11 +94,21 @@ def _mask_text(text: str, root: Path | None = None) -> str:
 
 
 def _mask_table_rows(rows: list[list[str]]) -> list[list[str]]:
-    """Blank the columns whose header names a timing (markdown and CSV tables alike)."""
+    """Blank the columns whose header names a timing or a volatile key (markdown and CSV
+    tables alike), and timings written as `name=value` / `"name": value` inside a cell
+    (a report's provenance and figure captions)."""
     if not rows:
         return rows
     timing = {i for i, cell in enumerate(rows[0]) if _TIMING_HEADER.match(cell)}
-    return [["«time»" if i in timing else cell for i, cell in enumerate(row)] for row in rows]
+    volatile = {i for i, cell in enumerate(rows[0]) if cell in _VOLATILE_KEYS}
+    return [
+        [
+            "«time»" if i in timing else "«masked»" if i in volatile and j else
+            _TIMING_VALUE.sub(r"\1«time»", cell)
+            for i, cell in enumerate(row)
+        ]
+        for j, row in enumerate(rows)
+    ]  # fmt: skip
 
 
 def _normalise_markdown(text: str) -> str:
@@ -254,4 +265,11 @@ def test_masking_keeps_scores_and_drops_only_timings(tmp_path: Path) -> None:
     assert _mask_json(document) != _mask_json(changed)
     assert _mask_json(document) == _mask_json(
         {"rows": [{"kendall": 0.5, "seconds_per_arch": 9.0}], "created": "y"}
+    )
+    provenance = [["doc", "git_revision", "config"], ["D1", "a969d41", "seed=0, wall_seconds=9.1"]]
+    assert _mask_table_rows(provenance) == _mask_table_rows(
+        [["doc", "git_revision", "config"], ["D1", "", "seed=0, wall_seconds=2.5"]]
+    )
+    assert _mask_table_rows(provenance) != _mask_table_rows(
+        [["doc", "git_revision", "config"], ["D1", "a969d41", "seed=1, wall_seconds=9.1"]]
     )

@@ -14,9 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.config import parse_set, set_override
-
-#: `--failures` values: how figures treat architectures a proxy failed on.
-FAILURE_POLICIES = ("worst", "drop", "common")
+from harness.stats import FAILURE_POLICIES
 
 
 def run_id(kind: str, *parts: str) -> str:

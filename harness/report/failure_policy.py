@@ -4,10 +4,9 @@
 A results document records, per row, the policy its figures used (`extra["failures"]`;
 documents written before policies existed dropped failures). `rescored` recomputes the
 rows of a document under another policy from its per-architecture values; rows without
-such values keep their figures and the document says so in a note. `policy_values`
-prepares per-architecture values for a test that drops non-finite rows (the gate):
-"worst" puts each failure below every score the proxy gave, "common" blanks every
-architecture where some proxy of the group failed.
+such values keep their figures and the document says so in a note. The policies
+themselves (names, meanings, the rows of "common", the worst-fill) are the statistics
+room's: `harness.stats.failures`.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ import numpy as np
 
 from harness.report.documents import LoadedDocument, groups_of
 from harness.results import ResultRow, row_from_summary
-from harness.stats import check_failure_policy, figure_keys, summarise
+from harness.stats import check_failure_policy, common_rows, figure_keys, summarise
 
 #: The policy of rows that do not record one (documents from before policies existed).
 LEGACY_POLICY = "drop"
@@ -32,46 +31,6 @@ def row_policy(row: ResultRow) -> str:
 
 def _floats(values) -> np.ndarray:
     return np.array([math.nan if v is None else float(v) for v in values], dtype=float)
-
-
-def common_mask(scores: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Architectures where every proxy's score is finite."""
-    arrays = list(scores.values())
-    keep = np.ones(len(arrays[0]) if arrays else 0, dtype=bool)
-    for values in arrays:
-        keep &= np.isfinite(values)
-    return keep
-
-
-def policy_values(
-    scores: Mapping[str, np.ndarray], higher_is_better: Mapping[str, bool], failures: str
-) -> dict[str, np.ndarray]:
-    """Per-proxy score arrays (one architecture order) with the policy applied for a
-    consumer that drops non-finite scores: unchanged for "drop"; failures set below every
-    finite score (in the proxy's own orientation) for "worst"; architectures with any
-    failure set to NaN for every proxy for "common"."""
-    check_failure_policy(failures)
-    if failures == "drop":
-        return {p: np.asarray(v, dtype=float) for p, v in scores.items()}
-    if failures == "common":
-        keep = common_mask(scores)
-        return {p: np.where(keep, np.asarray(v, dtype=float), np.nan) for p, v in scores.items()}
-    filled = {}
-    for proxy, values in scores.items():
-        values = np.asarray(values, dtype=float).copy()
-        finite = np.isfinite(values)
-        if finite.all():
-            filled[proxy] = values
-            continue
-        if not finite.any():
-            worst = 0.0
-        elif higher_is_better[proxy]:
-            worst = values[finite].min() - 1.0
-        else:
-            worst = values[finite].max() + 1.0
-        values[~finite] = worst
-        filled[proxy] = values
-    return filled
 
 
 def rescored(
@@ -100,7 +59,7 @@ def rescored(
         scores = {
             r.proxy: _floats(values.scores[r.proxy]) for r in group.rows if r.proxy in values.scores
         }
-        keep = common_mask(scores) if failures == "common" else np.ones(truth.size, dtype=bool)
+        keep = common_rows(scores, failures) if scores else np.ones(truth.size, dtype=bool)
         for row in stale:
             if row.proxy not in scores:
                 kept.append(row.proxy)

@@ -39,7 +39,7 @@ import numpy as np
 from harness.errors import ConfigError
 from harness.report import DEFAULT_FAIL_ON
 from harness.report.documents import GroupKey, LoadedDocument, ResultGroup, groups_of
-from harness.report.failure_policy import policy_values, row_policy
+from harness.report.failure_policy import row_policy
 from harness.report.members import members_note
 from harness.results import ResultRow, ResultsDocument
 from harness.stats import (
@@ -47,6 +47,7 @@ from harness.stats import (
     compare_seeded_runs,
     difference_from_intervals,
     list_figures,
+    policy_values,
 )
 
 VERDICT_FAIL = "FAIL"

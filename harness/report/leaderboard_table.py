@@ -11,7 +11,7 @@ import pandas as pd
 
 from harness.report.members import members_note
 from harness.results import FIGURE_COLUMNS, ResultRow
-from harness.stats import Figure, list_figures
+from harness.stats import POLICY_MEANINGS, Figure, list_figures
 
 #: Columns every leaderboard CSV carries, in this order, before any others.
 CSV_COLUMNS = [
@@ -125,20 +125,12 @@ def _seconds(value: float | None) -> str:
     return f"{value:.3g}"
 
 
-#: How each failure policy reads in a leaderboard's header.
-FAILURE_POLICY_TEXT = {
-    "worst": "an architecture a proxy failed on is ranked below every one it scored",
-    "drop": "an architecture a proxy failed on is left out of that proxy's figures",
-    "common": "every proxy is ranked on the architectures where all of them succeeded",
-}
-
-
 def failure_header(rows: Sequence[ResultRow]) -> str | None:
     """The line saying which failure policy the rows' figures used (None if none says)."""
     policies = sorted({str(r.extra["failures"]) for r in rows if r.extra.get("failures")})
     if not policies:
         return None
-    described = "; ".join(f"{p}: {FAILURE_POLICY_TEXT.get(p, p)}" for p in policies)
+    described = "; ".join(f"{p}: {POLICY_MEANINGS.get(p, p)}" for p in policies)
     return (
         f"Failures: {described}. n = architectures compared, failed = of them the proxy "
         "failed on (NaN, inf or an error)."

@@ -11,6 +11,7 @@ with a non-finite score or truth are left out and counted, never filled in.
     mean_kendall_interval                    bootstrap interval of a mean tau over runs
     mean_t_interval                          mean over seeds with its Student-t interval
     difference_from_intervals                a change tested from two figures' own intervals
+    FAILURE_POLICIES / common_rows / policy_values   the failure policy, whole (failures.py)
     top_k_overlap / top_ranked               does the proxy find the best archs?
     pairwise_accuracy / ..._by_gap           share of pairs ordered like the truth
     compare_proxies / compare_runs           bootstrap tests of a difference
@@ -22,7 +23,7 @@ with a non-finite score or truth are left out and counted, never filled in.
                                              is computed, summarised, directed, displayed
 """
 
-from harness.stats._rows import MIN_ROWS, check_failure_policy
+from harness.stats._rows import MIN_ROWS
 from harness.stats.bootstrap import (
     BootstrapCorrelations,
     Interval,
@@ -31,6 +32,14 @@ from harness.stats.bootstrap import (
 )
 from harness.stats.compare import ProxyDifference, RunDifference, compare_proxies, compare_runs
 from harness.stats.compare_seeds import SeededRunDifference, compare_seeded_runs
+from harness.stats.failures import (
+    FAILURE_POLICIES,
+    POLICY_MEANINGS,
+    check_failure_policy,
+    common_rows,
+    fill_worst,
+    policy_values,
+)
 from harness.stats.figures import (
     FIGURES,
     SEED_REDUCERS,
@@ -67,7 +76,12 @@ from harness.stats.topk import DEFAULT_PERCENTAGES, TopRanked, top_k_overlap, to
 __all__ = [
     "DEFAULT_GAP_EDGES",
     "DEFAULT_PERCENTAGES",
+    "FAILURE_POLICIES",
     "FIGURES",
+    "POLICY_MEANINGS",
+    "common_rows",
+    "fill_worst",
+    "policy_values",
     "MIN_ROWS",
     "SEED_REDUCERS",
     "SUMMARY_SETTINGS",

@@ -11,7 +11,9 @@ in this package goes through `usable_rows`, which applies a failure policy:
   when a failure is in the rows.
 
 A third policy, ``"common"`` (every proxy on the architectures where all of them
-succeeded), spans proxies; its callers select those rows and then drop.
+succeeded), spans proxies; its callers select those rows (`harness.stats.failures.
+common_rows`) and then drop. The policies are named here and described in
+`harness.stats.failures`, the policy's public face.
 Architectures without a finite ground truth are never a proxy's failure: they are
 left out under every policy and counted apart.
 """
@@ -31,7 +33,8 @@ from harness.errors import ConfigError
 MIN_ROWS = 3
 
 FailurePolicy = Literal["drop", "worst", "common"]
-FAILURE_POLICIES: tuple[str, ...] = ("drop", "worst", "common")
+#: The failure policies, the one list (commands, configs and documents check against it).
+FAILURE_POLICIES: tuple[str, ...] = ("worst", "drop", "common")
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,23 @@ def check_failure_policy(failures: str) -> str:
     return failures
 
 
+def fill_worst(values: np.ndarray, higher_is_better: bool) -> np.ndarray:
+    """A copy of `values` with every non-finite entry ranked below every finite one, all
+    tied: the finite minimum - 1 (maximum + 1 when lower is better); 0 if none is finite."""
+    values = np.array(values, dtype=float)
+    finite = np.isfinite(values)
+    if finite.all():
+        return values
+    if not finite.any():
+        worst = 0.0
+    elif higher_is_better:
+        worst = values[finite].min() - 1.0
+    else:
+        worst = values[finite].max() + 1.0
+    values[~finite] = worst
+    return values
+
+
 def usable_rows(
     score: ArrayLike, truth: ArrayLike, *, higher_is_better: bool, failures: str = "drop"
 ) -> UsableRows:
@@ -94,9 +114,7 @@ def usable_rows(
     oriented = score_vector[keep] if higher_is_better else -score_vector[keep]
     failed = ~np.isfinite(oriented)
     if failed.any():  # "worst": below every scored architecture, all failures tied
-        finite = oriented[~failed]
-        oriented = oriented.copy()
-        oriented[failed] = finite.min() - 1.0 if finite.size else 0.0
+        oriented = fill_worst(oriented, higher_is_better=True)
     return UsableRows(
         score=oriented,
         truth=truth_vector[keep],

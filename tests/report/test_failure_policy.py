@@ -10,9 +10,9 @@ from report_documents import make_document
 
 from harness.cli import main
 from harness.report import label_documents
-from harness.report.failure_policy import policy_values, rescored
+from harness.report.failure_policy import rescored
 from harness.report.gate import compare_documents, parse_fail_on
-from harness.stats import summarise
+from harness.stats import policy_values, summarise
 
 
 def _failing_document(seed: int = 0, fail_on_best: int = 0):

@@ -127,5 +127,5 @@ def test_a_row_without_truth_is_not_a_failure():
 def test_unknown_policy_is_a_config_error():
     from harness.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="failures must be one of drop, worst, common"):
+    with pytest.raises(ConfigError, match="failures must be one of worst, drop, common"):
         summarise([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], failures="skip")
