@@ -23,11 +23,10 @@ from harness.errors import ConfigError
 from harness.execution.threads import torch_threads
 from harness.proxies import expand_proxies
 from harness.proxies.plugins import load_includes
-from harness.spaces import get_space
+from harness.spaces import get_space, list_spaces
 
 #: The proxies that read the engine's shared passes (and synflow): the engine's target set.
 SHARED_PASS_SET = ("grad_norm", "snip", "grasp", "fisher", "jacov", "plain", "synflow")
-SPACES = ("nb201", "darts", "nb101")
 
 
 @dataclass(frozen=True)
@@ -56,8 +55,9 @@ class BenchOptions:
     memory_archs: int = -1
 
     def validate(self) -> None:
-        if self.space not in SPACES:
-            raise ConfigError(f"space must be one of {', '.join(SPACES)}, got {self.space!r}")
+        spaces = list_spaces()  # every registered space
+        if self.space not in spaces:
+            raise ConfigError(f"space must be one of {', '.join(spaces)}, got {self.space!r}")
         for name in ("archs", "batch_size", "repeats", "threads"):
             if getattr(self, name) < 1:
                 raise ConfigError(

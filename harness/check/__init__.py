@@ -8,18 +8,18 @@ processes (`harness.check.worker`), and time and peak memory against the floor o
 fails; `harness check` exits 1 when one does.
 """
 
-from harness.check.archs import SPACES, CheckArch, check_archs
+from harness.check.archs import CheckArch, check_archs, check_spaces
 from harness.check.report import document, render
 from harness.check.runner import CHECKS, CheckOptions, CheckReport, ProxyCheck, run_check
 
 __all__ = [
     "CHECKS",
-    "SPACES",
     "CheckArch",
     "CheckOptions",
     "CheckReport",
     "ProxyCheck",
     "check_archs",
+    "check_spaces",
     "document",
     "render",
     "run_check",

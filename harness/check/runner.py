@@ -18,7 +18,7 @@ from typing import Any
 from harness.bench.clock import timed
 from harness.bench.memory import MemoryPeak, cuda_peak, peak_spec, subprocess_peak
 from harness.bench.workload import Workload, load_inputs, make_workload
-from harness.check.archs import SPACES, CheckArch, check_archs
+from harness.check.archs import CheckArch, check_archs, check_spaces
 from harness.check.contract import (
     Outcome,
     mutation_run,
@@ -49,7 +49,8 @@ OK, FAIL, NOT_APPLICABLE = "ok", "FAIL", "n/a"
 
 @dataclass(frozen=True)
 class CheckOptions:
-    spaces: tuple[str, ...] = SPACES
+    #: the spaces to check (default: every registered space declaring `CHECK_ARCHS`)
+    spaces: tuple[str, ...] = field(default_factory=lambda: tuple(check_spaces()))
     batch_size: int = 16
     #: seed of the weights (per architecture, as in a run) and of the batch
     seed: int = 0
@@ -73,9 +74,10 @@ class CheckOptions:
     permutation_rtol: float = 1e-4
 
     def validate(self) -> None:
+        known_spaces = check_spaces()
         for space in self.spaces:
-            if space not in SPACES:
-                raise ConfigError(f"unknown space {space!r} (known: {', '.join(SPACES)})")
+            if space not in known_spaces:
+                raise ConfigError(f"unknown space {space!r} (known: {', '.join(known_spaces)})")
         if not self.spaces:
             raise ConfigError("name at least one space to check")
         if self.batch_size < 2:

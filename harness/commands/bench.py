@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "own copy), and peak memory; print one table and write bench.json (under --out, "
         "else reports/<run-id>/).",
     )
-    p.add_argument("--space", choices=("nb201", "darts", "nb101"), default="nb201")
+    p.add_argument("--space", default="nb201", help="a registered search space (nb201)")
     p.add_argument("--archs", type=int, default=20, help="architectures sampled (20)")
     p.add_argument("--batch-size", type=int, default=64, help="images per batch (64)")
     p.add_argument("--device", default="cpu", help="cpu or cuda (cpu)")

@@ -12,9 +12,6 @@ from harness.outputs import StagedOutput
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    # deferred: pulls in torch, numpy, pandas, scipy, tqdm
-    from harness.check import SPACES
-
     p = sub.add_parser(
         "check",
         parents=[common],
@@ -31,8 +28,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     add_include_option(p)
     p.add_argument(
         "--space",
-        default=",".join(SPACES),
-        help=f"comma-separated spaces to check (default {','.join(SPACES)})",
+        default=None,
+        help="comma-separated spaces to check (default: every registered space; each "
+        "declares the architectures checked)",
     )
     p.add_argument(
         "--arch",
@@ -74,9 +72,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def options_from(args: argparse.Namespace):
     # deferred: pulls in torch, numpy, pandas, scipy, tqdm
-    from harness.check import CheckOptions
+    from harness.check import CheckOptions, check_spaces
 
-    spaces = tuple(s.strip() for s in args.space.split(",") if s.strip())
+    if args.space is None:
+        spaces = tuple(check_spaces())
+    else:
+        spaces = tuple(s.strip() for s in args.space.split(",") if s.strip())
     if not spaces:
         raise ConfigError("--space names no space")
     return CheckOptions(

@@ -417,3 +417,34 @@ def sample_keys(n: int, seed: int, distinct_inputs: bool = False) -> list[str]:
             seen.add(key)
             keys.append(key)
     return keys
+
+
+# -- the architectures `harness check` scores ------------------------------------------
+
+_FREE = frozenset({"parameter_free"})
+
+
+def _check_key(op: str) -> str:
+    cell = ",".join(f"{op}~{source}" for source in (0, 1) * 4)
+    return f"normal={cell};reduce={cell}"
+
+
+#: What `harness check` scores in this space: (role, label, key, failure conditions met);
+#: role is "typical" (the determinism, needs and permutation checks run on it),
+#: "smallest", "largest" or "degenerate"; the conditions are names of
+#: `harness.proxies.base.FAILURE_CONDITIONS` ("no_path", "parameter_free").
+CHECK_ARCHS: list[tuple[str, str, str, frozenset[str]]] = [
+    # DARTS-V2 (Liu et al. 2019)
+    (
+        "typical",
+        "darts-v2",
+        "normal=sep_conv_3x3~0,sep_conv_3x3~1,sep_conv_3x3~0,sep_conv_3x3~1,sep_conv_3x3~1,"
+        "skip_connect~0,skip_connect~0,dil_conv_3x3~2;reduce=max_pool_3x3~0,max_pool_3x3~1,"
+        "skip_connect~2,max_pool_3x3~1,max_pool_3x3~0,skip_connect~2,skip_connect~2,"
+        "max_pool_3x3~1",
+        frozenset(),
+    ),  # fmt: skip
+    ("smallest", "all-max-pool", _check_key("max_pool_3x3"), _FREE),
+    ("largest", "all-sep-conv5x5", _check_key("sep_conv_5x5"), frozenset()),
+    ("degenerate", "all-skip", _check_key("skip_connect"), _FREE),
+]

@@ -337,3 +337,35 @@ def key_from_naslib_as_written(text: str) -> str:
     under different unpruned specs count separately.
     """
     return NB101Spec.from_naslib(text).to_string()
+
+
+# -- the architectures `harness check` scores ------------------------------------------
+
+_FREE = frozenset({"parameter_free"})
+
+
+#: What `harness check` scores in this space: (role, label, key, failure conditions met);
+#: role is "typical" (the determinism, needs and permutation checks run on it),
+#: "smallest", "largest" or "degenerate"; the conditions are names of
+#: `harness.proxies.base.FAILURE_CONDITIONS` ("no_path", "parameter_free").
+CHECK_ARCHS: list[tuple[str, str, str, frozenset[str]]] = [
+    (
+        "typical",
+        "five-vertex",
+        "ops=input,conv3x3-bn-relu,conv1x1-bn-relu,maxpool3x3,output;edges=0>1,0>2,1>3,2>4,3>4",
+        frozenset(),
+    ),  # fmt: skip
+    ("smallest", "input-output", "ops=input,output;edges=0>1", _FREE),
+    (
+        "largest",
+        "all-conv3x3",
+        "ops=input," + "conv3x3-bn-relu," * 5 + "output;edges=0>1,1>2,2>3,3>4,4>5,5>6,0>2,0>6,1>6",
+        frozenset(),
+    ),  # fmt: skip
+    (
+        "degenerate",
+        "all-max-pool",
+        "ops=input,maxpool3x3,maxpool3x3,maxpool3x3,output;edges=0>1,1>2,2>3,3>4",
+        _FREE,
+    ),
+]

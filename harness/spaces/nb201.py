@@ -229,3 +229,54 @@ def sample_keys(n: int, seed: int, ops: Sequence[str] = OPS) -> list[str]:
             digits.append(d)
         keys.append(NB201Arch.from_indices(digits, ops).to_string())
     return keys
+
+
+# -- the architectures `harness check` scores ------------------------------------------
+
+_NO_PATH = frozenset({"no_path"})
+_FREE = frozenset({"parameter_free"})
+
+
+def _check_key(ops: list[str]) -> str:
+    # edge order of the string: 0->1 | 0->2, 1->2 | 0->3, 1->3, 2->3
+    return "|{}~0|+|{}~0|{}~1|+|{}~0|{}~1|{}~2|".format(*ops)
+
+
+#: What `harness check` scores in this space: (role, label, key, failure conditions met);
+#: role is "typical" (the determinism, needs and permutation checks run on it),
+#: "smallest", "largest" or "degenerate"; the conditions are names of
+#: `harness.proxies.base.FAILURE_CONDITIONS` ("no_path", "parameter_free").
+CHECK_ARCHS: list[tuple[str, str, str, frozenset[str]]] = [
+    # the ResNet-like cell
+    (
+        "typical",
+        "resnet-like",
+        _check_key(
+            [
+                "nor_conv_3x3",
+                "nor_conv_3x3",
+                "avg_pool_3x3",
+                "skip_connect",
+                "nor_conv_3x3",
+                "skip_connect",
+            ]
+        ),
+        frozenset(),
+    ),  # fmt: skip
+    (
+        "smallest",
+        "one-conv1x1",
+        _check_key(["none"] * 3 + ["nor_conv_1x1"] + ["none"] * 2),
+        frozenset(),
+    ),  # fmt: skip
+    ("largest", "all-conv3x3", _check_key(["nor_conv_3x3"] * 6), frozenset()),
+    ("degenerate", "all-none", _check_key(["none"] * 6), _NO_PATH | _FREE),
+    # convolutions, but no chain of non-none edges from the input to the output
+    (
+        "degenerate",
+        "no-path",
+        _check_key(["nor_conv_3x3", "none", "nor_conv_3x3", "none", "none", "none"]),
+        _NO_PATH,
+    ),
+    ("degenerate", "all-skip", _check_key(["skip_connect"] * 6), _FREE),
+]

@@ -25,9 +25,8 @@ import numpy as np
 import pandas as pd
 
 from harness.errors import ConfigError, DataError
+from harness.spaces import list_spaces
 
-#: Spaces a table can be keyed by (the `harness.spaces` names).
-SPACES: tuple[str, ...] = ("nb201", "darts", "nb101")
 #: Columns of `BenchmarkTable.reference_scores`, in this order.
 REFERENCE_COLUMNS: tuple[str, ...] = ("arch", "dataset", "proxy", "score", "seconds")
 #: The default metric of the short `dataset/split/epochs` target form.
@@ -141,9 +140,10 @@ class BenchmarkTable:
     warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.space not in SPACES:
+        spaces = list_spaces()  # a table is keyed by a registered search space
+        if self.space not in spaces:
             raise ConfigError(
-                f"table {self.name}: unknown space {self.space!r} (known: {', '.join(SPACES)})"
+                f"table {self.name}: unknown space {self.space!r} (known: {', '.join(spaces)})"
             )
         frame = self.frame
         if frame.index.name != "arch":
