@@ -64,7 +64,11 @@ _TIMING_KEY = re.compile(r"second|wall|elapsed|duration", re.IGNORECASE)
 _TIMING_HEADER = re.compile(
     r"^\s*(s|s/arch|seconds?\w*|wall\w*|cpu\w*|time\w*|\w*_seconds\w*)\s*$", re.IGNORECASE
 )
-_TIMING_VALUE = re.compile(r'(\b\w*(?:seconds|wall|elapsed|duration)\w*"?\s*[:=]\s*)-?[\d.]+')
+_TIMING_VALUE = re.compile(
+    r'(\b\w*(?:seconds|wall|elapsed|duration)\w*(?:"|&quot;|&#34;)?\s*[:=]\s*)-?[\d.]+'
+)
+#: Table headers of volatile values (a report's provenance table).
+_VOLATILE_HEADERS = _VOLATILE_KEYS | {"git", "git revision", "run id"}
 _TIMING_TEXT = re.compile(r"\b\d+(\.\d+)?\s?(s|ms|min)\b( wall| CPU)?")
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)?")
 _GIT = re.compile(r"\bgit ([0-9a-f]{7,40}|unknown)(-dirty)?\b")
@@ -100,7 +104,7 @@ def _mask_table_rows(rows: list[list[str]]) -> list[list[str]]:
     if not rows:
         return rows
     timing = {i for i, cell in enumerate(rows[0]) if _TIMING_HEADER.match(cell)}
-    volatile = {i for i, cell in enumerate(rows[0]) if cell in _VOLATILE_KEYS}
+    volatile = {i for i, cell in enumerate(rows[0]) if cell.strip() in _VOLATILE_HEADERS}
     return [
         [
             "«time»" if i in timing else "«masked»" if i in volatile and j else
@@ -124,7 +128,7 @@ def _normalise_markdown(text: str) -> str:
             table.append(line.split("|"))
             continue
         flush()
-        out.append(line)
+        out.append(_TIMING_VALUE.sub(r"\1«time»", line))
     flush()
     return "\n".join(out)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.errors import UnknownNameError
-from harness.spaces import get_space, list_spaces
+from harness.spaces import SPACES, get_space
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,9 @@ class CheckArch:
 
 
 def check_spaces() -> list[str]:
-    """The registered spaces that declare the architectures `harness check` scores."""
-    return [s for s in list_spaces() if getattr(get_space(s), "CHECK_ARCHS", None)]
+    """The registered spaces that declare the architectures `harness check` scores, in
+    the order they were registered."""
+    return [s for s in SPACES if getattr(get_space(s), "CHECK_ARCHS", None)]
 
 
 def check_archs(space: str) -> list[CheckArch]:
