@@ -30,10 +30,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from scipy.stats import kendalltau
 
 from harness.proxies import ProxyContext, compute_proxies
-from harness.spaces.networks import build_network
+from harness.spaces.networks import build_network, seeded_network
+from harness.stats import kendall_tau
 
 #: Network column of the reference file -> `build_network` options.
 NETWORK_OPTIONS: dict[str, dict[str, int]] = {"full": {}, "C=3,N=1": {"C": 3, "N": 1}}
@@ -197,15 +197,15 @@ def computed_as(row: ReferenceRow) -> str:
 
 
 def _network(row: ReferenceRow) -> torch.nn.Module:
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(row.seed)
-        return build_network(
-            row.space,
-            row.arch,
-            num_classes=10,
-            variant=row.variant,
-            **NETWORK_OPTIONS[row.network],
-        )
+    network, _ = seeded_network(
+        row.space,
+        row.arch,
+        seed=row.seed,
+        num_classes=10,
+        variant=row.variant,
+        **NETWORK_OPTIONS[row.network],
+    )
+    return network
 
 
 def _context(
@@ -335,7 +335,7 @@ def summary_table(results: Sequence[Comparison]) -> pd.DataFrame:
         finite = finite[~finite["deviation"]]
         tau = math.nan
         if len(finite) >= 3 and finite["theirs"].nunique() > 1:
-            tau = float(kendalltau(finite["ours"], finite["theirs"]).statistic)
+            tau = kendall_tau(finite["ours"].to_numpy(), finite["theirs"].to_numpy())
         errors = group.loc[~group["deviation"], "rel_error"].dropna()
         lines.append(
             {

@@ -8,7 +8,6 @@ workers ran it.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,7 +18,7 @@ from harness.inputs import Batches, load_batches
 from harness.proxies import ProxyContext, compute_proxies, get_proxy
 from harness.proxies.plugins import load_includes
 from harness.seeds import derive_seed
-from harness.spaces.networks import build_network
+from harness.spaces.networks import seeded_network
 from harness.store import ScoreKey, ScoreRecord
 from harness.tables import num_classes_for
 
@@ -206,16 +205,14 @@ def score_architecture(
     names = list(plan.proxies if proxies is None else proxies)
     seed = arch_seed(plan.run_seed, arch)
     device = torch.device(plan.device)
-    build = functools.partial(
-        build_network,
+    network, build = seeded_network(
         plan.space,
         arch,
+        seed=seed,
         num_classes=plan.num_classes,
         variant=plan.network_variant,
+        device=device,
     )
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        network = build().to(device)
     ctx = ProxyContext(
         network=network,
         images=plan.images.to(device),

@@ -105,7 +105,7 @@ def _mask_table_rows(rows: list[list[str]]) -> list[list[str]]:
         return rows
     timing = {i for i, cell in enumerate(rows[0]) if _TIMING_HEADER.match(cell)}
     volatile = {i for i, cell in enumerate(rows[0]) if cell.strip() in _VOLATILE_HEADERS}
-    return [
+    masked = [
         [
             "«time»" if i in timing else "«masked»" if i in volatile and j else
             _TIMING_VALUE.sub(r"\1«time»", cell)
@@ -113,6 +113,12 @@ def _mask_table_rows(rows: list[list[str]]) -> list[list[str]]:
         ]
         for j, row in enumerate(rows)
     ]  # fmt: skip
+    # a key-value table (`| git revision | abc… |`): the value of a volatile key
+    for row in masked:
+        keys = [i for i, cell in enumerate(row) if cell.strip()]
+        if keys and row[keys[0]].strip() in _VOLATILE_HEADERS:
+            row[keys[0] + 1 :] = ["«masked»"] * (len(row) - keys[0] - 1)
+    return masked
 
 
 def _normalise_markdown(text: str) -> str:

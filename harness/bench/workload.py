@@ -16,7 +16,6 @@ The network is built once per architecture with the seed a run would use
 from __future__ import annotations
 
 import copy
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -28,7 +27,7 @@ from harness.inputs import ImageBatch, disjoint_batch, load_batch_or_synthetic
 from harness.proxies import ProxyContext, ProxyOutcome, compute_proxies
 from harness.proxies.passes import logits_of
 from harness.scoring import arch_seed
-from harness.spaces.networks import build_network
+from harness.spaces.networks import seeded_network
 
 
 def load_inputs(
@@ -106,13 +105,10 @@ def make_workload(
     device: torch.device | str,
 ) -> Workload:
     device = torch.device(device)
-    build = functools.partial(
-        build_network, space, arch, num_classes=num_classes, variant=network_variant
-    )
     seed = arch_seed(run_seed, arch)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        network = build().to(device)
+    network, build = seeded_network(
+        space, arch, seed=seed, num_classes=num_classes, variant=network_variant, device=device
+    )
     return Workload(
         arch=arch,
         network=network,

@@ -18,9 +18,12 @@ are described in its builder module: `nb201_network`, `darts_network`, `nb101_ne
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+import torch
 from torch import nn
 
 from harness.errors import ConfigError, UnknownNameError
@@ -76,3 +79,26 @@ def build_network(
         raise ConfigError(f"num_classes must be a positive integer, got {num_classes!r}")
     arch = get_space(space).parse(key) if isinstance(key, str) else key
     return builder.build(arch, num_classes=num_classes, variant=variant, **options)
+
+
+def seeded_network(
+    space: str,
+    key: str | Any,
+    *,
+    seed: int,
+    num_classes: int = 10,
+    variant: str = "as_trained",
+    device: torch.device | str | None = None,
+    **options: Any,
+) -> tuple[nn.Module, Callable[..., nn.Module]]:
+    """The network of `key` with its initial weights drawn under `seed` (the global torch
+    generator forked, so the caller's stream is untouched), moved to `device`, and the
+    builder of its variants (`build(**options)`) a proxy context hands to proxies. The
+    one way scoring, bench and conformance build the network a proxy scores."""
+    build = functools.partial(
+        build_network, space, key, num_classes=num_classes, variant=variant, **options
+    )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        network = build()
+    return (network if device is None else network.to(device)), build
