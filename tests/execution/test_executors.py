@@ -130,7 +130,7 @@ def test_run_with_dask_absent_exits_2_with_one_line(real_data_dir, tmp_path, mon
     )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
-    assert len(err) == 1 and "harness[dist]" in err[0], err
+    assert len(err) == 1 and "proxy-ranking-harness[dist]" in err[0], err
 
 
 @requires_dask
