@@ -5,8 +5,8 @@ data folder: the manifest and the embedded NB201 table come from the installed p
 not from the source tree.
 
 Offline: the venvs see this interpreter's site-packages (torch==2.13.0 and the other
-dependencies, setuptools for building the sdist) and install only the harness, with
---no-deps --no-index. Slow (builds, two installs, two 20-architecture runs: about
+dependencies, pip and setuptools for building the sdist) and install only the harness,
+with --no-deps --no-index. Slow (builds, two installs, two 20-architecture runs: about
 2 min on the 2-core test machine), so it is left out of the default run.
 """
 
@@ -54,7 +54,11 @@ def _venv_with(dist: Path, root: Path) -> Path:
     env_dir = root / "venv"
     # The dependencies (torch & co.) come from this interpreter's site-packages; the
     # harness itself only from `dist`, which the venv's own site-packages puts first.
-    _run([sys.executable, "-m", "venv", "--system-site-packages", str(env_dir)], cwd=root)
+    # Without a pip of its own the venv has no setuptools of its own either (3.11's
+    # ensurepip brings setuptools 65, too old to build the sdist): this interpreter's pip
+    # and setuptools install into it.
+    _run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip",
+          str(env_dir)], cwd=root)  # fmt: skip
     python = env_dir / "bin" / "python"
     _run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
           "--no-build-isolation", str(dist)], cwd=root, timeout=600)  # fmt: skip
