@@ -72,7 +72,7 @@ def test_dask_without_distributed_is_a_one_line_config_error(monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if absent
-    with pytest.raises(ConfigError, match=r"pip install 'harness\[dist\]'") as caught:
+    with pytest.raises(ConfigError, match=r"pip install 'proxy-ranking-harness\[dist\]'") as caught:
         get_executor("dask", workers=1)
     assert "\n" not in str(caught.value)
 
