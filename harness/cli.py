@@ -1,4 +1,4 @@
-"""The `harness` command line.
+"""The `harness` command line (also installed as `proxy-ranking-harness`).
 
 Every command shares the run options (--data-dir, --out, --format, --seed, --debug).
 User errors (bad options included) print one line and exit with status 2; an internal
@@ -17,7 +17,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 
-from harness import __version__
+from harness import DISTRIBUTION, __version__
 from harness.commands import register_all
 from harness.config import check_seed
 from harness.errors import HarnessError
@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="harness",
         description="How well do zero-cost proxies rank neural architectures?",
     )
-    parser.add_argument("--version", action="version", version=f"harness {__version__}")
+    parser.add_argument("--version", action="version", version=f"{DISTRIBUTION} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     register_all(sub, _common_options())

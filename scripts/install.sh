@@ -28,6 +28,15 @@ apt_install() {  # apt_install PACKAGE: quietly, as root only; never fatal
 }
 
 if ! installed; then
+  # Until 0.1.0 got its own name the distribution was called `harness`; an install under
+  # the old name would keep a second `harness` command and package record. Removed first:
+  # uninstalling it after the new install would delete the command they share.
+  # (pip's output is read whole first: under pipefail, `grep -q` closing the pipe early
+  # would make pip fail and the test read false.)
+  old="$(python3 -m pip show harness 2>/dev/null || true)"
+  if grep -q '^Summary: The proxy-ranking harness' <<<"$old"; then
+    python3 -m pip uninstall -q -y harness
+  fi
   echo "install: pip install -e .$([ $level = dev ] && echo '[dev]') (first time: a few minutes)" >&2
   if [ $level = dev ]; then
     python3 -m pip install -q -e ".[dev]"

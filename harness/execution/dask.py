@@ -1,12 +1,12 @@
 """Dask distributed: a given scheduler, or a local cluster of worker processes.
 
-Install with the optional extra `dist` (`pip install harness[dist]`, or `.[dist]` in a
-checkout). The plan is shipped once to every worker (`client.scatter`, broadcast); the
-work is cut into chunks of at most `chunk_size` architectures (64: a task is then worth
-a minute or so, long enough to amortise scheduling, short enough to lose little when a
-worker dies). A chunk's task key is derived from the plan's identity and the chunk's
-(arch, proxies) list, like the store's keys, so the same chunk always has the same key
-and submitting it twice computes it once.
+Install with the optional extra `dist` (`pip install 'proxy-ranking-harness[dist]'`,
+or `.[dist]` in a checkout). The plan is shipped once to every worker (`client.scatter`,
+broadcast); the work is cut into chunks of at most `chunk_size` architectures (64: a
+task is then worth a minute or so, long enough to amortise scheduling, short enough to
+lose little when a worker dies). A chunk's task key is derived from the plan's identity
+and the chunk's (arch, proxies) list, like the store's keys, so the same chunk always
+has the same key and submitting it twice computes it once.
 
 Results stream back as chunks finish (`as_completed`) and only the driver writes them,
 through `on_done`. A failed task is retried (`retries`); a worker that dies has its
@@ -52,7 +52,7 @@ TASKS_PER_WORKER = 4
 
 _MISSING_DASK = (
     "executor 'dask' needs Dask distributed, which is not installed: "
-    "pip install 'harness[dist]' (or pip install '.[dist]' in a checkout)"
+    "pip install 'proxy-ranking-harness[dist]' (or pip install '.[dist]' in a checkout)"
 )
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from harness import __version__
+from harness import DISTRIBUTION, __version__
 from harness.errors import DataError
 from harness.tables.manifest import ManifestEntry, sha256_of
 
@@ -128,7 +128,7 @@ def _download(
     # deferred: pulls in tqdm
     from tqdm import tqdm
 
-    request = urllib.request.Request(url, headers={"User-Agent": f"harness/{__version__}"})
+    request = urllib.request.Request(url, headers={"User-Agent": f"{DISTRIBUTION}/{__version__}"})
     try:
         response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 (http(s) or file)
     except urllib.error.HTTPError as exc:

@@ -41,7 +41,7 @@ def test_fetch_all_from_a_mirror_fetches_and_verifies_every_fetchable_file(
 ):
     data = tmp_path / "data"
     fetchable = sorted(n for n, e in load_manifest().items() if e.fetchable)
-    assert len(fetchable) == 4
+    assert len(fetchable) == 13
     before = _json(capsys, "data", "list", "--data-dir", str(data))
     assert {f["name"]: f["status"] for f in before["files"] if f["fetchable"]} == dict.fromkeys(
         fetchable, "missing"
@@ -51,7 +51,7 @@ def test_fetch_all_from_a_mirror_fetches_and_verifies_every_fetchable_file(
                  "--no-progress"])  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0, out
-    assert out.count(": fetched (") == 4
+    assert out.count(": fetched (") == len(fetchable)
 
     listing = _json(capsys, "tables", "--data-dir", str(data))
     files = {f["name"]: f for f in listing["files"]}

@@ -72,7 +72,7 @@ def test_dask_without_distributed_is_a_one_line_config_error(monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if absent
-    with pytest.raises(ConfigError, match=r"pip install 'harness\[dist\]'") as caught:
+    with pytest.raises(ConfigError, match=r"pip install 'proxy-ranking-harness\[dist\]'") as caught:
         get_executor("dask", workers=1)
     assert "\n" not in str(caught.value)
 
@@ -130,7 +130,7 @@ def test_run_with_dask_absent_exits_2_with_one_line(real_data_dir, tmp_path, mon
     )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
-    assert len(err) == 1 and "harness[dist]" in err[0], err
+    assert len(err) == 1 and "proxy-ranking-harness[dist]" in err[0], err
 
 
 @requires_dask
