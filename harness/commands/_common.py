@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harness.config import parse_set, set_override
+from harness.config import Overrides, load_run_config, parse_set, set_override
+from harness.execution import executor_names  # the executor registry
 from harness.stats import FAILURE_POLICIES
 
 
@@ -108,3 +109,66 @@ def config_overrides(
     for item in args.set:
         set_override(overrides, *parse(item))
     return overrides
+
+
+# -- the flags of the commands that run experiments (run, ablate, combine, ...) ----------
+
+
+def add_include_option(p: argparse.ArgumentParser) -> None:
+    """`--include PATH` (repeatable): plugin proxies from a .py file or a folder of them."""
+    p.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="load proxies from a .py file or a folder of .py files first (repeatable; "
+        "added to a run config's include list); installed packages' proxies (entry-point "
+        "group harness.proxies) load by themselves",
+    )
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by the commands that run experiments."""
+
+    p.add_argument("--archs", type=int, help="number of architectures")
+    p.add_argument("--proxies", help="comma-separated proxy names or globs (default: all)")
+    add_include_option(p)
+    p.add_argument("--device", help="torch device, e.g. cpu or cuda (default cpu)")
+    p.add_argument(
+        "--executor",
+        choices=executor_names(),
+        help="who computes: serial, a local process pool (default) or Dask",
+    )
+    p.add_argument("--workers", type=int, help="worker processes (default: cores // threads)")
+    add_failures_option(p, recompute=False)
+    add_set_option(p, "input.batch_size=32")
+
+
+def run_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The run options' flags as config keys (None: not given)."""
+    return {
+        "archs": args.archs,
+        "proxies": args.proxies or None,
+        "device": args.device or None,
+        "executor": getattr(args, "executor", None) or None,
+        "workers": getattr(args, "workers", None),
+        "failures": getattr(args, "failures", None) or None,
+    }
+
+
+def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
+    """The run options, --seed, the table flags and --set as config overrides."""
+    return config_overrides(args, run_flags(args))
+
+
+def include_overrides(
+    args: argparse.Namespace,
+    config: str | None,
+    overrides: Overrides,
+    other_tables: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """`--include` paths appended to the config's own `include` list, as one override."""
+    if not getattr(args, "include", None):
+        return {}
+    base = load_run_config(config, overrides, other_tables=other_tables)
+    return {"include": [*base.include, *args.include]}

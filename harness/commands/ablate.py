@@ -8,8 +8,13 @@ import time
 from pathlib import Path
 
 from harness.ablation import GRID_TABLES, experiment_runner, run_ablation, settings_of
-from harness.commands._common import output_dir, run_id
-from harness.commands.run import add_run_options, include_overrides, overrides_from
+from harness.commands._common import (
+    add_run_options,
+    include_overrides,
+    output_dir,
+    overrides_from,
+    run_id,
+)
 from harness.devices import check_device
 from harness.errors import ConfigError
 from harness.outputs import StagedOutput

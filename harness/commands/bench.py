@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from harness.commands._common import add_measurement_options, output_dir, run_id
-from harness.commands.run import add_include_option
+from harness.commands._common import add_include_option, add_measurement_options, output_dir, run_id
 from harness.outputs import StagedOutput
 
 

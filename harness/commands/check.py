@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from harness.commands._common import add_measurement_options
-from harness.commands.run import add_include_option
+from harness.commands._common import add_include_option, add_measurement_options
 from harness.errors import ConfigError
 from harness.outputs import StagedOutput
 

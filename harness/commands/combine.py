@@ -16,8 +16,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness.commands._common import config_overrides, names, output_dir, run_id
-from harness.commands.run import add_run_options, run_flags
+from harness.commands._common import (
+    add_run_options,
+    config_overrides,
+    names,
+    output_dir,
+    run_flags,
+    run_id,
+)
 from harness.config import set_override
 from harness.errors import ConfigError
 from harness.outputs import StagedOutput

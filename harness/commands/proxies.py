@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from harness.commands.run import add_include_option
+from harness.commands._common import add_include_option
 from harness.config import load_run_config
 
 

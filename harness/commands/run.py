@@ -6,49 +6,17 @@ import argparse
 import dataclasses
 import time
 from pathlib import Path
-from typing import Any
 
 from harness.commands._common import (
-    add_failures_option,
-    add_set_option,
-    config_overrides,
+    add_run_options,
+    include_overrides,
     output_dir,
+    overrides_from,
     run_id,
 )
-from harness.config import Overrides, RunConfig, load_run_config, validate
+from harness.config import RunConfig, load_run_config, validate
 from harness.errors import ConfigError
-from harness.execution import executor_names  # the executor registry
 from harness.outputs import StagedOutput
-
-
-def add_include_option(p: argparse.ArgumentParser) -> None:
-    """`--include PATH` (repeatable): plugin proxies from a .py file or a folder of them."""
-    p.add_argument(
-        "--include",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="load proxies from a .py file or a folder of .py files first (repeatable; "
-        "added to a run config's include list); installed packages' proxies (entry-point "
-        "group harness.proxies) load by themselves",
-    )
-
-
-def add_run_options(p: argparse.ArgumentParser) -> None:
-    """Options shared by the commands that run experiments."""
-
-    p.add_argument("--archs", type=int, help="number of architectures")
-    p.add_argument("--proxies", help="comma-separated proxy names or globs (default: all)")
-    add_include_option(p)
-    p.add_argument("--device", help="torch device, e.g. cpu or cuda (default cpu)")
-    p.add_argument(
-        "--executor",
-        choices=executor_names(),
-        help="who computes: serial, a local process pool (default) or Dask",
-    )
-    p.add_argument("--workers", type=int, help="worker processes (default: cores // threads)")
-    add_failures_option(p, recompute=False)
-    add_set_option(p, "input.batch_size=32")
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -79,36 +47,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(handler=run)
-
-
-def run_flags(args: argparse.Namespace) -> dict[str, Any]:
-    """The run options' flags as config keys (None: not given)."""
-    return {
-        "archs": args.archs,
-        "proxies": args.proxies or None,
-        "device": args.device or None,
-        "executor": getattr(args, "executor", None) or None,
-        "workers": getattr(args, "workers", None),
-        "failures": getattr(args, "failures", None) or None,
-    }
-
-
-def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
-    """The run options, --seed, the table flags and --set as config overrides."""
-    return config_overrides(args, run_flags(args))
-
-
-def include_overrides(
-    args: argparse.Namespace,
-    config: str | None,
-    overrides: Overrides,
-    other_tables: tuple[str, ...] = (),
-) -> dict[str, Any]:
-    """`--include` paths appended to the config's own `include` list, as one override."""
-    if not getattr(args, "include", None):
-        return {}
-    base = load_run_config(config, overrides, other_tables=other_tables)
-    return {"include": [*base.include, *args.include]}
 
 
 def seed_overrides(args: argparse.Namespace, config: RunConfig) -> RunConfig:

@@ -72,7 +72,7 @@ def test_bad_input_exits_2_with_one_line(args, message, capsys, tmp_path, monkey
 
 
 def test_include_adds_to_the_configs_list(tmp_path):
-    from harness.commands.run import include_overrides
+    from harness.commands._common import include_overrides
 
     config = tmp_path / "run.toml"
     config.write_text('[run]\ninclude = ["a.py"]\n')
