@@ -27,3 +27,22 @@ def real_data_dir() -> Path:
             "real benchmark files not found: set HARNESS_DATA or put them in ../shared/data"
         )
     return found
+
+
+#: Test folders that run torch on one thread: tiny tensors, where intra-op threads only
+#: contend on a shared machine (100x slower).
+ONE_THREAD_FOLDERS = ("proxies", "distill", "bench")
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread(request: pytest.FixtureRequest):
+    tests = Path(__file__).resolve().parent
+    if not any(Path(request.path).is_relative_to(tests / f) for f in ONE_THREAD_FOLDERS):
+        yield
+        return
+    import torch  # deferred: most test folders never need torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -16,14 +16,6 @@ from harness.cli import main
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.timeout(300)
 def test_bench_smoke_prints_one_table_and_writes_bench_json(tmp_path, capsys):
     code = main(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import pytest
-import torch
 
 from harness.bench import BenchOptions, BenchRun, run_bench, summarise_bench
 from harness.bench.measure import ArchBench, Repeat
@@ -14,14 +13,6 @@ from harness.inputs import load_batch
 from harness.scoring import ScoringPlan, score_architecture
 
 PROXIES = ("params", "synflow", "grad_norm", "snip", "fisher", "plain", "jacov", "nwot", "grasp")
-
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

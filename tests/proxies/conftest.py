@@ -17,15 +17,6 @@ from harness.proxies import ProxyContext
 BATCH, CHANNELS, SIDE, CLASSES = 8, 3, 6, 3
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny tensors: intra-op threads only contend on a shared machine (100x slower)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 class TinyNet(nn.Module):
     """conv-BN-ReLU, conv(stride 2)-BN-ReLU, global average pooling, linear."""
 
