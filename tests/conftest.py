@@ -46,3 +46,32 @@ def _one_torch_thread(request: pytest.FixtureRequest):
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def synthetic_plan():
+    """A factory of NB201 / CIFAR-10 `ScoringPlan`s on a synthetic batch (CPU, as trained):
+    `synthetic_plan(proxies, batch_size=8, seed=0, run_seed=0, class_balanced=True)`."""
+    # deferred: torch, only for the tests that score
+    from harness.inputs import Batches, load_batch
+    from harness.scoring import ScoringPlan
+
+    def make(proxies, *, batch_size=8, seed=0, run_seed=0, class_balanced=True, num_classes=None):
+        batch = load_batch(
+            "synthetic",
+            batch_size=batch_size,
+            seed=seed,
+            class_balanced=class_balanced,
+            num_classes=num_classes,
+        )
+        return ScoringPlan.for_batch(
+            Batches(batch, None, []),
+            space="nb201",
+            dataset="cifar10",
+            network_variant="as_trained",
+            device="cpu",
+            run_seed=run_seed,
+            proxies=proxies,
+        )
+
+    return make

@@ -12,7 +12,7 @@ from harness.config import load_run_config
 from harness.execution.threads import torch_threads
 from harness.experiment import run_experiment
 from harness.proxies import expand_proxies, get_proxy
-from harness.scoring import ScoringPlan, arch_seed, score_architecture
+from harness.scoring import arch_seed, score_architecture
 from harness.store import ScoreStore
 
 CHEAP = "params,flops,l2_norm,synflow,grad_norm,snip"
@@ -52,23 +52,11 @@ def test_run_scores_stores_and_resumes(real_data_dir, tmp_path):
         assert store.count() == 4 * 6  # nothing written twice
 
 
-def test_scores_do_not_depend_on_order_or_subset(real_data_dir, tmp_path):
+def test_scores_do_not_depend_on_order_or_subset(real_data_dir, tmp_path, synthetic_plan):
     config = _config(tmp_path)
     doc = run_experiment(config, data_dir=str(real_data_dir), run_id="a", progress=False).document
     per_arch = doc.per_arch[0]
-    plan = ScoringPlan(
-        space="nb201",
-        dataset="cifar10",
-        num_classes=10,
-        network_variant="as_trained",
-        device="cpu",
-        run_seed=0,
-        proxies=("synflow", "grad_norm"),
-        images=_synthetic(8).images,
-        labels=_synthetic(8).labels,
-        input_source="synthetic",
-        input_hash=_synthetic(8).content_hash,
-    )
+    plan = synthetic_plan(("synflow", "grad_norm"))
     arch = per_arch.archs[2]  # scored alone, out of order, with the run's thread count
     with torch_threads(config.threads):
         records = {r.key.proxy: r for r in score_architecture(plan, arch)}
@@ -76,27 +64,8 @@ def test_scores_do_not_depend_on_order_or_subset(real_data_dir, tmp_path):
         assert records[proxy].score == per_arch.scores[proxy][2]
 
 
-def _synthetic(batch_size):
-    from harness.inputs import load_batch
-
-    return load_batch("synthetic", batch_size=batch_size, seed=0, class_balanced=True)
-
-
-def test_arch_without_path_is_recorded_not_fatal():
-    batch = _synthetic(4)
-    plan = ScoringPlan(
-        space="nb201",
-        dataset="cifar10",
-        num_classes=10,
-        network_variant="as_trained",
-        device="cpu",
-        run_seed=0,
-        proxies=("params", "synflow", "grad_norm", "jacov", "nwot"),
-        images=batch.images,
-        labels=batch.labels,
-        input_source="synthetic",
-        input_hash=batch.content_hash,
-    )
+def test_arch_without_path_is_recorded_not_fatal(synthetic_plan):
+    plan = synthetic_plan(("params", "synflow", "grad_norm", "jacov", "nwot"), batch_size=4)
     dead = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
     records = {r.key.proxy: r for r in score_architecture(plan, dead)}
     assert records["params"].status == "ok"

@@ -9,8 +9,7 @@ import pytest
 from harness.bench import BenchOptions, BenchRun, run_bench, summarise_bench
 from harness.bench.measure import ArchBench, Repeat
 from harness.errors import ConfigError
-from harness.inputs import load_batch
-from harness.scoring import ScoringPlan, score_architecture
+from harness.scoring import score_architecture
 
 PROXIES = ("params", "synflow", "grad_norm", "snip", "fisher", "plain", "jacov", "nwot", "grasp")
 
@@ -43,22 +42,9 @@ def test_naive_and_engine_agree_on_scores_bit_for_bit(small_run):
     assert all(rows[name].agree == "yes" for name in PROXIES)
 
 
-def test_bench_scores_equal_what_a_run_stores(small_run):
-    batch = load_batch("synthetic", batch_size=8, seed=3, class_balanced=True, num_classes=10)
-    plan = ScoringPlan(
-        space="nb201",
-        dataset="cifar10",
-        num_classes=10,
-        network_variant="as_trained",
-        device="cpu",
-        run_seed=3,
-        proxies=PROXIES,
-        images=batch.images,
-        labels=batch.labels,
-        input_source=batch.source,
-        input_hash=batch.content_hash,
-    )
-    assert small_run.input_hash == batch.content_hash
+def test_bench_scores_equal_what_a_run_stores(small_run, synthetic_plan):
+    plan = synthetic_plan(PROXIES, seed=3, run_seed=3, num_classes=10)
+    assert small_run.input_hash == plan.input_hash
     for arch in small_run.archs:
         stored = {r.key.proxy: r.score for r in score_architecture(plan, arch.arch)}
         assert stored == {name: arch.engine_scores[name][0] for name in PROXIES}

@@ -8,7 +8,6 @@ import pytest
 
 from harness.errors import ConfigError, UnknownNameError
 from harness.execution import get_executor
-from harness.inputs import load_batch
 from harness.scoring import ScoringPlan
 
 ARCHS = [
@@ -19,21 +18,8 @@ ARCHS = [
 
 
 @pytest.fixture(scope="module")
-def plan() -> ScoringPlan:
-    batch = load_batch("synthetic", batch_size=8, seed=0, class_balanced=True)
-    return ScoringPlan(
-        space="nb201",
-        dataset="cifar10",
-        num_classes=10,
-        network_variant="as_trained",
-        device="cpu",
-        run_seed=0,
-        proxies=("params", "synflow", "grad_norm", "snip", "jacov", "nwot", "zen"),
-        images=batch.images,
-        labels=batch.labels,
-        input_source=batch.source,
-        input_hash=batch.content_hash,
-    )
+def plan(synthetic_plan) -> ScoringPlan:
+    return synthetic_plan(("params", "synflow", "grad_norm", "snip", "jacov", "nwot", "zen"))
 
 
 def _collect(executor, plan):
