@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import rankdata
 
-from harness.errors import UnknownNameError
+from harness.registry import Registry
 
 
 class FitError(ValueError):
@@ -149,50 +149,48 @@ def _importances(model) -> np.ndarray:
     return np.asarray(model.feature_importances_, dtype=float)
 
 
-MODELS: dict[str, ModelSpec] = {
-    spec.name: spec
-    for spec in (
-        ModelSpec(
-            "ridge",
-            "ridge regression of the accuracy rank on the proxies' ranks",
-            _fit_ridge,
-            _predict,
-            _coefficients,
-            "coefficient",
-        ),
-        ModelSpec(
-            "logistic",
-            "logistic regression of 'accuracy above the training median' on the ranks",
-            _fit_logistic,
-            _decision,
-            _coefficients,
-            "coefficient",
-        ),
-        ModelSpec(
-            "pairwise",
-            "pairwise ranker: logistic regression of which of two is better on rank differences",
-            _fit_pairwise,
-            _decision,
-            _coefficients,
-            "coefficient",
-        ),
-        ModelSpec(
-            "gbt",
-            "gradient-boosted regression trees on the ranks (100 trees, depth 2)",
-            _fit_gbt,
-            _predict,
-            _importances,
-            "importance",
-        ),
-    )
-}
+#: The combination models, by name (the one registry `combine.models` is checked against).
+MODELS: Registry[ModelSpec] = Registry("combination model", on_duplicate="error")
+for _spec in (
+    ModelSpec(
+        "ridge",
+        "ridge regression of the accuracy rank on the proxies' ranks",
+        _fit_ridge,
+        _predict,
+        _coefficients,
+        "coefficient",
+    ),
+    ModelSpec(
+        "logistic",
+        "logistic regression of 'accuracy above the training median' on the ranks",
+        _fit_logistic,
+        _decision,
+        _coefficients,
+        "coefficient",
+    ),
+    ModelSpec(
+        "pairwise",
+        "pairwise ranker: logistic regression of which of two is better on rank differences",
+        _fit_pairwise,
+        _decision,
+        _coefficients,
+        "coefficient",
+    ),
+    ModelSpec(
+        "gbt",
+        "gradient-boosted regression trees on the ranks (100 trees, depth 2)",
+        _fit_gbt,
+        _predict,
+        _importances,
+        "importance",
+    ),
+):
+    MODELS.register(_spec.name, _spec)
 
 
 def get_model(name: str) -> ModelSpec:
-    try:
-        return MODELS[name]
-    except KeyError:
-        raise UnknownNameError("combination model", name, list(MODELS)) from None
+    """The model `name` (UnknownNameError with a did-you-mean otherwise)."""
+    return MODELS[name]
 
 
 @dataclass(frozen=True)
