@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from tqdm import tqdm
@@ -225,13 +226,13 @@ def correlate(
     origins = proxy_origins(names)
     notes += origin_notes(names)
     rows_of = common_rows(
-        {f"{p}@{k}": c[0][p] for p in wanted for k, c in enumerate(collected)}, config.failures
+        {f"{p}@{k}": c.scores[p] for p in wanted for k, c in enumerate(collected)}, config.failures
     )
     rows = []
     for proxy in wanted:
         spec = get_proxy(proxy)
         extra = {
-            "statuses": collected[0][2][proxy],
+            "statuses": collected[0].statuses[proxy],
             **members_extra(spec),
             **computed_by.get(proxy, {}),
             **batch_notes(spec, batches.run.first, batches.run.second),
@@ -252,7 +253,7 @@ def _row(
     config: RunConfig,
     setup: RunSetup,
     proxy: str,
-    collected: list[tuple[dict[str, np.ndarray], dict[str, float], dict[str, dict]]],
+    collected: list[SeedScores],
     truth: np.ndarray,
     rows_of: np.ndarray,
     extra: dict[str, object],
@@ -267,15 +268,15 @@ def _row(
         seed=config.seed,
         failures=config.failures,
     )
-    seconds = collected[0][1][proxy]
+    seconds = collected[0].seconds[proxy]
     if len(seeds) == 1:
-        summary = summarise(collected[0][0][proxy][rows_of], truth, **options).to_dict()
+        summary = summarise(collected[0].scores[proxy][rows_of], truth, **options).to_dict()
     else:
         summary = seed_summary(
-            [c[0][proxy][rows_of] for c in collected], truth, seeds=seeds, **options
+            [c.scores[proxy][rows_of] for c in collected], truth, seeds=seeds, **options
         )
-        extra["statuses"] = _summed_statuses([c[2][proxy] for c in collected])
-        seconds = float(np.mean([c[1][proxy] for c in collected]))
+        extra["statuses"] = _summed_statuses([c.statuses[proxy] for c in collected])
+        seconds = float(np.mean([c.seconds[proxy] for c in collected]))
     return row_from_summary(
         summary,
         space=setup.table.space,
@@ -295,7 +296,7 @@ def _per_arch_values(
     setup: RunSetup,
     archs: list[str],
     truth: np.ndarray,
-    collected: list[tuple[dict[str, np.ndarray], dict[str, float], dict[str, dict]]],
+    collected: list[SeedScores],
     wanted: list[str],
 ) -> PerArchValues:
     """The truth and every requested proxy's score per architecture (the first seed's,
@@ -307,11 +308,13 @@ def _per_arch_values(
         target=setup.target,
         archs=list(archs),
         truth=[float(v) for v in truth],
-        scores={p: [float(v) for v in collected[0][0][p]] for p in wanted},
+        scores={p: [float(v) for v in collected[0].scores[p]] for p in wanted},
     )
     if len(seeds) > 1:
         per_arch.seeds = list(seeds)
-        per_arch.seed_scores = {p: [[float(v) for v in c[0][p]] for c in collected] for p in wanted}
+        per_arch.seed_scores = {
+            p: [[float(v) for v in c.scores[p]] for c in collected] for p in wanted
+        }
     return per_arch
 
 
@@ -416,6 +419,14 @@ def _tick(bar):
     return on_done
 
 
+class SeedScores(NamedTuple):
+    """One seed's (plan's) scores (archs in order), mean seconds and status counts, by proxy."""
+
+    scores: dict[str, np.ndarray]
+    seconds: dict[str, float]
+    statuses: dict[str, dict]
+
+
 def _collect(
     plan: ScoringPlan,
     archs: list[str],
@@ -423,7 +434,7 @@ def _collect(
     per_arch_proxies: list[str],
     set_level: list[str],
     store_path: str,
-) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, dict]]:
+) -> SeedScores:
     """One plan's scores, mean seconds and status counts per proxy (set-level combined)."""
     scores: dict[str, np.ndarray] = {}
     seconds: dict[str, float] = {}
@@ -445,7 +456,7 @@ def _collect(
         scores[name] = np.asarray(spec.combine({p: scores[p] for p in spec.combines}), float)
         seconds[name] = float(sum(seconds[p] for p in spec.combines))
         statuses[name] = {"combined_from": list(spec.combines)}
-    return scores, seconds, statuses
+    return SeedScores(scores, seconds, statuses)
 
 
 def _summed_statuses(per_seed: list[dict]) -> dict:
