@@ -7,31 +7,16 @@ import pytest
 
 from harness.distill.space import get_subnet_space
 from harness.distill.teachers import AdditiveComplexityTeacher, OracleTeacher, StoreTeacher
-from harness.inputs import load_batch
-from harness.scoring import ScoringPlan, score_architecture
+from harness.scoring import score_architecture
 from harness.store import ScoreStore
 
-
-def plan_for(proxies: tuple[str, ...]) -> ScoringPlan:
-    batch = load_batch("synthetic", batch_size=4, seed=0, num_classes=10)
-    return ScoringPlan(
-        space="nb201",
-        dataset="cifar10",
-        num_classes=10,
-        network_variant="as_trained",
-        device="cpu",
-        run_seed=0,
-        proxies=proxies,
-        images=batch.images,
-        labels=batch.labels,
-        input_source=batch.source,
-        input_hash=batch.content_hash,
-    )
+#: the batch the teachers score with: 4 synthetic images, not class-balanced
+_BATCH = dict(batch_size=4, class_balanced=False, num_classes=10)
 
 
 @pytest.mark.parametrize("proxy", ["flops", "params"])
-def test_additive_counts_equal_the_registered_proxy(proxy):
-    plan = plan_for((proxy,))
+def test_additive_counts_equal_the_registered_proxy(proxy, synthetic_plan):
+    plan = synthetic_plan((proxy,), **_BATCH)
     teacher = AdditiveComplexityTeacher(proxy, "cifar10", 10, 32)
     rng = np.random.default_rng(0)
     for space_name in ("nb201_4op", "nb201_5op"):
@@ -44,8 +29,8 @@ def test_additive_counts_equal_the_registered_proxy(proxy):
             assert teacher.score(key) == record.score  # exact: both are integer sums
 
 
-def test_store_teacher_writes_harness_run_keys_and_reuses_them(tmp_path):
-    plan = plan_for(("params",))
+def test_store_teacher_writes_harness_run_keys_and_reuses_them(tmp_path, synthetic_plan):
+    plan = synthetic_plan(("params",), **_BATCH)
     store_path = tmp_path / "scores.sqlite"
     space = get_subnet_space("nb201_4op")
     keys = [space.key(s) for s in space.all_subnets()[:3]]
@@ -66,8 +51,8 @@ def test_store_teacher_writes_harness_run_keys_and_reuses_them(tmp_path):
     again.close()
 
 
-def test_store_teacher_precompute_fills_the_store(tmp_path):
-    plan = plan_for(("params",))
+def test_store_teacher_precompute_fills_the_store(tmp_path, synthetic_plan):
+    plan = synthetic_plan(("params",), **_BATCH)
     space = get_subnet_space("nb201_4op")
     keys = [space.key(s) for s in space.all_subnets()[:4]]
     teacher = StoreTeacher(plan, "params", str(tmp_path / "s.sqlite"), mode="precompute")
