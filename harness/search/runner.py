@@ -43,7 +43,7 @@ from harness.search.pairs import PairSetAccuracy, pool_pairs, pooled_accuracy
 from harness.search.strategies import get_strategy
 from harness.search.trace import SearchCurves, SearchTrace, search_curves
 from harness.spaces.nb201_distance import group_distances, op_index_matrix
-from harness.stats import kendall_tau, mean_t_interval, summarise
+from harness.stats import kendall_tau, list_figures, mean_t_interval, summarise
 from harness.stats.pair_sampling import index_pairs
 from harness.tables import BenchmarkTable, load_table, resolve_target, split_target_name
 
@@ -442,17 +442,11 @@ def _estimator_rows(
                 target=setup.target,
                 proxy=label,
                 higher_is_better=True,
-                n=summary.pop("n", 0),
-                n_failed=summary.pop("n_failed", 0),
-                kendall=summary.pop("kendall", None),
-                kendall_lo=summary.pop("kendall_lo", None),
-                kendall_hi=summary.pop("kendall_hi", None),
-                spearman=summary.pop("spearman", None),
-                spearman_lo=summary.pop("spearman_lo", None),
-                spearman_hi=summary.pop("spearman_hi", None),
-                pearson=summary.pop("pearson", None),
-                pearson_lo=summary.pop("pearson_lo", None),
-                pearson_hi=summary.pop("pearson_hi", None),
+                **{
+                    key: summary.pop(key, 0 if figure.count else None)
+                    for figure in list_figures(column=True)
+                    for key in figure.keys
+                },
                 origin="computed",
                 extra={**extra, "pool_summary": summary},
             )
