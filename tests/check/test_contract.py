@@ -41,6 +41,9 @@ COSTLY_FAILURES: dict[str, set[str]] = {
     "checked_slow": {"time"},
     "checked_memory": {"memory"},
 }
+# Touching 800 MiB takes time too: on a slow or busy machine the page faults alone
+# can pass 3 x the floor's time, so the memory hog may also fail "time" (CI saw it).
+MAY_ALSO_FAIL: dict[str, set[str]] = {"checked_memory": {"time"}}
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +87,9 @@ def _failed(report, name: str) -> set[str]:
 def test_time_and_memory_limits_fail_costly_proxies(costly_report, name):
     (check,) = [c for c in costly_report.proxies if c.name == name]
     shown = {k: (f.cell, f.problems) for k, f in check.findings.items()}
-    assert _failed(costly_report, name) == COSTLY_FAILURES[name], shown
+    failed = _failed(costly_report, name)
+    assert COSTLY_FAILURES[name] <= failed, shown
+    assert failed - COSTLY_FAILURES[name] <= MAY_ALSO_FAIL.get(name, set()), shown
     assert check.findings["determinism"].cell == "n/a (no typical architecture checked)"
 
 
