@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from harness import DISTRIBUTION, __version__
 from harness.commands import register_all
 from harness.config import check_seed
-from harness.errors import HarnessError
+from harness.errors import FileSystemError, HarnessError, is_user_os_error
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -133,22 +133,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0
+    except OSError as exc:
+        if getattr(args, "debug", False):
+            raise
+        if not is_user_os_error(exc):
+            return _internal_error(exc)
+        # the file system's refusal (full, read-only, name too long) is the user's to fix
+        text = str(FileSystemError.from_os_error(exc))
+        print(f"harness: error: {' '.join(text.split())}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("harness: interrupted; completed work is kept, rerun to resume", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: still one line, and never status 1 (a CI regression)
         if getattr(args, "debug", False):
             raise
-        text = " ".join(str(exc).split()) or "(no message)"
-        print(
-            f"harness: internal error: {type(exc).__name__}: {text} "
-            "(a bug; rerun with --debug for the traceback and report it)",
-            file=sys.stderr,
-        )
-        return INTERNAL_ERROR_EXIT
+        return _internal_error(exc)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _internal_error(exc: BaseException) -> int:
+    text = " ".join(str(exc).split()) or "(no message)"
+    print(
+        f"harness: internal error: {type(exc).__name__}: {text} "
+        "(a bug; rerun with --debug for the traceback and report it)",
+        file=sys.stderr,
+    )
+    return INTERNAL_ERROR_EXIT
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,11 +22,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         parents=[common],
         help="regression gate: compare two results documents, exit 1 on a significant drop",
         description="Print the change of every (space, dataset, proxy) between BASE and NEW and "
-        "exit 1 only when a drop is larger than its threshold AND significant under a bootstrap "
+        "exit 1 when a drop is larger than its threshold AND significant under a bootstrap "
         "test over the architectures (paired when both runs scored the same architectures, "
         "unpaired otherwise). Documents with several initial-weight seeds (harness run --seeds) "
         "are compared on the mean over seeds with a two-level bootstrap over seeds and "
-        "architectures. New or missing proxies are reported, not failed.",
+        "architectures. New or missing proxies are reported, not failed (--fail-on-missing "
+        "fails them); a document with no rows, or a proxy of NEW ranked on fewer architectures "
+        "than in BASE (beyond --arch-tolerance), fails.",
     )
     p.add_argument("base", help="baseline results.json (or a folder holding one)")
     p.add_argument("new", help="candidate results.json (or a folder holding one)")
@@ -47,6 +49,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "match (seed noise then counts as a change; runs with as many seeds pair seed by seed)",
     )
     add_failures_option(p, recompute=True)
+    p.add_argument(
+        "--arch-tolerance",
+        type=float,
+        default=0.1,
+        help="share of the base's architectures a proxy of NEW may lack before the gate "
+        "fails (0.1: exit 1 when NEW ranked more than 10%% fewer)",
+    )
     p.add_argument(
         "--fail-on-missing",
         action="store_true",
@@ -106,6 +115,7 @@ def _compare(args: argparse.Namespace, rules, stage: Path | None) -> int:
         seed=args.seed or 0,
         pair_across_seeds=args.pairing == "archs",
         failures=args.failures,
+        arch_tolerance=args.arch_tolerance,
     )
     markdown = gate_markdown(report, base, new)
     records = gate_records(report)
@@ -117,8 +127,10 @@ def _compare(args: argparse.Namespace, rules, stage: Path | None) -> int:
 
         print(pd.DataFrame(records).to_csv(index=False, float_format="%.6g"), end="")
     else:
-        print(json.dumps({"failed": report.failed, "notes": list(report.notes),
-                          "lines": records}, indent=2, allow_nan=True))  # fmt: skip
+        payload = {"failed": report.failed, "notes": list(report.notes), "lines": records}
+        if report.problems:  # only when the gate fails on them: the usual output is unchanged
+            payload["problems"] = list(report.problems)
+        print(json.dumps(payload, indent=2, allow_nan=True))
     if stage is not None:
         # deferred: pulls in pandas
         import pandas as pd

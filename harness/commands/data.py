@@ -77,7 +77,7 @@ def run_fetch(args: argparse.Namespace) -> int:
 
     if args.retries < 0:
         raise ConfigError(f"--retries must be >= 0, got {args.retries}")
-    root = resolve_data_dir(args.data_dir)
+    root = resolve_data_dir(args.data_dir, must_exist=False)  # fetch creates it
     entries = _selected(args.names, args.all)
     failures: list[str] = []
     for entry in entries:

@@ -120,7 +120,7 @@ def merge(args: argparse.Namespace) -> int:
         raise ConfigError(f"--resamples must be >= 1 to merge runs, got {args.resamples}")
     out = output_dir(args, run_id("leaderboard", "merged"))
     with StagedOutput(out) as stage:
-        sources = load_documents(args.results)
+        sources = load_documents(args.results, need_rows=True)
         if args.failures:
             # deferred: pulls in numpy, pandas, scipy
             from harness.report.failure_policy import rescored

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     )
     staged = StagedOutput(out)
     with staged as stage:
-        sources = load_documents(args.results)
+        sources = load_documents(args.results, need_rows=True)
         if args.failures:
             # deferred: pulls in numpy, pandas, scipy
             from harness.report.failure_policy import rescored

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 
-from harness.datadir import ENV_VAR, resolve_data_dir
+from harness.datadir import resolve_data_dir
 from harness.errors import DataError
 
 
@@ -26,12 +25,11 @@ def run(args: argparse.Namespace) -> int:
     # deferred: pulls in numpy, pandas
     from harness.tables.availability import file_states, table_states
 
-    root = resolve_data_dir(args.data_dir)
-    named = args.data_dir is not None or bool(os.environ.get(ENV_VAR))
-    if (named or root.exists()) and not root.is_dir():  # the default ./data may be absent
-        what = "is a file, not a folder" if root.exists() else "does not exist"
+    root = resolve_data_dir(args.data_dir)  # a named folder must exist
+    if root.exists() and not root.is_dir():  # the default ./data may be absent, not a file
         raise DataError(
-            f"{root}: the data folder {what} (set --data-dir or $HARNESS_DATA; see data/README.md)"
+            f"{root}: the data folder is a file, not a folder (set --data-dir or "
+            "$HARNESS_DATA; see data/README.md)"
         )
     files = file_states(root)
     tables = table_states(files)

@@ -106,6 +106,11 @@ def _load_entry_point(entry: metadata.EntryPoint) -> None:
             loaded = entry.load()
     except HarnessError as exc:  # a name clash: one line naming the package already
         raise PluginError(str(exc)) from None
+    except SystemExit as exc:  # a plugin may not end the process that loads it
+        raise PluginError(
+            f"{where} called sys.exit({exc.code!r}) while loading: a plugin may not end "
+            f"the process (fix or uninstall the package; {SKIP_ENV}={origin.name} skips it)"
+        ) from None
     except Exception as exc:
         raise PluginError(
             f"{where} failed to load: {_one_line(exc)} (fix or uninstall the package; "
@@ -247,6 +252,12 @@ def _load_file(file: Path, given: str) -> bool:
     except HarnessError as exc:  # a name clash: one line naming the file already
         del sys.modules[name]
         raise PluginError(str(exc)) from None
+    except SystemExit as exc:  # a plugin may not end the process that loads it
+        del sys.modules[name]
+        raise PluginError(
+            f"include {file} called sys.exit({exc.code!r}) while loading: a plugin may "
+            "not end the process (raise an exception instead)"
+        ) from None
     except Exception as exc:
         del sys.modules[name]
         raise PluginError(f"include {file} failed to load: {_one_line(exc)}") from None

@@ -83,13 +83,25 @@ def results_paths(paths: Iterable[str | Path]) -> list[Path]:
     return unique
 
 
-def load_documents(paths: Iterable[str | Path]) -> list[LoadedDocument]:
-    """Read every results document named (files or folders), labelled D1, D2, ... in order."""
+def load_documents(paths: Iterable[str | Path], *, need_rows: bool = False) -> list[LoadedDocument]:
+    """Read every results document named (files or folders), labelled D1, D2, ... in order.
+
+    With `need_rows`, a document without rows (a run that scored nothing) is a DataError
+    naming it: a report or leaderboard of nothing is not a result.
+    """
     files = results_paths(paths)
-    return [
+    loaded = [
         LoadedDocument(label=f"D{i}", path=path, document=ResultsDocument.read(path))
         for i, path in enumerate(files, start=1)
     ]
+    if need_rows:
+        for source in loaded:
+            if not source.document.rows:
+                raise DataError(
+                    f"{source.path}: the results document has no rows (its run ranked no "
+                    "proxy), so there is nothing to report"
+                )
+    return loaded
 
 
 def label_documents(documents: Sequence[ResultsDocument]) -> list[LoadedDocument]:

@@ -123,16 +123,23 @@ class GateLine:
         return self.verdict == VERDICT_FAIL
 
 
+#: Default share of the base's architectures a line of the new run may lack (10%).
+DEFAULT_ARCH_TOLERANCE = 0.1
+
+
 @dataclass(frozen=True)
 class GateReport:
     lines: tuple[GateLine, ...]
     notes: tuple[str, ...]
     alpha: float
     rules: tuple[GateRule, ...]
+    #: why the gate fails whatever the lines say: a document with no rows, a new run that
+    #: ranked fewer architectures than the base (beyond the tolerance)
+    problems: tuple[str, ...] = ()
 
     @property
     def failed(self) -> bool:
-        return any(line.failed for line in self.lines)
+        return bool(self.problems) or any(line.failed for line in self.lines)
 
     @property
     def failures(self) -> tuple[GateLine, ...]:
@@ -361,6 +368,7 @@ def compare_documents(
     seed: int = 0,
     pair_across_seeds: bool = False,
     failures: str | None = None,
+    arch_tolerance: float = DEFAULT_ARCH_TOLERANCE,
 ) -> GateReport:
     """Every change between the two documents, with its verdict under `rules`.
 
@@ -373,9 +381,15 @@ def compare_documents(
     computed by the harness, with the same seed and input batch; otherwise unpaired.
     `pair_across_seeds` pairs whenever the architectures match (seed noise then
     counts as a change: use it to test a deliberate change made with another seed).
+
+    The gate never passes on nothing: a document without rows, or a line of the new run
+    over fewer architectures than the base's by more than `arch_tolerance` (a share), is
+    a problem that fails the report.
     """
     if not 0 < alpha < 1:
         raise ConfigError(f"--alpha must lie in (0, 1), got {alpha}")
+    if not 0 <= arch_tolerance <= 1:
+        raise ConfigError(f"--arch-tolerance must lie in [0, 1], got {arch_tolerance}")
     base_rows, new_rows = _rows_by_key(base), _rows_by_key(new)
     keys = list(base_rows) + [k for k in new_rows if k not in base_rows]
     same_draw = pair_across_seeds or random_draw(base.document) == random_draw(new.document)
@@ -420,7 +434,34 @@ def compare_documents(
                         if line.verdict == verdict})  # fmt: skip
         if names:
             notes.append(f"{what}: {', '.join(names)}")
-    return GateReport(lines=tuple(lines), notes=tuple(notes), alpha=alpha, rules=rules)
+    problems = _problems(base, new, lines, arch_tolerance)
+    return GateReport(
+        lines=tuple(lines), notes=tuple(notes), alpha=alpha, rules=rules, problems=problems
+    )
+
+
+def _problems(
+    base: LoadedDocument, new: LoadedDocument, lines: list[GateLine], arch_tolerance: float
+) -> tuple[str, ...]:
+    problems = [
+        f"the {role} document {source.path or source.label} has no rows (its run ranked no "
+        "proxy): an empty document cannot pass the gate"
+        for role, source in (("base", base), ("new", new))
+        if not source.document.rows
+    ]
+    fewer: dict[tuple[str, str], str] = {}
+    for line in lines:
+        if line.verdict in (VERDICT_NEW, VERDICT_MISSING) or line.n_base <= 0:
+            continue
+        if line.n_new < line.n_base * (1 - arch_tolerance):
+            fewer.setdefault(
+                (line.key.title(), line.proxy),
+                f"{line.proxy} ({line.key.title()}) ranked {line.n_new} architectures in the "
+                f"new run against {line.n_base} in the base (more than "
+                f"{arch_tolerance:.0%} fewer)",
+            )
+    problems += fewer.values()
+    return tuple(problems)
 
 
 def _pairing_notes(lines: list[GateLine], base: ResultsDocument, new: ResultsDocument) -> list[str]:
@@ -508,7 +549,9 @@ def gate_markdown(report: GateReport, base: LoadedDocument, new: LoadedDocument)
     members = members_note([*base.document.rows, *new.document.rows])
     if members:
         lines.append(f"note: {members}")
-    if report.failed:
+    if report.problems:
+        lines.append(f"RESULT: FAIL — {'; '.join(report.problems)}")
+    elif report.failed:
         failed = ", ".join(f"{f.proxy} {f.statistic} {f.delta:+.3f}" for f in report.failures)
         lines.append(f"RESULT: FAIL — significant drop beyond the threshold: {failed}")
     else:
