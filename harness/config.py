@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
+import json
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,12 @@ from harness.execution import executor_names  # the executor registry
 from harness.stats import check_failure_policy  # the failure policies, named once
 
 _Config = TypeVar("_Config")
+
+#: The time limits' defaults; a results document records them only when they differ.
+TIME_LIMIT_DEFAULTS: dict[str, Any] = {"proxy_timeout": 600.0, "proxy_timeouts": {}}
+
+#: The most initial-weight seeds one run may score (`seeds`, `--seeds K`).
+MAX_SEEDS = 1000
 
 #: The largest seed: seeds are stored as signed 64-bit integers (harness.store) and
 #: numpy's generators take no negative ones.
@@ -63,7 +70,7 @@ class RunConfig:
     proxies: tuple[str, ...] = ("standard",)
     #: plugin proxies to load first: .py files or folders of them (relative to the
     #: working folder); installed packages' proxies (entry points) need no entry here
-    include: tuple[str, ...] = ()
+    include: tuple[str, ...] = field(default=(), metadata={"list_only": True})
     seed: int = 0
     #: initial-weight seeds: score the same sample under each (empty = `seed` alone). The
     #: sample, and the batch unless `vary_batch`, still come from `seed`; the figures are
@@ -80,6 +87,11 @@ class RunConfig:
     store: str = "reports/scores.sqlite"
     #: seconds to wait for another process writing the store before giving up
     store_timeout: float = 60.0
+    #: seconds one proxy may take on one architecture (0 = no limit); past it, that
+    #: architecture is the proxy's recorded failure and the run goes on
+    proxy_timeout: float = 600.0
+    #: per-proxy time limits overriding proxy_timeout: {synflow = 30, ...}
+    proxy_timeouts: dict[str, Any] = field(default_factory=dict)
     #: who computes: serial, processes (a local pool) or dask (see harness.execution)
     executor: str = "processes"
     #: worker processes (0 = cores // threads)
@@ -225,6 +237,11 @@ def _apply(obj: Any, values: dict[str, Any], prefix: str = "") -> Any:
             if not isinstance(value, dict):
                 raise ConfigError(f"config key {full!r} must be a table of settings")
             changes[key] = _apply(current, value, prefix=f"{full}.")
+        elif names[key].metadata.get("list_only") and not isinstance(value, list | tuple):
+            raise ConfigError(
+                f"config value {full} must be a list, e.g. {key} = [{json.dumps(str(value))}], "
+                f"got {value!r}"
+            )
         else:
             changes[key] = _coerce(full, value, current, names[key].metadata.get("items", str))
     return dataclasses.replace(obj, **changes)
@@ -339,6 +356,7 @@ def validate(config: RunConfig) -> None:
         raise ConfigError(
             f"store_timeout must be a number of seconds > 0, got {config.store_timeout}"
         )
+    check_time_limits(config.proxy_timeout, config.proxy_timeouts)
     if config.bootstrap_resamples < 0:
         raise ConfigError(f"bootstrap_resamples must be >= 0, got {config.bootstrap_resamples}")
     check_failure_policy(config.failures)
@@ -351,9 +369,26 @@ def validate(config: RunConfig) -> None:
         raise ConfigError(
             f"threads must be >= 1 and workers >= 0, got {config.threads} and {config.workers}"
         )
+    if len(config.seeds) > MAX_SEEDS:
+        raise ConfigError(f"seeds: {len(config.seeds)} seeds, more than the limit of {MAX_SEEDS}")
+    for value in config.seeds:
+        check_seed("seeds", value)
     if len(set(config.seeds)) != len(config.seeds):
         raise ConfigError(f"seeds must be distinct, got {list(config.seeds)}")
     if config.vary_batch and len(config.seeds) < 2:
         raise ConfigError("vary_batch needs several seeds (seeds = [..] or --seeds K)")
     if not config.proxies:
         raise ConfigError("proxies must name at least one proxy (or '*')")
+
+
+def check_time_limits(timeout: float, timeouts: Mapping[str, Any]) -> None:
+    """ConfigError unless `proxy_timeout` and each of `proxy_timeouts` is seconds >= 0
+    (0 = no limit), finite."""
+    if not 0 <= timeout < float("inf"):
+        raise ConfigError(f"proxy_timeout must be a number of seconds >= 0 (0 = no limit), "
+                          f"got {timeout}")  # fmt: skip
+    for name, value in timeouts.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"proxy_timeouts.{name} must be a number of seconds, got {value!r}")
+        if not 0 <= value < float("inf"):
+            raise ConfigError(f"proxy_timeouts.{name} must be >= 0 seconds, got {value}")

@@ -27,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 from tqdm import tqdm
 
-from harness.config import RunConfig
+from harness.config import TIME_LIMIT_DEFAULTS, RunConfig
 from harness.devices import check_device
 from harness.errors import DataError
 from harness.execution import get_executor
@@ -191,6 +191,8 @@ def scoring_plans(config: RunConfig, setup: RunSetup, batches: RunBatches) -> li
             run_seed=s,
             proxies=setup.per_arch,
             includes=[str(f) for f in setup.include_files],
+            proxy_timeout=config.proxy_timeout,
+            proxy_timeouts=config.proxy_timeouts,
         )
         for s in run_seeds(config)
     ]
@@ -332,6 +334,9 @@ def build_document(
     notes, seed_batches = correlated.notes, batches.by_seed
     per_arch_proxies, set_level = setup.per_arch, setup.set_level
     config_dict = config.to_dict()
+    for key, default in TIME_LIMIT_DEFAULTS.items():  # recorded when set, not by default
+        if config_dict.get(key) == default:
+            del config_dict[key]
     config_dict["resolved"] = {
         "target": setup.target,
         "num_classes": setup.num_classes,
@@ -384,6 +389,14 @@ def _score(
     """Score what the store lacks for every plan (one per seed); each plan's records by
     (arch, proxy), and how many (arch, plan) pairs were computed."""
 
+    # the executor first: one that cannot start (Dask missing) stops the run before the
+    # store is created and before a progress bar is drawn
+    executor = get_executor(
+        config.executor,
+        workers=config.workers,
+        threads=config.threads,
+        address=config.scheduler,
+    )
     with ScoreStore(config.store, busy_timeout=config.store_timeout) as store:
         work = [missing_work(plan, archs, store) for plan in plans]
         seeds_text = f" x {len(plans)} seeds" if len(plans) > 1 else ""
@@ -393,12 +406,6 @@ def _score(
             unit="arch",
             disable=not progress,
             file=sys.stderr,
-        )
-        executor = get_executor(
-            config.executor,
-            workers=config.workers,
-            threads=config.threads,
-            address=config.scheduler,
         )
         try:
             scored = [

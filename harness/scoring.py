@@ -8,7 +8,7 @@ workers ran it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ import torch
 
 from harness.inputs import Batches, load_batches
 from harness.proxies import ProxyContext, compute_proxies, get_proxy
+from harness.proxies.limits import DEFAULT_PROXY_TIMEOUT
 from harness.proxies.plugins import load_includes
 from harness.seeds import derive_seed
 from harness.spaces.networks import seeded_network
@@ -49,6 +50,9 @@ class ScoringPlan:
     #: plugin files (`--include`, `include = [...]`, absolute paths) every worker loads
     #: before scoring, so that their proxies exist there too
     includes: tuple[str, ...] = ()
+    #: seconds one proxy may take on one architecture (0: no limit), and per-proxy limits
+    proxy_timeout: float = DEFAULT_PROXY_TIMEOUT
+    proxy_timeouts: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def for_batch(
@@ -62,6 +66,8 @@ class ScoringPlan:
         run_seed: int,
         proxies: Sequence[str],
         includes: Sequence[str] = (),
+        proxy_timeout: float = DEFAULT_PROXY_TIMEOUT,
+        proxy_timeouts: Mapping[str, float] | None = None,
     ) -> ScoringPlan:
         """A plan scoring `proxies` on the batches (`scoring_batches`) with the classifier
         head of `dataset` (`harness.tables.num_classes_for`)."""
@@ -82,7 +88,13 @@ class ScoringPlan:
             second_labels=None if second is None else second.labels,
             second_input_hash=None if second is None else second.content_hash,
             includes=tuple(includes),
+            proxy_timeout=float(proxy_timeout),
+            proxy_timeouts=tuple(sorted((k, float(v)) for k, v in (proxy_timeouts or {}).items())),
         )
+
+    def timeout_of(self, proxy: str) -> float:
+        """The time limit of `proxy` on one architecture, in seconds (0: none)."""
+        return dict(self.proxy_timeouts).get(proxy, self.proxy_timeout)
 
     @property
     def batch_size(self) -> int:
@@ -196,10 +208,34 @@ def arch_seed(run_seed: int, arch: str) -> int:
     return derive_seed("arch", run_seed, arch)
 
 
-def score_architecture(
-    plan: ScoringPlan, arch: str, proxies: Iterable[str] | None = None
+def failure_records(
+    plan: ScoringPlan, arch: str, proxies: Iterable[str], reason: str, seconds: float = 0.0
 ) -> list[ScoreRecord]:
-    """Records for `arch` and the given proxies (default: all of the plan's)."""
+    """Failed records ("error", `reason`) of `proxies` on `arch`: what an executor stores
+    for a proxy whose worker crashed or was stopped past its time limit."""
+    return [
+        ScoreRecord(
+            key=plan.key(arch, name),
+            score=None,
+            seconds=seconds,
+            device=str(torch.device(plan.device)),
+            threads=torch.get_num_threads(),
+            input_source=plan.input_source,
+            status="error",
+            error=reason,
+        )
+        for name in proxies
+    ]
+
+
+def score_architecture(
+    plan: ScoringPlan,
+    arch: str,
+    proxies: Iterable[str] | None = None,
+    on_start: Callable[[str], None] | None = None,
+) -> list[ScoreRecord]:
+    """Records for `arch` and the given proxies (default: all of the plan's), each under
+    its time limit (`ScoringPlan.timeout_of`); `on_start(proxy)` is called as each starts."""
     if plan.includes:  # a no-op where they are loaded already (each file runs once)
         load_includes(plan.includes)
     names = list(plan.proxies if proxies is None else proxies)
@@ -227,7 +263,13 @@ def score_architecture(
             else (plan.second_images.to(device), plan.second_labels.to(device))
         ),
     )
-    outcomes = compute_proxies(names, ctx)
+    outcomes = compute_proxies(
+        names,
+        ctx,
+        timeout=plan.proxy_timeout,
+        timeouts=dict(plan.proxy_timeouts),
+        on_start=on_start,
+    )
     records = []
     for name in names:
         outcome = outcomes[name]

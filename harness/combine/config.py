@@ -207,7 +207,25 @@ def load_combine_config(
     for key, value in combine_items:
         table[key[len(COMBINE_PREFIX) :]] = value
     try:
-        return run, parse_combine(table)
+        config = parse_combine(table)
+        check_ks(config, run.archs)
     except ConfigError as exc:
         where = f"{path}: " if path is not None else ""
         raise ConfigError(f"{where}{exc}") from None
+    return run, config
+
+
+def check_ks(config: CombineConfig, archs: int) -> None:
+    """ConfigError, before any scoring, when no k of `combine.ks` can be evaluated on the
+    run's `archs` architectures (each k must leave min_held_out held out). Scores read
+    from a results document are counted when read (their ks are noted there)."""
+    if config.scores == "results":
+        return
+    largest = archs - config.min_held_out
+    if all(k > largest for k in config.ks):
+        ks = ", ".join(str(k) for k in config.ks)
+        raise ConfigError(
+            f"combine.ks ({ks}): every k leaves fewer than min_held_out = "
+            f"{config.min_held_out} of the run's {archs} architectures held out; a k must be "
+            f"at most {largest} (or raise --archs)"
+        )

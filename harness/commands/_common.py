@@ -127,6 +127,19 @@ def add_include_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_proxy_timeout_option(p: argparse.ArgumentParser, default: float | None = None) -> None:
+    """`--proxy-timeout SECONDS`: the time limit of one proxy on one architecture."""
+    p.add_argument(
+        "--proxy-timeout",
+        type=float,
+        default=default,
+        metavar="SECONDS",
+        help="time limit of one proxy on one architecture, after which that architecture is "
+        "the proxy's recorded failure (config proxy_timeout, default 600; 0 = none; "
+        "per proxy: --set proxy_timeouts.NAME=SECONDS)",
+    )
+
+
 def add_run_options(p: argparse.ArgumentParser) -> None:
     """Options shared by the commands that run experiments."""
 
@@ -140,6 +153,7 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
         help="who computes: serial, a local process pool (default) or Dask",
     )
     p.add_argument("--workers", type=int, help="worker processes (default: cores // threads)")
+    add_proxy_timeout_option(p)
     add_failures_option(p, recompute=False)
     add_set_option(p, "input.batch_size=32")
 
@@ -153,6 +167,7 @@ def run_flags(args: argparse.Namespace) -> dict[str, Any]:
         "executor": getattr(args, "executor", None) or None,
         "workers": getattr(args, "workers", None),
         "failures": getattr(args, "failures", None) or None,
+        "proxy_timeout": getattr(args, "proxy_timeout", None),
     }
 
 

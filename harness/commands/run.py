@@ -14,7 +14,7 @@ from harness.commands._common import (
     overrides_from,
     run_id,
 )
-from harness.config import RunConfig, load_run_config, validate
+from harness.config import MAX_SEEDS, RunConfig, load_run_config, validate
 from harness.errors import ConfigError
 from harness.outputs import StagedOutput
 
@@ -53,8 +53,8 @@ def seed_overrides(args: argparse.Namespace, config: RunConfig) -> RunConfig:
     """`--seeds K` (the run seed and the K - 1 after it) and `--vary-batch` applied."""
     changes: dict = {}
     if args.seeds is not None:
-        if args.seeds < 1:
-            raise ConfigError(f"--seeds must be >= 1, got {args.seeds}")
+        if not 1 <= args.seeds <= MAX_SEEDS:
+            raise ConfigError(f"--seeds must be in 1..{MAX_SEEDS}, got {args.seeds}")
         changes["seeds"] = tuple(range(config.seed, config.seed + args.seeds))
     if args.vary_batch:
         changes["vary_batch"] = True

@@ -6,8 +6,10 @@ computed lazily by the first proxy that needs them and cached in `ctx.cache`,
 so asking for grad_norm, snip, plain and fisher together costs one
 forward/backward.
 
-Failures are data: a proxy that raises gives status "error" with the reason,
-one that returns NaN or +-inf gives status "nan"; the other proxies still run.
+Failures are data: a proxy that raises, returns something other than one real number
+(a string, None, a vector: `limits.as_score`) or runs past its time limit
+(`limits.time_limit`) gives status "error" with the reason, one that returns NaN or
++-inf gives status "nan"; the other proxies still run.
 A proxy whose declared needs the context cannot meet (no batch, no labels) is
 an error without being called. Set-level proxies (needs "score_set") combine
 other proxies' scores over a whole scored set and are not computed here.
@@ -30,13 +32,14 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 import torch
 
 from harness.proxies.base import ProxyContext, ProxySpec, get_proxy
+from harness.proxies.limits import ProxyTimeout, as_score, time_limit
 from harness.proxies.passes import PASS_LOG_KEY, synchronize
 
 Status = Literal["ok", "nan", "error"]
@@ -67,21 +70,31 @@ def compute_proxies(
     ctx: ProxyContext,
     *,
     on_error: Literal["record", "raise"] = "record",
+    timeout: float | None = None,
+    timeouts: Mapping[str, float] | None = None,
+    on_start: Callable[[str], None] | None = None,
 ) -> dict[str, ProxyOutcome]:
     """Compute the named proxies on `ctx`; one outcome per distinct name, in order.
 
     `on_error="record"` turns an exception into an "error" outcome; "raise"
     re-raises it (NaN scores are still recorded as "nan"). Unknown names raise
-    `UnknownNameError` before anything runs.
+    `UnknownNameError` before anything runs. Each proxy runs under a time limit of
+    `timeouts[name]`, else `timeout` seconds (None or 0: none); `on_start(name)` is
+    called before each proxy runs (a worker tells its driver what it is running).
     """
     if on_error not in ("record", "raise"):
         raise ValueError(f"on_error must be 'record' or 'raise', not {on_error!r}")
     specs = [get_proxy(name) for name in dict.fromkeys(names)]
-    runs = {spec.name: _run_one(spec, ctx, on_error) for spec in specs}
+    limits = timeouts or {}
+    runs = {}
+    for spec in specs:
+        if on_start is not None:
+            on_start(spec.name)
+        runs[spec.name] = _run_one(spec, ctx, on_error, limits.get(spec.name, timeout))
     return _charge_shared_passes(runs)
 
 
-def _run_one(spec: ProxySpec, ctx: ProxyContext, on_error: str) -> _Run:
+def _run_one(spec: ProxySpec, ctx: ProxyContext, on_error: str, limit: float | None) -> _Run:
     unmet = _unmet_need(spec, ctx)
     if unmet is not None:
         if on_error == "raise":
@@ -92,13 +105,17 @@ def _run_one(spec: ProxySpec, ctx: ProxyContext, on_error: str) -> _Run:
     synchronize(ctx.device)
     start = time.perf_counter()
     try:
-        with torch.enable_grad():
+        with time_limit(limit), torch.enable_grad():
             value = spec.compute(ctx)
-        score = float(value)
+        score = as_score(value)
         error = None
         status: Status = "ok" if math.isfinite(score) else "nan"
         if status == "nan":
             error = f"score is {score}"
+    except ProxyTimeout as exc:
+        if on_error == "raise":
+            raise RuntimeError(f"proxy {spec.name!r} {exc}") from None
+        score, status, error = math.nan, "error", str(exc)
     except Exception as exc:
         if on_error == "raise":
             raise
