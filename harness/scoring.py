@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from harness.inputs import Batches, load_batches
-from harness.proxies import ProxyContext, compute_proxies, get_proxy
-from harness.proxies.limits import DEFAULT_PROXY_TIMEOUT
+from harness.proxies import DEFAULT_PROXY_TIMEOUT, ProxyContext, compute_proxies, get_proxy
 from harness.proxies.plugins import load_includes
 from harness.seeds import derive_seed
 from harness.spaces.networks import seeded_network

@@ -16,6 +16,7 @@ from harness.proxies.base import (
     list_proxies,
     register_proxy,
 )
+from harness.proxies.limits import DEFAULT_PROXY_TIMEOUT, ProxyTimeout, as_score, time_limit
 from harness.proxies.selection import expand_proxies, match_proxies
 from harness.registry import package_modules
 
@@ -24,15 +25,19 @@ package_modules(__name__)()  # every proxy module registers itself (harness.regi
 from harness.proxies.engine import ProxyOutcome, compute_proxies  # noqa: E402
 
 __all__ = [
+    "DEFAULT_PROXY_TIMEOUT",
     "NEEDS",
     "STANDARD_PROXIES",
     "ProxyContext",
     "ProxyOutcome",
     "ProxySpec",
+    "ProxyTimeout",
+    "as_score",
     "compute_proxies",
     "expand_proxies",
     "get_proxy",
     "list_proxies",
     "match_proxies",
     "register_proxy",
+    "time_limit",
 ]
