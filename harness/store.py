@@ -32,6 +32,7 @@ Threads and processes:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import operator
 import sqlite3
@@ -44,7 +45,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from harness import __version__
-from harness.errors import ConfigError, DataError, UnknownNameError
+from harness.errors import ConfigError, DataError, FileSystemError, UnknownNameError
 
 if TYPE_CHECKING:  # pandas is imported where frames are made: writers start faster without it
     import pandas as pd
@@ -223,11 +224,17 @@ class ScoreStore:
     ) -> None:
         self.path = Path(path)
         self._busy_timeout = busy_timeout
-        if self.path.is_dir():
+        try:
+            is_dir, exists = self.path.is_dir(), self.path.exists()
+        except OSError as exc:  # a name too long, a loop of links
+            raise FileSystemError.from_os_error(exc, self.path) from None
+        if is_dir:
             raise DataError(f"{self.path}: is a folder, not a score store file")
-        if not self.path.exists():
+        made: list[Path] = []  # what this call creates, removed again if opening fails
+        if not exists:
             if not create:
                 raise DataError(f"{self.path}: no such score store")
+            made = [p for p in reversed(self.path.parents) if not p.exists()]
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except (FileExistsError, NotADirectoryError):
@@ -238,15 +245,18 @@ class ScoreStore:
                 raise DataError(
                     f"{self.path}: cannot make the score store's folder ({exc.strerror or exc})"
                 ) from None
+            made.append(self.path)
         try:
             self._conn = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
         except sqlite3.Error as exc:
+            _remove_stub(made)
             raise DataError(f"{self.path}: cannot open score store ({exc})") from None
         try:
             self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             self._open_schema()
         except BaseException:
             self._conn.close()
+            _remove_stub(made)
             raise
 
     # -- opening -------------------------------------------------------------------------
@@ -538,6 +548,28 @@ class _SqliteErrors:
                 "when it is done"
             ) from None
         raise DataError(f"{self.path}: cannot {self.action} score store ({message})") from None
+
+
+def _remove_stub(made: list[Path]) -> None:
+    """Remove a store file this process made but could not set up (a full disk, a
+    read-only folder), with its -wal/-shm/-journal files and the folders made for it:
+    nothing half-made is left. A file another process has meanwhile made a store of
+    (it holds tables) is left alone."""
+    if not made:
+        return
+    store, folders = made[-1], made[:-1]
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{store}?mode=ro", uri=True)) as conn:
+            if conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]:
+                return
+    except sqlite3.Error:
+        pass  # unreadable or gone: a stub either way
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(OSError):
+            Path(f"{store}{suffix}").unlink()
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def _as_sqlite_int(name: str, value: Any) -> int:
