@@ -67,12 +67,18 @@ def score_bits(score: float) -> str:
     return "nan" if math.isnan(score) else float(score).hex()
 
 
-def run_proxy(name: str, ctx: ProxyContext) -> Outcome:
-    """The engine's outcome of `name` on `ctx`; an exception the engine let through (it
-    records every `Exception`) is caught here and reported, never raised."""
+#: the time limit of each proxy call of the check, in seconds (None: none); `run_check`
+#: sets it from `CheckOptions.proxy_timeout` for the length of a check
+TIME_LIMIT: dict[str, float | None] = {"seconds": None}
 
+
+def run_proxy(name: str, ctx: ProxyContext, timeout: float | None = None) -> Outcome:
+    """The engine's outcome of `name` on `ctx`, under the time limit `timeout` (default
+    `TIME_LIMIT`); an exception the engine let through (it records every `Exception`) is
+    caught here and reported, never raised."""
+    limit = TIME_LIMIT["seconds"] if timeout is None else timeout
     try:
-        seconds, outcomes = timed(lambda: compute_proxies([name], ctx), ctx.device)
+        seconds, outcomes = timed(lambda: compute_proxies([name], ctx, timeout=limit), ctx.device)
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # noqa: BLE001 - the check reports it

@@ -20,18 +20,19 @@ from harness.bench.memory import MemoryPeak, cuda_peak, peak_spec, subprocess_pe
 from harness.bench.workload import Workload, load_inputs, make_workload
 from harness.check.archs import CheckArch, check_archs, check_spaces
 from harness.check.contract import (
+    TIME_LIMIT,
     Outcome,
     mutation_run,
     needs_findings,
     permutation_change,
     score_bits,
 )
-from harness.check.worker import score_in_fresh_process
+from harness.check.worker import TIMEOUT, score_in_fresh_process
 from harness.devices import check_device
 from harness.errors import ConfigError
 from harness.execution.threads import torch_threads
 from harness.provenance import git_revision
-from harness.proxies import ProxySpec, get_proxy, match_proxies
+from harness.proxies import DEFAULT_PROXY_TIMEOUT, ProxySpec, get_proxy, match_proxies
 from harness.proxies.plugins import load_includes
 
 #: The checks, in table order, with their column titles.
@@ -72,6 +73,9 @@ class CheckOptions:
     max_memory_x: float = 20.0
     #: largest relative change of the score under a permuted batch
     permutation_rtol: float = 1e-4
+    #: seconds one proxy call may take (0 = no limit); a proxy past it, or one that
+    #: crashes its process, breaks the contract
+    proxy_timeout: float = DEFAULT_PROXY_TIMEOUT
 
     def validate(self) -> None:
         known_spaces = check_spaces()
@@ -85,6 +89,10 @@ class CheckOptions:
         if self.threads < 1 or self.processes < 1:
             raise ConfigError(
                 f"threads and processes must be >= 1, got {self.threads} and {self.processes}"
+            )
+        if not 0 <= self.proxy_timeout < math.inf:
+            raise ConfigError(
+                f"--proxy-timeout must be a number of seconds >= 0, got {self.proxy_timeout}"
             )
         if self.max_time_x < 0 or self.max_memory_x < 0 or not self.permutation_rtol >= 0:
             raise ConfigError("the time, memory and permutation limits must be >= 0")
@@ -172,6 +180,8 @@ class ProxyCheck:
     determinism: list[str] = field(default_factory=list)
     determinism_runs: int = 0
     findings: dict[str, Finding] = field(default_factory=dict)
+    #: why the proxy was not checked further: it timed out or crashed its process
+    broken: str = ""
 
     @property
     def name(self) -> str:
@@ -235,6 +245,85 @@ def run_check(
     )
     say = progress or (lambda _: None)
     typical: list[CheckArch] = []
+    previous_limit = TIME_LIMIT["seconds"]
+    TIME_LIMIT["seconds"] = options.proxy_timeout or None
+    try:
+        _preflight(per_arch, batch.source, options, include_files, say)
+        _check_all(per_arch, options, batch, second, typical, include_files, say)
+    finally:
+        TIME_LIMIT["seconds"] = previous_limit
+    per_arch = [c for c in per_arch if not c.broken]
+    if per_arch and typical:
+        say("determinism: fresh processes")
+        _determinism(per_arch, typical, batch.source, options, include_files)
+    for check in checks:
+        check.findings = _findings(check, options, bool(typical))
+    return CheckReport(options, checks, batch.source, batch.content_hash, notes, revision)
+
+
+def _preflight(
+    checks: list[ProxyCheck],
+    source: str,
+    options: CheckOptions,
+    include_files: list[str],
+    say: Callable[[str], None],
+) -> None:
+    """Score each plugin proxy once on every architecture in a fresh process of its own,
+    so that one that crashes its process (`os._exit`, a segfault) or runs past the time
+    limit is found there and reported (`ProxyCheck.broken`) instead of ending or holding
+    up the check. Built-in proxies are this package's code and skip it."""
+    cases = [
+        {"space": a.space, "arch": a.key}
+        for space in options.spaces
+        for a in _selected(check_archs(space), options.archs)
+    ]
+    limit = options.proxy_timeout
+    budget = (limit * len(cases) + 300.0) if limit else TIMEOUT
+    for check in checks:
+        if check.spec.origin.kind == "builtin":
+            continue
+        say(f"{check.name}: a fresh process (crashes, time limit)")
+        spec = {**_fresh_spec([check.name], options, source, include_files), "cases": cases,
+                "repeats": 1, "timeout": limit or None}  # fmt: skip
+        try:
+            runs = score_in_fresh_process(spec, timeout=budget, what="its process")
+        except RuntimeError as exc:
+            check.broken = f"in a fresh process: {exc}"
+            continue
+        for case in cases:
+            for status, _bits, error in runs[check.name][case["arch"]]:
+                if status == "error" and (error or "").startswith("timed out"):
+                    check.broken = f"{case['space']} {case['arch']}: {error}"
+                    break
+            if check.broken:
+                break
+
+
+def _fresh_spec(
+    proxies: list[str], options: CheckOptions, source: str, include_files: list[str]
+) -> dict[str, Any]:
+    return {
+        "proxies": proxies,
+        "includes": include_files,
+        "batch_size": options.batch_size,
+        "seed": options.seed,
+        "input_source": source,
+        "network_variant": options.network_variant,
+        "num_classes": options.num_classes,
+        "threads": options.threads,
+        "device": options.device,
+    }
+
+
+def _check_all(
+    per_arch: list[ProxyCheck],
+    options: CheckOptions,
+    batch,
+    second,
+    typical: list[CheckArch],
+    include_files: list[str],
+    say: Callable[[str], None],
+) -> None:
     with torch_threads(options.threads):
         for space in options.spaces:
             for index, arch in enumerate(_selected(check_archs(space), options.archs)):
@@ -243,20 +332,20 @@ def run_check(
                     work.floor_call()()
                 floor, _ = timed(work.floor_call(), work.device)
                 for check in per_arch:
+                    if check.broken:
+                        continue
                     say(f"{arch.name}: {check.name}")
                     _check_arch(check, arch, work, floor, options)
+                    error = check.archs[-1].outcome.error or ""
+                    if error.startswith("timed out"):
+                        check.broken = f"{arch.name}: {error}"
                 if arch.role == "typical":
                     typical.append(arch)
-                if arch.role == "largest" and options.memory and per_arch:
+                live = [c for c in per_arch if not c.broken]
+                if arch.role == "largest" and options.memory and live:
                     say(f"{arch.name}: peak memory")
-                    measurable = [c for c in per_arch if not c.archs[-1].outcome.escaped]
+                    measurable = [c for c in live if not c.archs[-1].outcome.escaped]
                     _measure_memory(measurable, arch, work, batch.source, options, include_files)
-    if per_arch and typical:
-        say("determinism: fresh processes")
-        _determinism(per_arch, typical, batch.source, options, include_files)
-    for check in checks:
-        check.findings = _findings(check, options, bool(typical))
-    return CheckReport(options, checks, batch.source, batch.content_hash, notes, revision)
 
 
 def _selected(archs: list[CheckArch], labels: tuple[str, ...]) -> list[CheckArch]:
@@ -351,6 +440,7 @@ def _determinism(
         "threads": options.threads,
         "device": options.device,
         "repeats": 2,
+        "timeout": options.proxy_timeout or None,
     }
     runs: list[dict[str, Any]] = []
     for index in range(options.processes):
@@ -384,6 +474,11 @@ def _shown(status: str, bits: str, error: str | None) -> str:
 
 
 def _findings(check: ProxyCheck, options: CheckOptions, typical: bool) -> dict[str, Finding]:
+    if check.broken:
+        cell = "n/a (timed out or crashed)"
+        findings = {key: Finding(NOT_APPLICABLE, cell) for key in CHECKS}
+        findings["architectures"] = Finding(FAIL, "FAIL (timed out or crashed)", (check.broken,))
+        return findings
     if check.set_level:
         parts = ", ".join(check.spec.combines)
         cell = f"n/a (set-level, combines {parts}: checked as themselves)"

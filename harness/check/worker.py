@@ -9,6 +9,8 @@ architecture `repeats` times, each on a fresh context, and prints one JSON line:
 from __future__ import annotations
 
 import json
+import re
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -23,18 +25,51 @@ from harness.proxies.plugins import load_includes
 TIMEOUT = 3600.0
 
 
-def score_in_fresh_process(spec: dict[str, Any], timeout: float = TIMEOUT) -> dict[str, Any]:
-    """Run `spec` in a new interpreter; its results, or a RuntimeError with its last line."""
-    done = subprocess.run(
-        [sys.executable, "-m", "harness.check.worker", json.dumps(spec)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if done.returncode != 0:
-        tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
-        raise RuntimeError(f"determinism process failed: {tail[0]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+#: what the worker prints on stderr before each proxy, so a crash can be placed
+PROGRESS = "harness-check-worker: scoring "
+
+
+def score_in_fresh_process(
+    spec: dict[str, Any], timeout: float = TIMEOUT, what: str = "determinism process"
+) -> dict[str, Any]:
+    """Run `spec` in a new interpreter; its results, or a RuntimeError saying how it ended
+    (its last line, or its exit code or signal and what it was scoring when it died).
+    Past `timeout` seconds it is killed: a RuntimeError too."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "harness.check.worker", json.dumps(spec)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as exc:
+        where = _last_progress(exc.stderr)
+        raise RuntimeError(f"{what} did not finish within {timeout:g} s{where} (killed)") from None
+    lines = done.stdout.strip().splitlines()
+    if done.returncode == 0 and lines:
+        return json.loads(lines[-1])
+    where = _last_progress(done.stderr)
+    if done.returncode < 0:
+        try:
+            name = signal.Signals(-done.returncode).name
+        except ValueError:
+            name = str(-done.returncode)
+        raise RuntimeError(f"{what} crashed (signal {name}){where}")
+    tail = [
+        line
+        for line in done.stderr.strip().splitlines()
+        if not line.startswith(PROGRESS) and not re.search(r"\w+Warning: ", line)
+    ]
+    if tail:
+        raise RuntimeError(f"{what} failed: {tail[-1]}")
+    raise RuntimeError(f"{what} crashed (exit code {done.returncode}){where}")
+
+
+def _last_progress(stderr: str | bytes | None) -> str:
+    if isinstance(stderr, bytes):
+        stderr = stderr.decode("utf-8", "replace")
+    steps = [line for line in (stderr or "").splitlines() if line.startswith(PROGRESS)]
+    return f" while scoring {steps[-1][len(PROGRESS) :]}" if steps else ""
 
 
 def _score(spec: dict[str, Any]) -> dict[str, dict[str, list[list[Any]]]]:
@@ -61,7 +96,9 @@ def _score(spec: dict[str, Any]) -> dict[str, dict[str, list[list[Any]]]]:
         for name in spec["proxies"]:
             runs = []
             for _ in range(int(spec["repeats"])):
-                outcome = run_proxy(name, full_context(work))
+                print(f"{PROGRESS}{name} on {case['space']} {case['arch']}", file=sys.stderr,
+                      flush=True)  # fmt: skip
+                outcome = run_proxy(name, full_context(work), spec.get("timeout"))
                 runs.append([outcome.status, score_bits(outcome.score), outcome.error])
             results[name][case["arch"]] = runs
     return results

@@ -224,8 +224,13 @@ def check_ks(config: CombineConfig, archs: int) -> None:
     largest = archs - config.min_held_out
     if all(k > largest for k in config.ks):
         ks = ", ".join(str(k) for k in config.ks)
+        fix = (
+            f"a k must be at most {largest} (or raise --archs)"
+            if largest >= 2
+            else f"raise --archs to at least {config.min_held_out + min(config.ks)} or lower "
+            "combine.min_held_out"
+        )
         raise ConfigError(
             f"combine.ks ({ks}): every k leaves fewer than min_held_out = "
-            f"{config.min_held_out} of the run's {archs} architectures held out; a k must be "
-            f"at most {largest} (or raise --archs)"
+            f"{config.min_held_out} of the run's {archs} architectures held out; {fix}"
         )

@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from harness.commands._common import add_include_option, add_measurement_options
+from harness.commands._common import (
+    add_include_option,
+    add_measurement_options,
+    add_proxy_timeout_option,
+)
 from harness.errors import ConfigError
 from harness.outputs import StagedOutput
 
@@ -65,6 +69,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         default=1e-4,
         help="largest relative change of a permutation-invariant score (1e-4)",
     )
+    add_proxy_timeout_option(p, default=600.0)
     p.add_argument("--no-progress", action="store_true", help="no progress on stderr")
     p.set_defaults(handler=run)
 
@@ -94,6 +99,7 @@ def options_from(args: argparse.Namespace):
         max_time_x=args.max_time_x,
         max_memory_x=args.max_memory_x,
         permutation_rtol=args.permutation_rtol,
+        proxy_timeout=args.proxy_timeout,
     )
 
 

@@ -57,6 +57,9 @@ class Case:
     skip_if_cuda: bool = False
     #: a file the command must not create (code a crafted data file would run)
     never: tuple[str, ...] = field(default=())
+    #: environment variables (values may name workspace paths)
+    env: tuple[tuple[str, str], ...] = field(default=())
+    skip_if_dask: bool = False
 
 
 # A run that stops early: few archs, one cheap proxy, a synthetic batch, the workspace store.
@@ -65,6 +68,151 @@ RUN = (
     "--set", 'input.source="synthetic"', "--set", "input.batch_size=4",
     "--set", 'store="{store}"',
 )  # fmt: skip
+# Issue 27: faults from outside the harness's own inputs (plugins, the file system, empty
+# documents, unbounded values).
+FAULT_CASES: list[Case] = [
+    Case(
+        "run-plugin-sys-exit",
+        (*RUN, "--include", "{plugin_exit}"),
+        "called sys.exit(0) while loading: a plugin may not end the process",
+        fast=True,
+    ),  # fmt: skip
+    Case(
+        "check-plugin-sys-exit",
+        ("check", "params", "--include", "{plugin_exit}"),
+        "called sys.exit(0) while loading",
+        out=False,
+    ),  # fmt: skip
+    Case(
+        "run-data-dir-absent",
+        (*RUN, "--data-dir", "{absent}"),
+        "the data folder does not exist",
+        fast=True,
+    ),  # fmt: skip
+    Case("run-data-dir-file", (*RUN, "--data-dir", "{blocker}"), "is a file, not a folder"),
+    Case(
+        "run-harness-data-file",
+        RUN,
+        "$HARNESS_DATA=",
+        env=(("HARNESS_DATA", "{blocker}"),),
+        fast=True,
+    ),  # fmt: skip
+    Case(
+        "leaderboard-data-dir-absent",
+        ("leaderboard", "--data-dir", "{absent}"),
+        "the data folder does not exist",
+    ),  # fmt: skip
+    Case(
+        "data-list-absent",
+        ("data", "list", "--data-dir", "{absent}"),
+        "the data folder does not exist",
+        out=False,
+        fast=True,
+    ),  # fmt: skip
+    Case(
+        "data-fetch-onto-file",
+        ("data", "fetch", "nb201-csv", "--no-progress", "--data-dir", "{blocker}"),
+        "the data folder is a file, not a folder",
+        out=False,
+    ),  # fmt: skip
+    Case(
+        "data-fetch-under-file",
+        ("data", "fetch", "nb201-csv", "--no-progress", "--data-dir", "{blocker}/sub"),
+        "is a file, not a folder",
+        out=False,
+    ),  # fmt: skip
+    Case(
+        "run-out-name-too-long",
+        (*RUN, "--out", "{long_name}"),
+        "File name too long (ENAMETOOLONG)",
+        out=False,
+        fast=True,
+    ),  # fmt: skip
+    Case(
+        "run-store-name-too-long",
+        (*RUN, "--set", 'store="{long_store}"'),
+        "File name too long (ENAMETOOLONG)",
+    ),  # fmt: skip
+    Case(
+        "compare-new-empty",
+        ("compare", "{doc_good}", "{doc_empty}"),
+        "has no rows (its run ranked no proxy): an empty document cannot pass the gate",
+        exit=1,
+        fast=True,
+    ),  # fmt: skip
+    Case(
+        "compare-base-empty",
+        ("compare", "{doc_empty}", "{doc_good}"),
+        "RESULT: FAIL — the base document",
+        exit=1,
+    ),  # fmt: skip
+    Case(
+        "compare-fewer-archs",
+        ("compare", "{doc_good}", "{doc_few}", "--resamples", "50"),
+        "ranked 30 architectures in the new run against 60 in the base (more than 10% fewer)",
+        exit=1,
+    ),  # fmt: skip
+    Case("report-doc-empty", ("report", "{doc_empty}"), "has no rows", fast=True),
+    Case(
+        "leaderboard-results-doc-empty",
+        ("leaderboard", "--results", "{doc_empty}"),
+        "the results document has no rows",
+    ),  # fmt: skip
+    Case("run-seeds-huge", (*RUN, "--seeds", "100000"), "--seeds must be in 1..1000", fast=True),
+    Case(
+        "run-set-seeds-too-many",
+        (*RUN, "--set", f"seeds=[{','.join(map(str, range(1001)))}]"),
+        "more than the limit of 1000",
+    ),  # fmt: skip
+    Case(
+        "run-set-seeds-negative", (*RUN, "--set", "seeds=[1, -2]"), "seeds must be an integer in"
+    ),  # fmt: skip
+    Case(
+        "run-include-text",
+        (*RUN, "--set", 'include="x.py"'),
+        'config value include must be a list, e.g. include = ["x.py"]',
+        fast=True,
+    ),  # fmt: skip
+    Case(
+        "run-config-include-text",
+        ("run", "{include_text_toml}"),
+        "include must be a list",
+    ),  # fmt: skip
+    Case(
+        "run-proxy-timeout-negative",
+        (*RUN, "--proxy-timeout", "-1"),
+        "proxy_timeout must be a number of seconds >= 0",
+    ),  # fmt: skip
+    Case(
+        "run-proxy-timeouts-text",
+        (*RUN, "--set", 'proxy_timeouts.params="soon"'),
+        "proxy_timeouts.params must be a number of seconds",
+    ),  # fmt: skip
+    Case(
+        "combine-ks-beyond-archs",
+        (
+            "combine",
+            "--archs",
+            "10",
+            "--ks",
+            "50",
+            "--set",
+            'input.source="synthetic"',
+            "--set",
+            'store="{store}"',
+        ),
+        "every k leaves fewer than min_held_out = 20 of the run's 10 architectures held out; "
+        "raise --archs to at least 70",
+        fast=True,
+    ),  # fmt: skip
+    Case(
+        "run-dask-absent-no-store",
+        (*RUN, "--executor", "dask", "--set", 'store="fresh.sqlite"'),
+        "needs Dask distributed",
+        skip_if_dask=True,
+    ),  # fmt: skip
+]
+
 BAD_DOCS = {
     # name: (what the document has wrong, what the error says)
     "kendall_text": ('rows[0].kendall = "high"', "rows[0].kendall must be a finite number or null"),
@@ -392,6 +540,7 @@ CASES: list[Case] = [
     Case("compare-missing", ("compare", "{absent}.json", "{doc_good}"), "not found"),
     Case("report-empty-folder", ("report", "{folder}"), "no results.json in this folder"),
     *_doc_cases(),
+    *FAULT_CASES,
 ]
 
 
@@ -508,6 +657,18 @@ def workspace(tmp_path_factory) -> dict[str, str]:
     paths["doc_weak"] = weak.write(ws / "docs" / "weak" / "results.json")
     for name, path in _bad_documents(ws, strong.to_dict()).items():
         paths[f"doc_{name}"] = path
+    paths["doc_empty"] = ws / "docs" / "empty" / "results.json"
+    paths["doc_empty"].parent.mkdir(parents=True)
+    paths["doc_empty"].write_text(json.dumps({**strong.to_dict(), "rows": [], "per_arch": []}))
+    few = docs.make_document({"p": truth[:30] + 2 * rng.standard_normal(30)}, truth[:30])
+    paths["doc_few"] = few.write(ws / "docs" / "few" / "results.json")
+    paths["plugin_exit"] = ws / "plugins" / "exits.py"
+    paths["plugin_exit"].parent.mkdir()
+    paths["plugin_exit"].write_text("import sys\n\nsys.exit(0)\n")
+    paths["include_text_toml"] = ws / "include_text.toml"
+    paths["include_text_toml"].write_text('[run]\ninclude = "x.py"\n')
+    paths["long_name"] = ws / ("o" * 300)
+    paths["long_store"] = ws / ("s" * 10_000)
     paths["two_docs"] = ws / "docs" / "two"
     strong.write(paths["two_docs"] / "a" / "results.json")
     strong.write(paths["two_docs"] / "b" / "results.json")
@@ -594,6 +755,8 @@ def test_bad_input(case: Case, workspace, tmp_path):
         pytest.skip("real benchmark files not found (HARNESS_DATA or ../shared/data)")
     if case.skip_if_cuda and torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
+    if case.skip_if_dask and importlib.util.find_spec("distributed") is not None:
+        pytest.skip("Dask distributed is installed")
     argv = [a.format(**workspace) for a in case.argv]
     out = tmp_path / "out"
     if case.out and case.exit != 0:
@@ -603,6 +766,7 @@ def test_bad_input(case: Case, workspace, tmp_path):
     ws = Path(workspace["folder"]).parent
     before = _tree(ws)
     env = {"HARNESS_DATA": str(real)} if real is not None else {}
+    env.update({name: value.format(**workspace) for name, value in case.env})
 
     holder = None
     if case.id == "run-store-locked":  # another writer in the middle of a transaction
@@ -638,7 +802,12 @@ def test_every_case_is_named_once():
     ids = [c.id for c in CASES]
     assert len(ids) == len(set(ids))
     assert sum(c.fast for c in CASES) >= 20
-    assert [c.id for c in CASES if c.exit == 1] == ["compare-regression"]
+    assert [c.id for c in CASES if c.exit == 1] == [
+        "compare-regression",
+        "compare-new-empty",
+        "compare-base-empty",
+        "compare-fewer-archs",
+    ]
 
 
 def test_dropping_bad_ground_truth_warns_once_and_says_so_in_the_results(workspace, tmp_path):
