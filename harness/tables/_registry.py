@@ -112,7 +112,9 @@ def load_table(
     stderr and kept in `table.notes`.
     """
     info = table_info(name)
-    table = info.loader(Path(resolve_data_dir(data_dir)), **loader_options(info, options))
+    # a named data folder must exist, unless the table's file is named itself (`path=`)
+    root = resolve_data_dir(data_dir, must_exist=not options.get("path"))
+    table = info.loader(Path(root), **loader_options(info, options))
     unverified = tuple(s.warning for s in table.sources if s.warning)
     if unverified:
         table = dataclasses.replace(

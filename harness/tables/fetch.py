@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 from harness import DISTRIBUTION, __version__
-from harness.errors import DataError
+from harness.errors import DataError, FileSystemError, is_user_os_error
 from harness.tables.manifest import ManifestEntry, sha256_of
 
 _CHUNK = 1 << 16
@@ -124,10 +124,9 @@ def fetch_entry(
 def _download(
     url: str, destination: Path, entry: ManifestEntry, *, timeout: float, progress: bool
 ) -> int:
-    """One attempt: stream `url` into a temporary file, verify, rename into place."""
-    # deferred: pulls in tqdm
-    from tqdm import tqdm
-
+    """One attempt: stream `url` into a temporary file, verify, rename into place. The
+    file system's refusals (a full disk, a read-only folder) are `FileSystemError`s naming
+    the file, never retried."""
     request = urllib.request.Request(url, headers={"User-Agent": f"{DISTRIBUTION}/{__version__}"})
     try:
         response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 (http(s) or file)
@@ -139,51 +138,70 @@ def _download(
         raise _connection_error(entry, url, exc.reason) from None
     except (OSError, http.client.HTTPException) as exc:
         raise _Retryable(_describe(exc)) from None
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{destination.name}.", suffix=".part", dir=destination.parent
-    )
     try:
-        with response, os.fdopen(handle, "wb") as out:
-            announced = response.headers.get("Content-Length")
-            expected = int(announced) if announced and announced.isdigit() else entry.size
-            digest = hashlib.sha256()
-            size = 0
-            with tqdm(
-                total=expected,
-                desc=entry.name,
-                unit="B",
-                unit_scale=True,
-                disable=not progress,
-                file=sys.stderr,
-                leave=False,
-            ) as bar:
-                try:
-                    while chunk := response.read(_CHUNK):
-                        out.write(chunk)
-                        digest.update(chunk)
-                        size += len(chunk)
-                        bar.update(len(chunk))
-                except (OSError, http.client.HTTPException) as exc:
-                    cause = _describe(exc)
-                    raise _Retryable(f"transfer cut after {size:,} bytes ({cause})") from None
-            out.flush()
-            os.fsync(out.fileno())
-        if announced and announced.isdigit() and size != int(announced):
-            raise _Retryable(f"transfer cut after {size:,} of {int(announced):,} bytes")
-        actual = digest.hexdigest()
-        if entry.sha256 is not None and actual != entry.sha256:
-            raise _Retryable(
-                f"checksum mismatch (got {size:,} bytes with sha256 {actual[:12]}…, the "
-                f"manifest expects {entry.sha256[:12]}…); nothing was kept"
-            )
-        if entry.size is not None and size != entry.size:
-            raise _Retryable(f"got {size:,} bytes, the manifest expects {entry.size:,}")
-        os.replace(temporary, destination)
-        return size
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{destination.name}.", suffix=".part", dir=destination.parent
+        )
+    except OSError as exc:  # a read-only or forbidden folder, a file in the way
+        response.close()
+        raise FileSystemError.from_os_error(exc, destination) from None
+    try:
+        return _stream(response, handle, temporary, destination, entry, progress=progress)
+    except OSError as exc:  # a full disk or quota while writing: the user's to fix
+        if is_user_os_error(exc):
+            raise FileSystemError.from_os_error(exc, destination) from None
+        raise
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def _stream(response, handle: int, temporary: str, destination: Path, entry, *, progress: bool):
+    """Write the response into the temporary file, verify it, rename it into place."""
+    # deferred: pulls in tqdm
+    from tqdm import tqdm
+
+    with response, os.fdopen(handle, "wb") as out:
+        announced = response.headers.get("Content-Length")
+        expected = int(announced) if announced and announced.isdigit() else entry.size
+        digest = hashlib.sha256()
+        size = 0
+        with tqdm(
+            total=expected,
+            desc=entry.name,
+            unit="B",
+            unit_scale=True,
+            disable=not progress,
+            file=sys.stderr,
+            leave=False,
+        ) as bar:
+            while True:
+                try:
+                    chunk = response.read(_CHUNK)
+                except (OSError, http.client.HTTPException) as exc:
+                    cause = _describe(exc)
+                    raise _Retryable(f"transfer cut after {size:,} bytes ({cause})") from None
+                if not chunk:
+                    break
+                out.write(chunk)  # a full disk: an OSError for the caller, not a retry
+                digest.update(chunk)
+                size += len(chunk)
+                bar.update(len(chunk))
+        out.flush()
+        os.fsync(out.fileno())
+    if announced and announced.isdigit() and size != int(announced):
+        raise _Retryable(f"transfer cut after {size:,} of {int(announced):,} bytes")
+    actual = digest.hexdigest()
+    if entry.sha256 is not None and actual != entry.sha256:
+        raise _Retryable(
+            f"checksum mismatch (got {size:,} bytes with sha256 {actual[:12]}…, the "
+            f"manifest expects {entry.sha256[:12]}…); nothing was kept"
+        )
+    if entry.size is not None and size != entry.size:
+        raise _Retryable(f"got {size:,} bytes, the manifest expects {entry.size:,}")
+    os.replace(temporary, destination)
+    return size
 
 
 def _connection_error(entry: ManifestEntry, url: str, reason: object) -> Exception:

@@ -42,6 +42,9 @@ def test_fetch_all_from_a_mirror_fetches_and_verifies_every_fetchable_file(
     data = tmp_path / "data"
     fetchable = sorted(n for n, e in load_manifest().items() if e.fetchable)
     assert len(fetchable) == 13
+    assert main(["data", "list", "--data-dir", str(data)]) == 2  # issue 27: a named folder
+    assert "the data folder does not exist" in capsys.readouterr().err
+    data.mkdir()
     before = _json(capsys, "data", "list", "--data-dir", str(data))
     assert {f["name"]: f["status"] for f in before["files"] if f["fetchable"]} == dict.fromkeys(
         fetchable, "missing"
