@@ -119,8 +119,9 @@ class StagedOutput:
             shutil.rmtree(self.stage, ignore_errors=True)
 
     def _file_system_error(self, exc: OSError) -> FileSystemError:
-        path = None
+        path: Path | None = self.target  # a write that names no file (EFBIG, ENOSPC at flush)
         if exc.filename is not None:
+            path = None
             written = Path(os.fsdecode(exc.filename))
             if written.is_relative_to(self.stage):
                 path = self.final(written.with_name(written.name.removesuffix(".tmp")))

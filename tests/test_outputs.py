@@ -63,3 +63,50 @@ def test_a_conflict_found_at_the_end_moves_nothing(tmp_path):
         (stage / "figures").mkdir()
         (stage / "figures" / "x.png").write_bytes(b"png")
     assert sorted(p.name for p in out.iterdir()) == ["figures"]
+
+
+def _dead_pid() -> int:
+    """A process id no process has now (a child that has exited and been reaped)."""
+    import subprocess
+    import sys
+
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    return int(child.stdout)
+
+
+def test_a_killed_commands_staging_folder_is_removed_by_the_next(tmp_path):
+    """Issue 27: SIGKILL leaves `.harness-partial-<pid>-*`; the next command staging in the
+    same place removes it when its owner is gone (or it is a day old), and keeps the
+    staging folders of commands still running."""
+    import os
+    import time
+
+    dead = tmp_path / f"{STAGING_PREFIX}{_dead_pid()}-abc"
+    old = tmp_path / f"{STAGING_PREFIX}oldstyle"  # no pid in the name: stale after a day
+    young = tmp_path / f"{STAGING_PREFIX}youngstyle"
+    alive = tmp_path / f"{STAGING_PREFIX}{os.getppid()}-live"  # pytest's parent is running
+    for folder in (dead, old, young, alive):
+        folder.mkdir()
+        (folder / "results.json").write_text("{}")
+    day_ago = time.time() - 25 * 3600
+    os.utime(old, (day_ago, day_ago))
+    with StagedOutput(tmp_path / "out") as stage:
+        (stage / "x.txt").write_text("x")
+    left = sorted(p.name for p in tmp_path.glob(f"{STAGING_PREFIX}*"))
+    assert left == sorted([young.name, alive.name])
+    assert (tmp_path / "out" / "x.txt").read_text() == "x"
+
+
+def test_a_full_disk_names_the_file_where_it_was_going(tmp_path):
+    import errno
+
+    from harness.errors import FileSystemError
+
+    out = tmp_path / "out"
+    with pytest.raises(FileSystemError) as raised, StagedOutput(out) as stage:
+        raise OSError(errno.ENOSPC, "No space left on device", str(stage / "results.json.tmp"))
+    assert str(raised.value) == (
+        f"cannot write {out / 'results.json'}: No space left on device (ENOSPC)"
+    )
+    assert list(tmp_path.iterdir()) == []

@@ -484,3 +484,43 @@ def test_two_processes_writing_overlapping_keys_store_each_key_once(tmp_path):
                 writers_of[int(index)] = name
     assert sorted(writers_of) == list(range(300))
     assert_records_exact(path, range(300), writers_of.__getitem__)
+
+
+def test_a_store_that_cannot_be_created_leaves_nothing(tmp_path, monkeypatch):
+    """Issue 27: a full disk while the new store is set up: one line, and no 4 KB stub,
+    no -wal/-shm files and no folders made for it are left behind."""
+    original = ScoreStore._switch_to_wal
+
+    def full_disk(self):
+        original(self)  # the file and its -wal/-shm exist by now
+        assert Path(f"{self.path}-wal").exists() or self.path.exists()
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(ScoreStore, "_switch_to_wal", full_disk)
+    path = tmp_path / "new" / "deeper" / "scores.sqlite"
+    with pytest.raises(DataError, match=r"scores.sqlite: cannot open score store \(database or"):
+        ScoreStore(path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_store_is_never_removed_when_opening_fails(tmp_path, monkeypatch):
+    path = tmp_path / "scores.sqlite"
+    with ScoreStore(path):
+        pass
+    before = path.read_bytes()
+    monkeypatch.setattr(
+        ScoreStore,
+        "_switch_to_wal",
+        lambda self: (_ for _ in ()).throw(sqlite3.OperationalError("disk I/O error")),
+    )
+    with pytest.raises(DataError, match="disk I/O error"):
+        ScoreStore(path)
+    assert path.read_bytes() == before
+
+
+def test_a_store_path_too_long_is_one_line(tmp_path):
+    from harness.errors import FileSystemError
+
+    with pytest.raises(FileSystemError, match=r"characters\): File name too long \(ENAMETOOLONG\)"):
+        ScoreStore(tmp_path / ("s" * 10_000))
+    assert list(tmp_path.iterdir()) == []
