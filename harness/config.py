@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from harness.errors import ConfigError
 from harness.execution import executor_names  # the executor registry
-from harness.stats import check_failure_policy  # the failure policies, named once
+from harness.stats import MAX_RESAMPLES, check_failure_policy  # the failure policies, named once
 
 _Config = TypeVar("_Config")
 
@@ -357,8 +357,11 @@ def validate(config: RunConfig) -> None:
             f"store_timeout must be a number of seconds > 0, got {config.store_timeout}"
         )
     check_time_limits(config.proxy_timeout, config.proxy_timeouts)
-    if config.bootstrap_resamples < 0:
-        raise ConfigError(f"bootstrap_resamples must be >= 0, got {config.bootstrap_resamples}")
+    if not 0 <= config.bootstrap_resamples <= MAX_RESAMPLES:
+        raise ConfigError(
+            f"bootstrap_resamples must be in 0..{MAX_RESAMPLES} (the limit), "
+            f"got {config.bootstrap_resamples}"
+        )
     check_failure_policy(config.failures)
 
     executors = executor_names()

@@ -23,7 +23,7 @@ with a non-finite score or truth are left out and counted, never filled in.
                                              is computed, summarised, directed, displayed
 """
 
-from harness.stats._rows import MIN_ROWS
+from harness.stats._rows import MAX_RESAMPLES, MIN_ROWS
 from harness.stats.bootstrap import (
     BootstrapCorrelations,
     Interval,
@@ -93,6 +93,7 @@ __all__ = [
     "json_value",
     "register_figure",
     "check_failure_policy",
+    "MAX_RESAMPLES",
     "STATISTICS",
     "BootstrapCorrelations",
     "CorrelationSummary",

@@ -133,10 +133,19 @@ def check_confidence(confidence: float) -> float:
     return float(confidence)
 
 
+#: The most bootstrap resamples any figure draws (issue 27: a mistyped 10**9 would run
+#: for days); the default is 1000.
+MAX_RESAMPLES = 100_000
+
+
 def check_resamples(n_resamples: int) -> int:
-    """`n_resamples` if it is a positive integer, else ConfigError."""
+    """`n_resamples` if it is an integer in 1..MAX_RESAMPLES, else ConfigError."""
     if isinstance(n_resamples, bool) or int(n_resamples) != n_resamples or n_resamples < 1:
         raise ConfigError(f"n_resamples must be a positive integer, got {n_resamples!r}")
+    if n_resamples > MAX_RESAMPLES:
+        raise ConfigError(
+            f"n_resamples must be at most {MAX_RESAMPLES:,} (the limit), got {n_resamples:,}"
+        )
     return int(n_resamples)
 
 

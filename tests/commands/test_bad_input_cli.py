@@ -168,6 +168,16 @@ FAULT_CASES: list[Case] = [
         "run-set-seeds-negative", (*RUN, "--set", "seeds=[1, -2]"), "seeds must be an integer in"
     ),  # fmt: skip
     Case(
+        "run-set-resamples-huge",
+        (*RUN, "--set", "bootstrap_resamples=1000000000"),
+        "bootstrap_resamples must be in 0..100000 (the limit)",
+    ),  # fmt: skip
+    Case(
+        "compare-resamples-huge",
+        ("compare", "{doc_good}", "{doc_good}", "--resamples", "1000000000"),
+        "n_resamples must be at most 100,000 (the limit)",
+    ),  # fmt: skip
+    Case(
         "run-include-text",
         (*RUN, "--set", 'include="x.py"'),
         'config value include must be a list, e.g. include = ["x.py"]',
