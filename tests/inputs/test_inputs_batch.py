@@ -211,6 +211,7 @@ def test_list_sources():
         "cifar100",
         "fashion-mnist",
         "imagenet16-120",
+        "npz",
         "synthetic",
     ]
 
