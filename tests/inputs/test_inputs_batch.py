@@ -207,6 +207,7 @@ def test_batch_bytes_are_the_same_in_a_fresh_process(tmp_path, writers):
 
 def test_list_sources():
     assert list_sources() == [
+        "auto",
         "cifar10",
         "cifar100",
         "fashion-mnist",
