@@ -28,7 +28,7 @@ from harness.config import RunConfig, load_run_config, read_toml
 from harness.execution import get_executor
 from harness.experiment import draw_batches, sample, scoring_plans, set_up
 from harness.inputs import cifar
-from harness.proxies import get_proxy
+from harness.proxies import get_proxy, list_proxies
 from harness.scoring import ScoringPlan, score_missing
 from harness.stats import bootstrap_correlations, compare_proxies
 from harness.store import ScoreStore
@@ -126,9 +126,17 @@ def table(path: str, out: str, resamples: int) -> None:
     names = [n for n, _ in chosen]
     reference = names[0]
     result = {"config": path, "n_archs": int(complete.sum()), "settings": names, "proxies": {}}
-    for proxy in [p for p in scores[reference] if p != "__done__"]:
+    scored = [p for p in scores[reference] if p != "__done__"]
+    by_setting = {n: {p: scores[n][p][complete] for p in scored} for n in names}
+    for combined in list_proxies():  # set-level proxies whose members were all scored
+        spec = get_proxy(combined)
+        if spec.combine is not None and spec.combines and set(spec.combines) <= set(scored):
+            for n in names:
+                members = {m: by_setting[n][m] for m in spec.combines}
+                by_setting[n][combined] = np.asarray(spec.combine(members), dtype=float)
+    for proxy in by_setting[reference]:
         higher = get_proxy(proxy).higher_is_better
-        columns = {n: scores[n][proxy][complete] for n in names}
+        columns = {n: by_setting[n][proxy] for n in names}
         entry = {}
         for n in names:
             tau = bootstrap_correlations(
@@ -177,31 +185,47 @@ def _ci(value: float, low: float, high: float) -> str:
 
 
 def markdown(result: dict) -> str:
+    """Two tables: tau with the target per setting and each minus the reference; the
+    agreement of each setting's scores with the reference's, and batch 64 minus 20."""
     names = result["settings"]
-    reference = names[0]
+    reference, others = names[0], names[1:]
+    proxies = result["proxies"]
     lines = [
-        f"{result['n_archs']} architectures scored under every setting; 95% bootstrap intervals "
-        f"(paired: the same resampled architectures for every setting).",
+        f"{result['n_archs']} architectures scored under every setting; 95% percentile "
+        "bootstrap intervals over architectures (differences paired: the same resampled "
+        "architectures for both settings).",
         "",
-        "| proxy | " + " | ".join(f"τ {n}" for n in names) + " | "
-        + " | ".join(f"{n} − {reference}" for n in names[1:]) + " | "
-        + " | ".join(f"τ({n}, {reference}) scores" for n in names[1:]) + " | b64 − b20 |",
-        "|---|" + "---|" * (3 * len(names) - 1) + "---|",
+        "Kendall τ with the target:",
+        "",
+        "| proxy | " + " | ".join(names) + " | " + " | ".join(f"{n} − {reference}" for n in others)
+        + " |",
+        "|---|" + "---|" * (2 * len(names) - 1),
     ]  # fmt: skip
-    for proxy, entry in result["proxies"].items():
+    for proxy, entry in proxies.items():
         cells = [_ci(entry[n]["tau"], entry[n]["low"], entry[n]["high"]) for n in names]
         cells += [
             _ci(entry[n]["minus_reference"], entry[n]["minus_low"], entry[n]["minus_high"])
-            for n in names[1:]
+            for n in others
         ]
-        cells += [
+        lines.append(f"| {proxy} | " + " | ".join(cells) + " |")
+    b64 = "fashion-mnist-b64" in names and "fashion-mnist-b20" in names
+    lines += [
+        "",
+        f"Rank agreement of the scores with {reference}'s (Kendall τ between the score "
+        "vectors)" + (", and fashion-mnist-b64's τ minus fashion-mnist-b20's:" if b64 else ":"),
+        "",
+        "| proxy | " + " | ".join(f"τ({n}, {reference})" for n in others)
+        + (" | b64 − b20 |" if b64 else " |"),
+        "|---|" + "---|" * (len(others) + int(b64)),
+    ]  # fmt: skip
+    for proxy, entry in proxies.items():
+        cells = [
             _ci(entry[n]["agreement"], entry[n]["agreement_low"], entry[n]["agreement_high"])
-            for n in names[1:]
+            for n in others
         ]
-        b64 = entry.get("fashion-mnist-b64", {})
-        cells.append(
-            _ci(b64["minus_b20"], b64["minus_b20_low"], b64["minus_b20_high"]) if b64 else "—"
-        )
+        if b64:
+            e = entry["fashion-mnist-b64"]
+            cells.append(_ci(e["minus_b20"], e["minus_b20_low"], e["minus_b20_high"]))
         lines.append(f"| {proxy} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
