@@ -209,7 +209,8 @@ def run_ablation(
         data_files.update(document.data_files)
         resolved = document.config.get("resolved", {})
         used = resolved.get("input_source")
-        if used is not None and used != setting.config.input.source:
+        asked = setting.config.input.source
+        if used is not None and used != asked and asked != "auto":
             notes.append(
                 f"setting {setting.index} {setting.values}: asked for input "
                 f"{setting.config.input.source!r} but used {used!r} (fallback)"

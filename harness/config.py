@@ -1,8 +1,9 @@
 """Run configuration: TOML file -> dataclass, with overrides (dotted key -> value).
 
 The embedded default is the run the README promises: NB201, CIFAR-10 200-epoch
-test accuracy, 200 architectures (one per isomorphism class), every proxy, a
-Fashion-MNIST batch of 64.
+test accuracy, 200 architectures (one per isomorphism class), every proxy, a batch of
+64 images of the target's own data set when they are on this machine, else of
+Fashion-MNIST (input source `auto`).
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ def check_seed(name: str, value: int) -> None:
 
 @dataclass(frozen=True)
 class InputConfig:
-    source: str = "fashion-mnist"
+    #: "auto": the target data set's own images when found, else Fashion-MNIST (with a
+    #: note), else synthetic (with a warning); or a source of `harness.inputs`
+    source: str = "auto"
     batch_size: int = 64
     split: str = "train"
     class_balanced: bool = True

@@ -31,7 +31,7 @@ from harness.config import TIME_LIMIT_DEFAULTS, RunConfig
 from harness.devices import check_device
 from harness.errors import DataError
 from harness.execution import get_executor
-from harness.inputs import Batches, ImageBatch
+from harness.inputs import IMAGE_LABELS, Batches, ImageBatch, describe_images
 from harness.proxies import get_proxy
 from harness.proxies.plugins import load_includes, origin_notes, plugin_packages, proxy_origins
 from harness.proxies.selection import (
@@ -89,6 +89,8 @@ class RunSetup:
     include_files: list[Path]
     #: the target as `harness.tables.resolve_target` resolved it (parsed once)
     resolved: Target | None = None
+    #: the data folder given (None: $HARNESS_DATA, else ./data), where input auto looks first
+    data_dir: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ def set_up(config: RunConfig, data_dir: str | None) -> RunSetup:
     per_arch, set_level = expand_proxies(patterns)
     return RunSetup(
         table, target, dataset, num_classes, patterns, per_arch, set_level, include_files,
-        resolved,
+        resolved, data_dir,
     )  # fmt: skip
 
 
@@ -169,7 +171,11 @@ def draw_batches(config: RunConfig, setup: RunSetup) -> RunBatches:
 
     def draw(seed: int) -> Batches:
         return scoring_batches(
-            config.input, seed=seed, dataset=setup.dataset, proxies=setup.per_arch
+            config.input,
+            seed=seed,
+            dataset=setup.dataset,
+            proxies=setup.per_arch,
+            data_dir=setup.data_dir,
         )
 
     batches = draw(config.seed)
@@ -320,6 +326,27 @@ def _per_arch_values(
     return per_arch
 
 
+def images_used(config: RunConfig, setup: RunSetup, batch: ImageBatch) -> dict[str, object]:
+    """Which images the proxies scored on, for the document and every leaderboard header:
+    the source used (and the one asked for, e.g. `auto`), a one-line description, and
+    whether they are the target data set's own images."""
+    text, own = describe_images(
+        batch.source,
+        batch_size=batch.batch_size,
+        split=batch.split,
+        class_balanced=config.input.class_balanced,
+        dataset=setup.dataset,
+    )
+    return {
+        "source": batch.source,
+        "label": IMAGE_LABELS.get(batch.source, batch.source),
+        "asked": config.input.source,
+        "target_dataset": setup.dataset,
+        "target_images": own,
+        "description": text,
+    }
+
+
 def build_document(
     config: RunConfig,
     run_id: str,
@@ -342,6 +369,7 @@ def build_document(
         "num_classes": setup.num_classes,
         "proxies": correlated.wanted,
         "input_source": batch.source,
+        "images": images_used(config, setup, batch),
         "input_hash": batch.content_hash,
         "input_indices_sha": _indices_digest(batch.indices),
         "second_batch": None

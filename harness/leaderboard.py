@@ -36,11 +36,13 @@ class LeaderboardOptions:
 
 @dataclass(frozen=True)
 class TableLeaderboard:
-    """A table's leaderboard: its results document, rows (best first) and title."""
+    """A table's leaderboard: its results document, rows (best first), title and the line
+    saying which images the scores were computed on."""
 
     document: ResultsDocument
     rows: list[ResultRow]
     title: str
+    images: str = ""
 
 
 def rank_table(
@@ -104,6 +106,7 @@ def rank_table(
         "seed": options.seed,
         "failures": options.failures,
         "combinations": list(combinations),
+        "images": reference_images(table.name, dataset),
     }
     document = ResultsDocument.create(
         kind="leaderboard",
@@ -116,7 +119,19 @@ def rank_table(
         notes=list(truth.table.notes)
         + ["reference scores and timings as shipped in the file (NASLib), not computed here"],
     )
-    return TableLeaderboard(document, rows, f"{table.name} · {dataset} · target {truth.column}")
+    title = f"{table.name} · {dataset} · target {truth.column}"
+    return TableLeaderboard(document, rows, title, config["images"]["description"])
+
+
+def reference_images(table_name: str, dataset: str) -> dict[str, object]:
+    """Which images a table's own proxy scores were computed on, as the results document
+    and the leaderboard header say it (as `harness run` says its own)."""
+    return {
+        "source": None,
+        "target_dataset": dataset,
+        "description": f"none scored here: the proxy scores are {table_name}'s own, computed "
+        f"by its publishers on {dataset} images",
+    }
 
 
 def reference_rows(

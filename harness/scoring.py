@@ -128,7 +128,12 @@ def needs_second_batch(proxies: Iterable[str]) -> bool:
 
 
 def scoring_batches(
-    input: InputConfig, *, seed: int, dataset: str, proxies: Iterable[str] = ()
+    input: InputConfig,
+    *,
+    seed: int,
+    dataset: str,
+    proxies: Iterable[str] = (),
+    data_dir: str | None = None,
 ) -> Batches:
     """The batches `proxies` score `dataset`'s networks on, drawn with `seed` as `input`
     says, falling back to synthetic (with a warning and a note) if the files are absent.
@@ -136,12 +141,16 @@ def scoring_batches(
     The image size is `input.image_size`, else the data set's natural one (16 for
     ImageNet16-120, else 32). The second batch (only when one of `proxies` needs it) has
     the first's size and source, is drawn with a seed derived from `seed`, and never
-    repeats an image of the first.
+    repeats an image of the first. Source `auto` reads `dataset`'s own images when found
+    (the data folder `data_dir`, default $HARNESS_DATA or ./data, then the usual places),
+    else Fashion-MNIST, with a note.
     """
     size = input.image_size or (16 if dataset.lower().startswith("imagenet16") else 32)
     return load_batches(
         input.source,
         path=input.path or None,
+        dataset=dataset,
+        data_dir=data_dir,
         seed=seed,
         num_classes=num_classes_for(dataset),
         second=needs_second_batch(proxies),

@@ -10,7 +10,12 @@ numbers made elsewhere.
 
 BASELINE was the commit before issue 16's restructuring; issue 26 moved it to the commit
 that made distill's rows carry every figure of the figure list (n_used, top1_percentile),
-on top of the code issue 26 restructured. A change that is meant to move results (a
+on top of the code issue 26 restructured. Issue 24 moved it to the commit that made input
+source `auto` the default and had every leaderboard say which images it scored: the scores
+are unchanged (`auto` finds no CIFAR-10 here and reads the same Fashion-MNIST batch), but
+configs record `input.source = "auto"` (so distill's checkpoint names, hashed from its
+config, change), run documents gain `resolved.images`, and leaderboards gain an
+`Images:` line and, off the target's images, a title note. A change that is meant to move results (a
 proxy's new version, a new column) moves BASELINE to the commit that makes it, and says
 so in its commit message.
 """
@@ -31,7 +36,7 @@ from pathlib import Path
 
 import pytest
 
-BASELINE = "30fd577c9bf9a58b7251b0fce681fde5271c0d7e"
+BASELINE = "2fb59ab41c0d88e1d1dcb6c0d72bf418df6451fd"
 REPO = Path(__file__).resolve().parents[1]
 
 # One configuration per command; small, but every room is crossed: sampling, scoring under

@@ -20,7 +20,7 @@ def test_embedded_default_is_the_documented_run():
     )
     assert table_info(config.table).default_target == "cifar10/test/200"
     assert config.proxies == ("standard",)
-    assert (config.input.source, config.input.batch_size) == ("fashion-mnist", 64)
+    assert (config.input.source, config.input.batch_size) == ("auto", 64)
 
 
 def test_toml_file_then_overrides(tmp_path):

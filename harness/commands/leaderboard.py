@@ -103,9 +103,10 @@ def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
     )
     out = output_dir(args, rid)
     board.document.write(stage / "results.json")
-    (stage / "leaderboard.md").write_text(to_markdown(board.rows, title=board.title))
+    images = board.images or None
+    (stage / "leaderboard.md").write_text(to_markdown(board.rows, title=board.title, images=images))
     (stage / "leaderboard.csv").write_text(to_csv(board.rows))
-    print(render(board.rows, args.format, title=board.title), end="")
+    print(render(board.rows, args.format, title=board.title, images=images), end="")
     if args.format == "md":
         print(f"\nwrote {Path(out) / 'results.json'}, leaderboard.md, leaderboard.csv")
     return 0

@@ -27,7 +27,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         description="Sample architectures from a table, score proxies (stored and resumable), "
         "correlate with ground truth; write results.json and leaderboard.{md,csv}. Without a "
         "config: NB201, CIFAR-10 200-epoch test accuracy, 200 unique architectures, every "
-        "proxy, a Fashion-MNIST batch of 64.",
+        "proxy, a batch of 64 images of CIFAR-10 when found (data folder, torchvision's and "
+        "NAS-Bench-201's usual places; `harness data fetch cifar10`), else Fashion-MNIST.",
     )
     p.add_argument("config", nargs="?", help="experiment config (TOML); default: embedded")
     add_run_options(p)
@@ -65,6 +66,13 @@ def seed_overrides(args: argparse.Namespace, config: RunConfig) -> RunConfig:
     return config
 
 
+def images_title(images: dict) -> str:
+    """The title's warning when the proxies did not score the target's own images."""
+    if images["target_images"]:
+        return ""
+    return f" · on {images['label']} images, not the target's"
+
+
 def run(args: argparse.Namespace) -> int:
     # deferred: pulls in torch, numpy, pandas, scipy, tqdm
     from harness.experiment import run_experiment, run_seeds
@@ -94,9 +102,12 @@ def run(args: argparse.Namespace) -> int:
         if len(seeds) > 1:
             batch = "batch varied with the seed" if config.vary_batch else "batch fixed"
             title += f" · {len(seeds)} seeds ({batch})"
-        (stage / "leaderboard.md").write_text(to_markdown(rows, title=title))
+        images = document.config["resolved"]["images"]
+        title += images_title(images)
+        text = images["description"]
+        (stage / "leaderboard.md").write_text(to_markdown(rows, title=title, images=text))
         (stage / "leaderboard.csv").write_text(to_csv(rows))
-    print(render(rows, args.format, title=title), end="")
+    print(render(rows, args.format, title=title, images=text), end="")
     if args.format == "md":
         what = "architectures" if len(seeds) == 1 else "(architecture, seed) pairs"
         print(

@@ -1,8 +1,11 @@
 """Image batches for the proxies. `load_batch(source, ...)` is the front door.
 
 Sources: "fashion-mnist" (idx files, 10 classes, padded to 32x32), "cifar10", "cifar100"
-(torchvision python pickles), "imagenet16-120" (NAS-Bench-201 pickles, 16x16) and
-"synthetic" (Gaussian). Names are matched ignoring case and `_` vs `-`.
+(torchvision python pickles), "imagenet16-120" (NAS-Bench-201 pickles, 16x16), "npz" (your
+own images and labels in one .npz file) and "synthetic" (Gaussian). Names are matched
+ignoring case and `_` vs `-`. "auto" (the default of run configs) is no source of its own:
+`load_batches` resolves it from the target data set (`harness.inputs.auto`): the target's
+own images when found, else Fashion-MNIST with a note, else synthetic with a warning.
 
 A batch depends only on (source, split, batch_size, seed, class_balanced, image_size) and
 the files: the same request gives the same indices and the same bytes in any process.
@@ -25,7 +28,16 @@ import numpy as np
 import torch
 
 from harness.errors import ConfigError
-from harness.inputs import cifar, fashion_mnist, imagenet16, synthetic
+from harness.inputs import auto, cifar, fashion_mnist, imagenet16, npz, synthetic
+from harness.inputs.archives import (
+    IMAGE_ARCHIVES,
+    IMAGENET16_GUIDE,
+    ImageArchive,
+    check_unpacked,
+    unpack_archive,
+)
+from harness.inputs.auto import LABELS as IMAGE_LABELS
+from harness.inputs.auto import AutoChoice, choose_source, describe_images, image_set_states
 from harness.inputs.base import (
     ImageBatch,
     LabelledImages,
@@ -38,7 +50,17 @@ from harness.inputs.fashion_mnist import fashion_mnist_available
 from harness.registry import Registry
 
 __all__ = [
+    "IMAGENET16_GUIDE",
+    "IMAGE_LABELS",
+    "IMAGE_ARCHIVES",
+    "AutoChoice",
     "Batches",
+    "ImageArchive",
+    "check_unpacked",
+    "choose_source",
+    "describe_images",
+    "image_set_states",
+    "unpack_archive",
     "ImageBatch",
     "batch_content_hash",
     "clear_cache",
@@ -69,8 +91,21 @@ class _SyntheticSource:
     """The synthetic (Gaussian) source: made, not read from files."""
 
 
+@dataclass(frozen=True)
+class _AutoSource:
+    """`auto`: resolved to a real source from the target data set by `load_batches`."""
+
+
+@dataclass(frozen=True)
+class _NpzSource:
+    """The user's own .npz file: its class count and statistics come from the file."""
+
+
 #: Every input source by name (`list_sources`, `canonical_source`, `load_batch`).
-SOURCES: Registry[_FileSource | _SyntheticSource] = Registry("input source")
+SOURCES: Registry[_FileSource | _SyntheticSource | _NpzSource | _AutoSource] = Registry(
+    "input source"
+)
+SOURCES.register(auto.NAME, _AutoSource())
 SOURCES.register(
     fashion_mnist.NAME,
     _FileSource(
@@ -100,6 +135,7 @@ SOURCES.register(
         tuple(imagenet16.SPLIT_ALIASES.items()),
     ),
 )
+SOURCES.register(npz.NAME, _NpzSource())
 SOURCES.register(synthetic.NAME, _SyntheticSource())
 
 
@@ -121,6 +157,7 @@ def clear_cache() -> None:
     fashion_mnist._load_cached.cache_clear()
     cifar._load_cached.cache_clear()
     imagenet16._load_cached.cache_clear()
+    npz._load_cached.cache_clear()
 
 
 def load_batch(
@@ -150,6 +187,11 @@ def load_batch(
     if image_size is not None:
         check_image_size(image_size)
     spec = SOURCES[name]
+    if isinstance(spec, _AutoSource):
+        raise ConfigError(
+            "input source auto follows the target data set: it is resolved by a run "
+            "(load_batches with the data set), not by load_batch; name a source"
+        )
     if isinstance(spec, _SyntheticSource):
         if split not in synthetic.SPLITS:
             raise ConfigError(f"split {split!r} is not one of {', '.join(synthetic.SPLITS)}")
@@ -160,6 +202,10 @@ def load_batch(
             class_balanced=class_balanced,
             image_size=image_size,
             num_classes=num_classes,
+        )
+    if isinstance(spec, _NpzSource):
+        return _npz_batch(
+            path, batch_size, seed, split, class_balanced, image_size, num_classes, exclude
         )
     split = dict(spec.split_aliases).get(split, split)
     if split not in spec.splits:
@@ -175,6 +221,36 @@ def load_batch(
         labels=torch.from_numpy(data.labels[indices].copy()),
         num_classes=spec.num_classes,
         source=name,
+        split=split,
+        indices=tuple(int(i) for i in indices),
+        seed=seed,
+    )
+
+
+def _npz_batch(
+    path: PathLike,
+    batch_size: int,
+    seed: int,
+    split: str,
+    class_balanced: bool,
+    image_size: int | None,
+    num_classes: int | None,
+    exclude: Sequence[int],
+) -> ImageBatch:
+    """`load_batch` of the npz source: the file named by `path` (see `harness.inputs.npz`)."""
+    split = npz.SPLIT_ALIASES.get(split, split)
+    if split != npz.SPLIT:
+        raise ConfigError(f"split {split!r} of npz is not one of all, train, test")
+    file = npz.load_images(path)
+    classes = npz.class_count(file, num_classes)
+    indices = select_indices(
+        file.data, batch_size, seed, class_balanced, str(file.path), exclude=exclude
+    )
+    return ImageBatch(
+        images=npz.prepare(file, file.data.pixels[indices], image_size),
+        labels=torch.from_numpy(file.data.labels[indices].copy()),
+        num_classes=classes,
+        source=npz.NAME,
         split=split,
         indices=tuple(int(i) for i in indices),
         seed=seed,

@@ -4,11 +4,13 @@
 (with a printed warning and a note for the results) when the source's files are absent;
 `disjoint_batch` draws a second batch of the first's source that never repeats one of
 its images; `load_batches` gives both, as `harness run`, `harness search` and the
-distillation teacher score on them.
+distillation teacher score on them, and resolves source `auto` from the target data set
+(`harness.inputs.auto`), printing its note and keeping it with the others.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from dataclasses import dataclass
@@ -16,6 +18,8 @@ from typing import Any
 
 from harness.errors import DataError
 from harness.inputs import load_batch
+from harness.inputs.auto import NAME as AUTO
+from harness.inputs.auto import choose_source
 from harness.inputs.base import ImageBatch
 from harness.seeds import SECOND_BATCH, derive_seed
 
@@ -88,14 +92,24 @@ def load_batches(
     second: bool,
     fallback: bool = True,
     path: str | None = None,
+    dataset: str | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
     stacklevel: int = 2,
     **options: Any,
 ) -> Batches:
     """The first batch (synthetic over `num_classes` classes, with a note, if the files
     are absent and `fallback` holds) and, if `second`, a disjoint second one of the same
-    size and source, noted. `stacklevel` places the fallback's Python warning as in
-    `load_batch_or_synthetic`."""
-    first, notes = load_batch_or_synthetic(
+    size and source, noted. Source `auto` reads `dataset`'s own images if found (in `path`,
+    the data folder `data_dir`, then the usual places), else Fashion-MNIST with a note.
+    `stacklevel` places the fallback's Python warning as in `load_batch_or_synthetic`."""
+    notes: list[str] = []
+    if str(source).strip().lower() == AUTO:
+        choice = choose_source(dataset, data_dir=data_dir, path=path)
+        source, path = choice.source, choice.path
+        for note in choice.notes:
+            print(f"harness: note: {note}", file=sys.stderr)
+        notes += choice.notes
+    first, fallback_notes = load_batch_or_synthetic(
         source,
         fallback_classes=num_classes,
         fallback=fallback,
@@ -104,6 +118,7 @@ def load_batches(
         seed=seed,
         **options,
     )
+    notes += fallback_notes
     other = None
     if second:
         other = disjoint_batch(first, path=path, **options)

@@ -49,7 +49,8 @@ def find_folder(path: str | os.PathLike[str] | None) -> Path:
             return candidate
     raise DataError(
         f"ImageNet16-120 not found at {given}: expected train_data_batch_1..10 and val_data "
-        "(NAS-Bench-201's ImageNet16 pickles); pass --input-path"
+        "(NAS-Bench-201's ImageNet16 pickles; no public direct download, `harness data list` "
+        "says where to get them); pass --input-path"
     )
 
 

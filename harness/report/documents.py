@@ -192,6 +192,10 @@ def _run_summary(config: dict[str, Any], grid: dict[str, Any]) -> str:
         if key == "sample_seed" and value in (None, -1):
             continue
         parts.append(f"{name}={'swept' if key in grid else value}")
+        if key == "input.source" and key not in grid:
+            images = (config.get("resolved") or {}).get("images")
+            if isinstance(images, dict) and images.get("source") not in (None, value):
+                parts[-1] += f" (used {images['source']})"  # e.g. input=auto (used cifar10)
     if grid:
         parts.append("grid: " + "; ".join(f"{k}={v}" for k, v in grid.items()))
     return ", ".join(parts)

@@ -179,15 +179,20 @@ def self_agreement_text(row: ResultRow) -> str:
     return f"{mean:.3f} [{_num(low)}]"
 
 
-def to_markdown(rows: Sequence[ResultRow], *, title: str | None = None) -> str:
-    """A Markdown table, one line per proxy, in the given order, under a line naming the
-    failure policy (and, for several seeds, one saying what the seed figures are)."""
+def to_markdown(
+    rows: Sequence[ResultRow], *, title: str | None = None, images: str | None = None
+) -> str:
+    """A Markdown table, one line per proxy, in the given order, under a line saying which
+    images the proxies scored on (`images`), one naming the failure policy and, for
+    several seeds, one saying what the seed figures are."""
     # deferred: pulls in matplotlib, PIL
     from harness.report.markdown import escape_markdown
 
     lines = []
     if title:
         lines += [f"### {escape_markdown(title)}", ""]
+    if images:
+        lines += [f"Images: {escape_markdown(images)}.", ""]
     header = failure_header(rows)
     if header:
         lines += [header, ""]
@@ -215,9 +220,11 @@ def to_json(rows: Sequence[ResultRow]) -> str:
     return json.dumps(records, indent=2) + "\n"
 
 
-def render(rows: Sequence[ResultRow], fmt: str, *, title: str | None = None) -> str:
+def render(
+    rows: Sequence[ResultRow], fmt: str, *, title: str | None = None, images: str | None = None
+) -> str:
     if fmt == "md":
-        return to_markdown(rows, title=title)
+        return to_markdown(rows, title=title, images=images)
     if fmt == "csv":
         return to_csv(rows)
     if fmt == "json":

@@ -256,6 +256,17 @@ MERGE_NOTE = (
 )
 
 
+def images_line(config: dict) -> str | None:
+    """The document's line on which images its proxies scored (a run's `resolved.images`,
+    a table leaderboard's `images`); None for documents written before it was recorded."""
+    resolved = config.get("resolved")
+    images = resolved.get("images") if isinstance(resolved, dict) else None
+    images = images if isinstance(images, dict) else config.get("images")
+    if isinstance(images, dict) and isinstance(images.get("description"), str):
+        return images["description"]
+    return None
+
+
 def merged_markdown(merged: Sequence[MergedRow], sources: Sequence[LoadedDocument]) -> str:
     # deferred: pulls in matplotlib, PIL
     from harness.report.markdown import escape_markdown
@@ -266,8 +277,10 @@ def merged_markdown(merged: Sequence[MergedRow], sources: Sequence[LoadedDocumen
         lines += [escape_markdown(header), ""]
     for source in sources:
         doc = source.document
+        images = images_line(doc.config)
         lines.append(
             f"- {source.label}: {escape_markdown(f'{doc.kind} {doc.run_id} ({source.path})')}"
+            + (f"; images: {escape_markdown(images)}" if images else "")
         )
     lines.append("")
     for title, rows in merged_sections(merged):

@@ -2,7 +2,8 @@
 
 `fetch_entry(entry, data_dir)` downloads one file from its manifest `url` (a raw file
 at a full commit) or from a mirror (`<mirror>/<name>`), with a progress bar, and keeps
-it only when its size and sha256 equal the manifest's. The bytes go to a temporary
+it only when its size and sha256 (or the publisher's md5, where that is the pin) equal the
+manifest's. The bytes go to a temporary
 file beside the destination, renamed into place once verified, so an interrupted or
 corrupt download never leaves anything under the final name. Connection failures,
 cut transfers, server errors and checksum mismatches are retried with exponential
@@ -92,14 +93,16 @@ def fetch_entry(
         raise DataError(f"{entry.name}: a folder, not fetchable; get it from {entry.source}")
     url = source_url(entry, mirror)
     destination = Path(data_dir) / entry.name
-    if destination.is_file() and entry.sha256 is not None:
-        actual = sha256_of(destination)
-        if actual == entry.sha256:
+    pinned = _pin(entry)
+    if destination.is_file() and pinned is not None:
+        kind, expected = pinned
+        actual = sha256_of(destination) if kind == "sha256" else _md5_of(destination)
+        if actual == expected:
             return FetchResult(entry.name, "present", destination, destination.stat().st_size)
         if not force:
             raise DataError(
-                f"{destination}: present with sha256 {actual[:12]}… instead of the manifest's "
-                f"{entry.sha256[:12]}…; pass --force to replace it"
+                f"{destination}: present with {kind} {actual[:12]}… instead of the manifest's "
+                f"{expected[:12]}…; pass --force to replace it"
             )
     attempts = retries + 1
     for attempt in range(1, attempts + 1):
@@ -166,6 +169,7 @@ def _stream(response, handle: int, temporary: str, destination: Path, entry, *, 
         announced = response.headers.get("Content-Length")
         expected = int(announced) if announced and announced.isdigit() else entry.size
         digest = hashlib.sha256()
+        md5 = hashlib.md5(usedforsecurity=False)
         size = 0
         with tqdm(
             total=expected,
@@ -186,6 +190,7 @@ def _stream(response, handle: int, temporary: str, destination: Path, entry, *, 
                     break
                 out.write(chunk)  # a full disk: an OSError for the caller, not a retry
                 digest.update(chunk)
+                md5.update(chunk)
                 size += len(chunk)
                 bar.update(len(chunk))
         out.flush()
@@ -198,10 +203,32 @@ def _stream(response, handle: int, temporary: str, destination: Path, entry, *, 
             f"checksum mismatch (got {size:,} bytes with sha256 {actual[:12]}…, the "
             f"manifest expects {entry.sha256[:12]}…); nothing was kept"
         )
+    if entry.md5 is not None and md5.hexdigest() != entry.md5:
+        raise _Retryable(
+            f"checksum mismatch (got {size:,} bytes with md5 {md5.hexdigest()}, the "
+            f"published md5 is {entry.md5}); nothing was kept"
+        )
     if entry.size is not None and size != entry.size:
         raise _Retryable(f"got {size:,} bytes, the manifest expects {entry.size:,}")
     os.replace(temporary, destination)
     return size
+
+
+def _pin(entry: ManifestEntry) -> tuple[str, str] | None:
+    """The checksum a present file is judged by: the sha256, else the md5, else none."""
+    if entry.sha256 is not None:
+        return "sha256", entry.sha256
+    if entry.md5 is not None:
+        return "md5", entry.md5
+    return None
+
+
+def _md5_of(path: Path) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _connection_error(entry: ManifestEntry, url: str, reason: object) -> Exception:

@@ -46,6 +46,9 @@ class ManifestEntry:
     url: str | None = None
     #: its size in bytes, when pinned
     size: int | None = None
+    #: the md5 its publisher gives, for files we could never download to hash ourselves
+    #: (the CIFAR archives); checked like the sha256 when set
+    md5: str | None = None
 
     @property
     def fetchable(self) -> bool:

@@ -207,10 +207,12 @@ def test_batch_bytes_are_the_same_in_a_fresh_process(tmp_path, writers):
 
 def test_list_sources():
     assert list_sources() == [
+        "auto",
         "cifar10",
         "cifar100",
         "fashion-mnist",
         "imagenet16-120",
+        "npz",
         "synthetic",
     ]
 

@@ -18,7 +18,7 @@ def test_defaults():
     assert (config.budget, config.seeds, config.estimators) == (1000, 20, ("oracle",))
     assert config.strategies == ("relativenas", "rea", "random")
     assert config.proxy.store == "reports/scores.sqlite"
-    assert (config.proxy.input.source, config.proxy.input.batch_size) == ("fashion-mnist", 64)
+    assert (config.proxy.input.source, config.proxy.input.batch_size) == ("auto", 64)
     assert config.search_seeds() == list(range(20))
 
 
