@@ -60,7 +60,7 @@ def target_source(dataset: str | None) -> str | None:
 def search_folders(source: str, data_dir: str | os.PathLike[str] | None) -> list[Path]:
     """Where `auto` looks for `source`'s files, in order (see the module docstring); the
     data folder `data_dir` None is the default one ($HARNESS_DATA, else ./data)."""
-    folders = [resolve_data_dir(data_dir), Path("data")]
+    folders = [resolve_data_dir(data_dir, must_exist=False), Path("data")]
     torch_home = os.environ.get("TORCH_HOME")
     if torch_home:
         folders.append(Path(torch_home).expanduser() / "cifar.python")
@@ -87,7 +87,10 @@ def find_images(source: str, folders: list[Path]) -> Path | None:
 def fashion_mnist_folder(data_dir: str | os.PathLike[str] | None) -> Path | None:
     """The data folder's `fashion-mnist/` if it holds the four files, else Debian's folder
     if it does, else None."""
-    candidates = [resolve_data_dir(data_dir) / "fashion-mnist", fashion_mnist.DEFAULT_FOLDER]
+    candidates = [
+        resolve_data_dir(data_dir, must_exist=False) / "fashion-mnist",
+        fashion_mnist.DEFAULT_FOLDER,
+    ]
     for folder in candidates:
         if fashion_mnist.fashion_mnist_available(folder):
             return folder
