@@ -67,7 +67,8 @@ def rank_table(
             "gives ([run.table_options]); harness leaderboard ranks the reference scores of "
             f"{', '.join(list_tables('suite-zero-*'))}"
         )
-    table_options = {"duplicates": duplicates} if table_name.startswith("suite-zero") else {}
+    takes_duplicates = "duplicates" in table_info(table_name).options()
+    table_options = {"duplicates": duplicates} if takes_duplicates else {}
     table = load_table(table_name, data_dir, **table_options, **policy)
     score_dataset = check_dataset(
         sorted(set(table.reference_scores["dataset"])), dataset, table.name
@@ -85,7 +86,7 @@ def rank_table(
     scores = table.reference_scores[table.reference_scores["dataset"] == score_dataset]
     rows, per_arch = reference_rows(
         scores,
-        truth.values(),
+        truth.oriented_values(),
         space=table.space,
         dataset=dataset,
         target=truth.column,
@@ -105,6 +106,8 @@ def rank_table(
         "failures": options.failures,
         "combinations": list(combinations),
     }
+    if not truth.higher_is_better:  # the per-architecture truth is stored negated
+        config["target_orientation"] = "lower is better: ranked against its negation"
     document = ResultsDocument.create(
         kind="leaderboard",
         run_id=run_id,
@@ -114,9 +117,13 @@ def rank_table(
         rows=rows,
         per_arch=[per_arch],
         notes=list(truth.table.notes)
-        + ["reference scores and timings as shipped in the file (NASLib), not computed here"],
+        + ["reference scores and timings as shipped in the file (NASLib), not computed here"]
+        + ([] if truth.higher_is_better else [f"target {truth.column}: {truth.orientation}"]),
     )
-    return TableLeaderboard(document, rows, f"{table.name} · {dataset} · target {truth.column}")
+    title = f"{table.name} · {dataset} · target {truth.column}"
+    if not truth.higher_is_better:
+        title += f" (lower is better: ranked against -{truth.parts.metric})"
+    return TableLeaderboard(document, rows, title)
 
 
 def reference_rows(
