@@ -78,7 +78,13 @@ def _reference_dataset(run: RunConfig, config: CombineConfig, data_dir: str | No
         return config.dataset
 
     table = load_table(run.table, data_dir, **run.table_options)
-    target = resolve_target(table, run.target, registered=run.table)
+    target = resolve_target(
+        table,
+        run.target,
+        registered=run.table,
+        data_dir=data_dir,
+        table_options=run.table_options,
+    )
     return target.dataset.removesuffix("-valid")
 
 
