@@ -223,3 +223,68 @@ def render(rows: Sequence[ResultRow], fmt: str, *, title: str | None = None) -> 
     if fmt == "json":
         return to_json(rows)
     raise ValueError(f"unknown format {fmt!r}")
+
+
+def target_matrix(
+    rows: Sequence[ResultRow],
+    *,
+    figures: Sequence[str] = ("kendall", "spearman"),
+    title: str | None = None,
+    lower_is_better: Sequence[str] = (),
+) -> str:
+    """A multi-target leaderboard in Markdown: for each figure, one table of proxies (by
+    their mean of the figure over the targets, best first) x targets (in the rows' order),
+    each cell the figure with its interval, the best proxy of each target in bold. Targets
+    in `lower_is_better` are marked (↓: ranked against their negation)."""
+    # deferred: pulls in matplotlib, PIL
+    from harness.report.markdown import escape_markdown
+
+    targets = list(dict.fromkeys(r.target for r in rows))
+    cells = {(r.proxy, r.target): r for r in rows}
+    lines = [f"### {escape_markdown(title)}", ""] if title else []
+    header = failure_header(rows)
+    if header:
+        lines += [header, ""]
+    if lower_is_better:
+        lines += [
+            "↓: a lower value is better (latency, energy); proxies are ranked against its "
+            "negation, so a positive figure means the proxy favours cheaper networks.",
+            "",
+        ]
+    for figure in figures:
+        means = (
+            pd.DataFrame([(r.proxy, getattr(r, figure)) for r in rows], columns=["proxy", "value"])
+            .groupby("proxy", sort=False)["value"]
+            .mean()
+        )
+        proxies = list(means.sort_values(ascending=False, kind="stable").index)
+        best = {
+            t: max((cells[p, t] for p in proxies if (p, t) in cells and getattr(cells[p, t], figure)
+                    is not None), key=lambda r: getattr(r, figure), default=None)
+            for t in targets
+        }  # fmt: skip
+        label = next((f.label for f in list_figures() if f.name == figure), figure)
+        heads = [_target_label(t) + (" ↓" if t in lower_is_better else "") for t in targets]
+        lines += [f"{escape_markdown(label)} [95% CI]", ""]
+        lines.append("| proxy | mean | " + " | ".join(escape_markdown(h) for h in heads) + " |")
+        lines.append("|---|---:|" + "---|" * len(targets))
+        for proxy in proxies:
+            texts = []
+            for target in targets:
+                row = cells.get((proxy, target))
+                text = "—" if row is None else _interval(row, figure)
+                texts.append(f"**{text}**" if row is not None and row is best[target] else text)
+            lines.append(
+                f"| {escape_markdown(proxy)} | {_num(means[proxy])} | " + " | ".join(texts) + " |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _target_label(target: str) -> str:
+    """A short column header for a ground-truth column: metric (data set, split)."""
+    parts = target.split("/")
+    if len(parts) != 4:
+        return target
+    dataset, metric, split, _ = parts
+    return f"{metric} ({dataset}, {split})"

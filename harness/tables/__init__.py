@@ -48,7 +48,7 @@ from harness.tables.manifest import (
     load_manifest,
     verify_data_dir,
 )
-from harness.tables.targets import Target, has_target, resolve_target
+from harness.tables.targets import Target, has_target, resolve_target, resolve_targets
 
 __all__ = [
     "BenchmarkTable",
@@ -66,6 +66,7 @@ __all__ = [
     "parse_target",
     "register_table",
     "resolve_target",
+    "resolve_targets",
     "split_target_name",
     "table_info",
     "target_name",

@@ -17,6 +17,7 @@ register that table, and every command finds its columns here.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,6 +112,60 @@ def resolve_target(
     scores does this; a run samples and scores its own table's architectures). A target
     nowhere to be found is a one-line ConfigError listing the available ones.
     """
+    return _resolve(
+        table, spec, registered, dataset, truth_table, join_truth, data_dir, table_options,
+        load_table,
+    )  # fmt: skip
+
+
+def resolve_targets(
+    table: BenchmarkTable,
+    specs: Sequence[str],
+    *,
+    registered: str | None = None,
+    dataset: str | None = None,
+    truth_table: str | None = None,
+    join_truth: bool = False,
+    data_dir: str | os.PathLike[str] | None = None,
+    table_options: dict[str, Any] | None = None,
+) -> list[Target]:
+    """Each of `specs` resolved as `resolve_target` does, every other table loaded once
+    (a multi-target leaderboard names several columns of the same cost table)."""
+    loaded: dict[tuple[str, str], BenchmarkTable] = {}
+
+    def load_once(name: str, where: Any, **options: Any) -> BenchmarkTable:
+        key = (name, repr(sorted(options.items())))
+        if key not in loaded:
+            loaded[key] = load_table(name, where, **options)
+        return loaded[key]
+
+    return [
+        _resolve(
+            table,
+            spec,
+            registered,
+            dataset,
+            truth_table,
+            join_truth,
+            data_dir,
+            table_options,
+            load_once,
+        )  # fmt: skip
+        for spec in specs
+    ]
+
+
+def _resolve(
+    table: BenchmarkTable,
+    spec: str | None,
+    registered: str | None,
+    dataset: str | None,
+    truth_table: str | None,
+    join_truth: bool,
+    data_dir: str | os.PathLike[str] | None,
+    table_options: dict[str, Any] | None,
+    load: Callable[..., BenchmarkTable],
+) -> Target:
     info = table_info(registered) if registered else TABLES.get(table.name)
     other = truth_table
     named, spec = _table_prefix(table, spec, registered)
@@ -127,7 +182,7 @@ def resolve_target(
         if other is None:
             raise ConfigError(f"table {table.name} has no target {spec!r} to rank against")
     if other is not None:
-        table = table.join(load_table(other, data_dir, **(table_options or {})))
+        table = table.join(load(other, data_dir, **(table_options or {})))
     if spec:
         given = f"{named}:{spec}" if named is not None else spec
         return Target(table, parse_target(spec, table), given)

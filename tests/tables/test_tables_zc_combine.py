@@ -304,20 +304,29 @@ def test_an_unknown_table_prefix_is_a_did_you_mean(tmp_path):
         resolve_target(full, "hw-nas-bnech:cifar10/edgegpu_latency", data_dir=tmp_path)
 
 
+def _latency_scored(folder, whole_space_hw) -> dict[str, float]:
+    """Whole-space HW files and 40 cells whose first proxy scores minus their edge-GPU
+    latency (the others a constant), with accuracy 50 + i; the latency by NASLib key."""
+    lines, costs = whole_space_hw
+    _write_hw(folder, lines)
+    naslib = [line.rsplit('",', 1)[0][1:] for line in lines[1:41]]
+    latency = {n: costs[n][HW_METRICS.index("edgegpu_latency")] for n in naslib}
+    for k, (proxies, truth) in enumerate(FULL_FILES.values()):
+        scores = ",".join(["1.0"] * (len(FULL_PROXIES) - 1))
+        _write(folder, proxies, ["net," + ",".join(FULL_PROXIES)]
+               + [f'"{n}",{-latency[n]},{scores}' for n in naslib])  # fmt: skip
+        _write(
+            folder, truth, ["net,val_accs"] + [f'"{n}",{50 + k + i}' for i, n in enumerate(naslib)]
+        )
+    return latency
+
+
 def test_leaderboard_ranks_against_the_negated_cost(tmp_path, whole_space_hw):
     """A proxy equal to minus the latency ranks it perfectly: tau = 1 under the sign
     convention, and the title says the target is lower-is-better."""
     from harness.leaderboard import LeaderboardOptions, rank_table
 
-    lines, costs = whole_space_hw
-    _write_hw(tmp_path, lines)
-    naslib = [line.rsplit('",', 1)[0][1:] for line in lines[1:41]]
-    latency = {n: costs[n][HW_METRICS.index("edgegpu_latency")] for n in naslib}
-    for k, (proxies, truth) in enumerate(FULL_FILES.values()):
-        scores = ",".join(["1.0"] * (len(FULL_PROXIES) - 1))
-        _write(tmp_path, proxies, ["net," + ",".join(FULL_PROXIES)]
-               + [f'"{n}",{-latency[n]},{scores}' for n in naslib])  # fmt: skip
-        _write(tmp_path, truth, ["net,val_accs"] + [f'"{n}",{50 + k}' for n in naslib])
+    latency = _latency_scored(tmp_path, whole_space_hw)
     board = rank_table(
         "suite-zero-nb201-full",
         run_id="t",
@@ -378,3 +387,50 @@ def test_real_hw_and_robustness_tables(real_data_dir):
     assert len(robust) == 15_625 and len(robust.targets()) == 32
     first = str(NB201Arch.from_naslib_tuple("(4, 0, 3, 1, 4, 3)"))
     assert robust.frame.loc[first, robustness_target("pgd@Linf_eps-1.0")] == pytest.approx(40.4)
+
+
+def test_one_leaderboard_ranks_against_several_targets(tmp_path, whole_space_hw, capsys):
+    from scipy.stats import kendalltau
+
+    from harness.cli import main
+
+    latency = _latency_scored(tmp_path, whole_space_hw)
+    specs = "cifar10-valid/valid/200,hw-nas-bench:cifar10/edgegpu_latency,hw-nas-bench:fpga_energy"
+    with pytest.raises(HarnessError, match="ambiguous"):  # fpga_energy: three data sets
+        _targets_board(tmp_path, specs.split(","))
+    specs = specs.replace("hw-nas-bench:fpga_energy", "hw-nas-bench:cifar100/fpga_energy")
+    board = _targets_board(tmp_path, specs.split(","))
+    columns = [t.column for t in board.targets]
+    assert columns == ["cifar10-valid/accuracy/valid/200", hw_target("cifar10", "edgegpu_latency"),
+                       hw_target("cifar100", "fpga_energy")]  # fmt: skip
+    assert [t.higher_is_better for t in board.targets] == [True, False, False]
+    assert len(board.rows) == 3 * len(FULL_PROXIES)
+    first = {r.target: r for r in board.rows if r.proxy == FULL_PROXIES[0]}
+    assert first[columns[1]].kendall == pytest.approx(1.0)
+    accuracy = [50 + i for i in range(len(latency))]
+    expected = kendalltau([-v for v in latency.values()], accuracy)[0]
+    assert first[columns[0]].kendall == pytest.approx(expected)
+    assert [p.target for p in board.document.per_arch] == columns
+
+    out = tmp_path / "out"
+    argv = ["leaderboard", "--table", "suite-zero-nb201-full", "--targets", specs, "--no-verify",
+            "--data-dir", str(tmp_path), "--resamples", "10", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    markdown = (out / "leaderboard.md").read_text()
+    assert "edgegpu_latency (cifar10, hardware) ↓" in markdown and "**1.000" in markdown
+    assert (out / "leaderboard.csv").read_text().count("hardware/-") == 2 * len(FULL_PROXIES)
+    capsys.readouterr()
+
+
+def _targets_board(folder, specs):
+    from harness.leaderboard import LeaderboardOptions, rank_table_targets
+
+    return rank_table_targets(
+        "suite-zero-nb201-full",
+        run_id="t",
+        dataset="cifar10",
+        targets=specs,
+        options=LeaderboardOptions(n_resamples=10),
+        data_dir=str(folder),
+        table_policy={"verify": False},
+    )
