@@ -34,8 +34,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--dataset", default="cifar10", help="dataset of the proxy scores (cifar10)")
     p.add_argument(
         "--target",
-        help="ground truth: dataset/split/epochs or dataset/metric/split/epochs "
-        "(default: the table's own accuracy for --dataset)",
+        help="ground truth: dataset/split/epochs, dataset/metric/split/epochs, dataset/metric "
+        "or a metric the table has once; TABLE:TARGET ranks against another table's column, "
+        "joined on the canonical keys, e.g. hw-nas-bench:cifar10/edgegpu_latency (lower-is-"
+        "better targets are ranked against their negation) (default: the table's own accuracy "
+        "for --dataset)",
     )
     p.add_argument(
         "--targets",

@@ -434,3 +434,26 @@ def _targets_board(folder, specs):
         data_dir=str(folder),
         table_policy={"verify": False},
     )
+
+
+def test_harness_tables_lists_a_tables_targets_with_their_direction(
+    tmp_path, whole_space_hw, capsys
+):
+    import json
+
+    from harness.cli import main
+
+    lines, _ = whole_space_hw
+    lines = list(lines)
+    _set(lines, 1, "edgetpu_latency", "-1")  # one cell not measured
+    _write_hw(tmp_path, lines)
+    argv = ["tables", "--targets", "hw-nas-bench", "--data-dir", str(tmp_path), "--no-verify"]
+    assert main([*argv, "--format", "json"]) == 0
+    listing = json.loads(capsys.readouterr().out)
+    rows = {r["target"]: r for r in listing["targets"]}
+    assert len(rows) == 3 * len(HW_METRICS)
+    assert {r["better"] for r in rows.values()} == {"lower"}
+    assert rows[hw_target("cifar10", "edgetpu_latency")]["archs"] == 15_624
+    assert rows[hw_target("cifar10", "edgegpu_latency")]["archs"] == 15_625
+    assert main(argv) == 0
+    assert "| cifar10/edgegpu_latency/hardware/- | lower | 15,625 |" in capsys.readouterr().out
