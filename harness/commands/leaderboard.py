@@ -129,7 +129,12 @@ def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
 def _rank_targets(args: argparse.Namespace, rid: str, stage: Path) -> int:
     # deferred: pulls in numpy, pandas, scipy
     from harness.leaderboard import LeaderboardOptions, rank_table_targets
-    from harness.report.leaderboard_table import render, target_matrix, to_csv
+    from harness.report.leaderboard_table import (
+        render,
+        target_matrix,
+        target_matrix_latex,
+        to_csv,
+    )
 
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     board = rank_table_targets(
@@ -152,10 +157,15 @@ def _rank_targets(args: argparse.Namespace, rid: str, stage: Path) -> int:
     board.document.write(stage / "results.json")
     (stage / "leaderboard.md").write_text(markdown)
     (stage / "leaderboard.csv").write_text(to_csv(board.rows))
+    latex = "\n".join(
+        target_matrix_latex(board.rows, figure=f, lower_is_better=lower, caption=board.title)
+        for f in ("kendall", "spearman")
+    )
+    (stage / "leaderboard.tex").write_text(latex)
     print(markdown if args.format == "md" else render(board.rows, args.format), end="")
     if args.format == "md":
         out = output_dir(args, rid)
-        print(f"\nwrote {Path(out) / 'results.json'}, leaderboard.md, leaderboard.csv")
+        print(f"\nwrote {Path(out) / 'results.json'}, leaderboard.md, .csv, .tex (booktabs)")
     return 0
 
 

@@ -419,6 +419,11 @@ def test_one_leaderboard_ranks_against_several_targets(tmp_path, whole_space_hw,
     markdown = (out / "leaderboard.md").read_text()
     assert "edgegpu_latency (cifar10, hardware) ↓" in markdown and "**1.000" in markdown
     assert (out / "leaderboard.csv").read_text().count("hardware/-") == 2 * len(FULL_PROXIES)
+    latex = (out / "leaderboard.tex").read_text()
+    assert latex.count(r"\toprule") == 2 and latex.count(r"\bottomrule") == 2
+    assert r"edgegpu\_latency (cifar10, hardware) $\downarrow$" in latex
+    assert r"\textbf{1.000}" in latex and r"epe\_nas & " in latex
+    assert r"\caption{suite-zero-nb201-full $\cdot$ cifar10 $\cdot$ 3 targets}" in latex
     capsys.readouterr()
 
 
