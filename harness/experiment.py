@@ -141,7 +141,14 @@ def set_up(config: RunConfig, data_dir: str | None) -> RunSetup:
     for note in table.notes:  # e.g. the embedded ground truth standing in for a missing file
         if note not in table.warnings:  # load_table printed those
             print(f"harness: note: {note}", file=sys.stderr)
-    resolved = resolve_target(table, config.target, registered=config.table)
+    resolved = resolve_target(
+        table,
+        config.target,
+        registered=config.table,
+        data_dir=data_dir,
+        table_options=config.table_options,
+    )
+    table = resolved.table  # joined with the table a `table:target` names, else the same
     target, dataset = resolved.column, resolved.dataset
     num_classes = num_classes_for(dataset)
     patterns = requested_patterns(config.proxies, config.combinations)
@@ -216,7 +223,10 @@ def correlate(
     over seeds with several), sorted by Kendall's tau, with the per-architecture values
     and the notes on reused scores, plugin proxies and batches."""
     names = setup.per_arch + setup.set_level
-    truth = setup.table.frame[setup.target].reindex(archs).to_numpy(dtype=float)
+    # a lower-is-better target (latency) is ranked against its negation
+    resolved = setup.resolved
+    values = setup.table.frame[setup.target] if resolved is None else resolved.oriented_values()
+    truth = values.reindex(archs).to_numpy(dtype=float)
     collected = [
         _collect(plan, archs, records, setup.per_arch, setup.set_level, config.store)
         for plan, records in zip(plans, records_by_plan, strict=True)
@@ -230,6 +240,8 @@ def correlate(
         for proxy in setup.per_arch
     }
     notes = batches.run.notes + _reuse_notes(config, computed_by)
+    if setup.resolved is not None and not setup.resolved.higher_is_better:
+        notes.append(f"target {setup.target}: {setup.resolved.orientation}")
     wanted = [p for p in names if is_requested(p, setup.patterns)]
     origins = proxy_origins(names)
     notes += origin_notes(names)

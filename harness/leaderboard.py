@@ -22,7 +22,15 @@ from harness.results import (
     sort_by_kendall,
 )
 from harness.stats import common_rows, summarise
-from harness.tables import list_tables, load_table, resolve_target, table_info
+from harness.tables import (
+    BenchmarkTable,
+    Target,
+    list_tables,
+    load_table,
+    resolve_target,
+    resolve_targets,
+    table_info,
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,8 @@ def rank_table(
             "gives ([run.table_options]); harness leaderboard ranks the reference scores of "
             f"{', '.join(list_tables('suite-zero-*'))}"
         )
-    table_options = {"duplicates": duplicates} if table_name.startswith("suite-zero") else {}
+    takes_duplicates = "duplicates" in table_info(table_name).options()
+    table_options = {"duplicates": duplicates} if takes_duplicates else {}
     table = load_table(table_name, data_dir, **table_options, **policy)
     score_dataset = check_dataset(
         sorted(set(table.reference_scores["dataset"])), dataset, table.name
@@ -87,7 +96,7 @@ def rank_table(
     scores = table.reference_scores[table.reference_scores["dataset"] == score_dataset]
     rows, per_arch = reference_rows(
         scores,
-        truth.values(),
+        truth.oriented_values(),
         space=table.space,
         dataset=dataset,
         target=truth.column,
@@ -108,6 +117,8 @@ def rank_table(
         "combinations": list(combinations),
         "images": reference_images(table.name, dataset),
     }
+    if not truth.higher_is_better:  # the per-architecture truth is stored negated
+        config["target_orientation"] = "lower is better: ranked against its negation"
     document = ResultsDocument.create(
         kind="leaderboard",
         run_id=run_id,
@@ -117,10 +128,115 @@ def rank_table(
         rows=rows,
         per_arch=[per_arch],
         notes=list(truth.table.notes)
-        + ["reference scores and timings as shipped in the file (NASLib), not computed here"],
+        + ["reference scores and timings as shipped in the file (NASLib), not computed here"]
+        + ([] if truth.higher_is_better else [f"target {truth.column}: {truth.orientation}"]),
     )
     title = f"{table.name} · {dataset} · target {truth.column}"
+    if not truth.higher_is_better:
+        title += f" (lower is better: ranked against -{truth.parts.metric})"
     return TableLeaderboard(document, rows, title, config["images"]["description"])
+
+
+@dataclass(frozen=True)
+class TargetsLeaderboard:
+    """A table's proxies against several targets: one results document whose rows (and
+    per-architecture values) are grouped by target, in the order the targets were given."""
+
+    document: ResultsDocument
+    rows: list[ResultRow]
+    targets: list[Target]
+    title: str
+
+
+def rank_table_targets(
+    table_name: str,
+    *,
+    run_id: str,
+    dataset: str,
+    targets: Sequence[str],
+    options: LeaderboardOptions,
+    data_dir: str | None = None,
+    duplicates: str = "as-written",
+    table_policy: dict[str, Any] | None = None,
+) -> TargetsLeaderboard:
+    """The proxy scores shipped with `table_name` on `dataset`'s images against each of
+    `targets` (`harness.tables.resolve_targets`: a `table:target` joins that table once on
+    the canonical keys; a lower-is-better target is ranked against its negation)."""
+    if not targets:
+        raise ConfigError("name one or more targets to rank against")
+    policy = table_policy or {}
+    table, score_dataset = _scored_table(table_name, dataset, duplicates, policy, data_dir)
+    resolved = resolve_targets(
+        table,
+        list(targets),
+        registered=table_name,
+        dataset=dataset,
+        join_truth=True,
+        data_dir=data_dir,
+        table_options=policy,
+    )
+    scores = table.reference_scores[table.reference_scores["dataset"] == score_dataset]
+    rows, per_arch, notes, sources = [], [], [], []
+    for target in resolved:
+        target_rows, values = reference_rows(
+            scores,
+            target.oriented_values(),
+            space=table.space,
+            dataset=dataset,
+            target=target.column,
+            options=options,
+        )
+        rows += target_rows
+        per_arch.append(values)
+        notes += [n for n in target.table.notes if n not in notes]
+        sources += [f for f in target.table.sources if f not in sources]
+        if not target.higher_is_better:
+            notes.append(f"target {target.column}: {target.orientation}")
+    config = {
+        "command": "leaderboard",
+        "table": table_name,
+        "dataset": dataset,
+        "duplicates": duplicates if "duplicates" in table_info(table_name).options() else None,
+        "targets": [t.column for t in resolved],
+        "target_specs": list(targets),
+        "lower_is_better": [t.column for t in resolved if not t.higher_is_better],
+        "bootstrap_resamples": options.n_resamples,
+        "confidence": options.confidence,
+        "seed": options.seed,
+        "failures": options.failures,
+        "images": reference_images(table.name, dataset),
+    }
+    document = ResultsDocument.create(
+        kind="leaderboard",
+        run_id=run_id,
+        config=config,
+        sources=tuple(sources),
+        seed=options.seed,
+        rows=rows,
+        per_arch=per_arch,
+        notes=[*notes, "reference scores as shipped in the file (NASLib), not computed here"],
+    )
+    title = f"{table.name} · {dataset} · {len(resolved)} targets"
+    return TargetsLeaderboard(document, rows, resolved, title)
+
+
+def _scored_table(
+    table_name: str, dataset: str, duplicates: str, policy: dict[str, Any], data_dir: str | None
+) -> tuple[BenchmarkTable, str]:
+    """The table whose shipped scores a leaderboard ranks, and its name of `dataset`."""
+    needs = table_info(table_name).required_options()
+    if needs:
+        raise ConfigError(
+            f"table {table_name!r} needs option(s) {', '.join(needs)}, which only a run config "
+            "gives ([run.table_options]); harness leaderboard ranks the reference scores of "
+            f"{', '.join(list_tables('suite-zero-*'))}"
+        )
+    takes_duplicates = "duplicates" in table_info(table_name).options()
+    table = load_table(
+        table_name, data_dir, **({"duplicates": duplicates} if takes_duplicates else {}), **policy
+    )
+    available = sorted(set(table.reference_scores["dataset"]))
+    return table, check_dataset(available, dataset, table.name)
 
 
 def reference_images(table_name: str, dataset: str) -> dict[str, object]:

@@ -11,7 +11,8 @@ serves both. Every key is optional:
                             #   results: the scores a harness run's results.json recorded
     results = ""            # scores = "results": that results.json
     dataset = ""            # reference: whose scores are the features ("" = the target's)
-    features = ["*"]        # globs over the per-architecture proxies available
+    features = ["*"]        # globs over the per-architecture proxies available; "graf":
+                            #   the GRAF graph features of each NB201 cell (harness.combine.graf)
     models = ["ridge", "logistic", "pairwise", "gbt"]
     ks = [10, 20, 50, 100, 200]   # labelled architectures per fit
     splits = 20             # random train/held-out splits per k

@@ -251,10 +251,19 @@ def reference_set(
         raise DataError(f"table {table_name} ships no reference proxy scores")
     available = sorted(set(refs["dataset"]))
     score_dataset = check_dataset(available, dataset, table_name)
-    column = resolve_target(table, target, registered=table_name, dataset=dataset).column
+    resolved = resolve_target(
+        table,
+        target,
+        registered=table_name,
+        dataset=dataset,
+        data_dir=data_dir,
+        table_options=table_options,
+    )  # a `table:target` is joined on the canonical keys
+    column = resolved.column
     rows = refs[refs["dataset"] == score_dataset]
     wide = rows.pivot_table(index="arch", columns="proxy", values="score", aggfunc="first")
-    truth = table.frame[column].reindex(wide.index).to_numpy(dtype=float)
+    # a lower-is-better target (latency) is learned and ranked as its negation
+    truth = resolved.oriented_values().reindex(wide.index).to_numpy(dtype=float)
     archs, truth_kept = _finite_truth([str(a) for a in wide.index], truth, f"{table_name} {column}")
     wide = wide.loc[archs]
     scores = {str(p): wide[p].to_numpy(dtype=float) for p in wide.columns}
@@ -273,8 +282,12 @@ def reference_set(
         higher_is_better=signs,
         label_free=combinations,
         origin="reference",
-        data_files={s.name: s.sha256 or "" for s in table.sources},
-        notes=(*table.notes, *label_free_notes),
+        data_files={s.name: s.sha256 or "" for s in resolved.table.sources},
+        notes=(
+            *resolved.table.notes,
+            *label_free_notes,
+            *([] if resolved.higher_is_better else [f"target {column}: {resolved.orientation}"]),
+        ),
     )
 
 

@@ -17,12 +17,14 @@ the report without recomputing anything. Rows, told apart by `extra["evaluation"
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from harness.combine import graf
 from harness.combine.config import CombineConfig
 from harness.combine.data import (
     ScoreSet,
@@ -78,7 +80,13 @@ def _reference_dataset(run: RunConfig, config: CombineConfig, data_dir: str | No
         return config.dataset
 
     table = load_table(run.table, data_dir, **run.table_options)
-    target = resolve_target(table, run.target, registered=run.table)
+    target = resolve_target(
+        table,
+        run.target,
+        registered=run.table,
+        data_dir=data_dir,
+        table_options=run.table_options,
+    )
     return target.dataset.removesuffix("-valid")
 
 
@@ -112,6 +120,42 @@ def _transfer_features(features: Sequence[str], target: TransferSet) -> list[str
     return have
 
 
+def with_graf(score_set: ScoreSet) -> ScoreSet:
+    """`score_set` with the GRAF graph features of its cells beside its proxies."""
+    features = graf.graf_matrix(score_set.space, score_set.archs)
+    return replace(
+        score_set,
+        scores={**score_set.scores, **features},
+        higher_is_better={**score_set.higher_is_better, **dict.fromkeys(features, True)},
+        notes=(
+            *score_set.notes,
+            f"{len(features)} GRAF graph features of each cell (harness.combine.graf)",
+        ),
+    )
+
+
+def _proxies(score_set: ScoreSet) -> list[str]:
+    """The proxies of a set (its features that are not graph features)."""
+    return [p for p in score_set.scores if not p.startswith(graf.PREFIX)]
+
+
+def _select(source: ScoreSet, patterns: Sequence[str]) -> list[str]:
+    """The features `patterns` name: proxies by glob, and the GRAF feature set by its name
+    (`graf`; it must have been added, `with_graf`); "*" never matches a graph feature."""
+    wanted = [p for p in patterns if p != graf.FEATURE_SET]
+    graph = [f for f in source.scores if f.startswith(graf.PREFIX)]
+    if len(wanted) == len(patterns):
+        return select_features(_proxies(source), wanted)
+    if not wanted:
+        return graph
+    proxies = _proxies(source)
+    unmatched = [w for w in wanted if not any(fnmatch.fnmatchcase(p, w) for p in proxies)]
+    if unmatched:
+        select_features(proxies, unmatched)  # the one-line error naming what is available
+    chosen = [p for p in proxies if any(fnmatch.fnmatchcase(p, w) for w in wanted)]
+    return [*chosen, *graph]
+
+
 def evaluate_all(
     run: RunConfig,
     config: CombineConfig,
@@ -122,7 +166,8 @@ def evaluate_all(
     """Held-out learning curve, transfers (with their targets) and leakage test."""
 
     seed = config.resolved_seed(run)
-    features = select_features(list(source.scores), config.features)
+    features = _select(source, config.features)
+    proxies = [f for f in features if not f.startswith(graf.PREFIX)]
     common = dict(
         models=config.models,
         ks=config.ks,
@@ -132,7 +177,8 @@ def evaluate_all(
         n_resamples=config.split_resamples,
         confidence=config.confidence,
     )
-    chosen = comparators(source, features)
+    # the comparator is the best single proxy (never a graph feature)
+    chosen = comparators(source, proxies or _proxies(source))
     held_out = run_splits(
         label=HELD_OUT,
         groups=source.groups,
@@ -150,10 +196,13 @@ def evaluate_all(
             data_dir=data_dir,
             table_options=run.table_options,
         )
+        if len(proxies) < len(features):  # the graph features of the target's cells
+            target = replace(target, scores=with_graf(target.scores))
         targets.append(target)
         used = _transfer_features(features, target)
         # the comparators are the best on the transfer target itself (hindsight again)
-        picked = comparators(target.scores, used)
+        used_proxies = [f for f in used if not f.startswith(graf.PREFIX)]
+        picked = comparators(target.scores, used_proxies or _proxies(target.scores))
         transfers.append(
             run_splits(
                 label=f"transfer to {target.scores.name}",
@@ -371,14 +420,19 @@ def run_combine(
     source, run_document = load_source(
         run, config, data_dir=data_dir, run_id=run_id, progress=progress
     )
+    if graf.FEATURE_SET in config.features:
+        source = with_graf(source)
     features, held_out, transfers, leakage, targets = evaluate_all(
         run, config, source, data_dir=data_dir
     )
     seed = config.resolved_seed(run)
     best = held_out.comparators.get(BEST_PROXY)
+    # whole-set rows and per-architecture scores: the proxies (graph features are recomputed
+    # from the keys, and one row each would bury the proxies)
+    proxies = [f for f in features if not f.startswith(graf.PREFIX)] or _proxies(source)
     rows = whole_set_rows(
         source,
-        features,
+        proxies,
         confidence=config.confidence,
         seed=seed,
         best_proxy=best[0] if best else None,
@@ -426,7 +480,7 @@ def run_combine(
     if leakage is not None:
         config_dict["leakage_passed"] = leakage.passed
     scores = {p: [None if not np.isfinite(v) else float(v) for v in source.scores[p]]
-              for p in features}  # fmt: skip
+              for p in proxies}  # fmt: skip
     document = ResultsDocument.create(
         kind="combine",
         run_id=run_id,

@@ -34,8 +34,17 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--dataset", default="cifar10", help="dataset of the proxy scores (cifar10)")
     p.add_argument(
         "--target",
-        help="ground truth: dataset/split/epochs or dataset/metric/split/epochs "
-        "(default: the table's own accuracy for --dataset)",
+        help="ground truth: dataset/split/epochs, dataset/metric/split/epochs, dataset/metric "
+        "or a metric the table has once; TABLE:TARGET ranks against another table's column, "
+        "joined on the canonical keys, e.g. hw-nas-bench:cifar10/edgegpu_latency (lower-is-"
+        "better targets are ranked against their negation) (default: the table's own accuracy "
+        "for --dataset)",
+    )
+    p.add_argument(
+        "--targets",
+        help="rank against several targets at once, comma-separated (any form --target takes, "
+        "e.g. cifar10-valid/valid/200,hw-nas-bench:cifar10/edgegpu_latency,"
+        "nb201-robustness:pgd@Linf_eps-1.0): one proxies x targets table per figure",
     )
     p.add_argument(
         "--truth-table",
@@ -75,6 +84,12 @@ def run(args: argparse.Namespace) -> int:
     if args.results:
         return merge(args)
     rid = run_id("leaderboard", args.table, args.dataset)
+    if args.targets:
+        if args.target or args.combinations or args.truth_table:
+            raise ConfigError("--targets ranks the table's proxies only: give it without "
+                              "--target, --truth-table and --combinations")  # fmt: skip
+        with StagedOutput(output_dir(args, rid)) as stage:
+            return _rank_targets(args, rid, stage)
     with StagedOutput(output_dir(args, rid)) as stage:
         return _rank_table(args, rid, stage)
 
@@ -109,6 +124,49 @@ def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
     print(render(board.rows, args.format, title=board.title, images=images), end="")
     if args.format == "md":
         print(f"\nwrote {Path(out) / 'results.json'}, leaderboard.md, leaderboard.csv")
+    return 0
+
+
+def _rank_targets(args: argparse.Namespace, rid: str, stage: Path) -> int:
+    # deferred: pulls in numpy, pandas, scipy
+    from harness.leaderboard import LeaderboardOptions, rank_table_targets
+    from harness.report.leaderboard_table import (
+        render,
+        target_matrix,
+        target_matrix_latex,
+        to_csv,
+    )
+
+    targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    board = rank_table_targets(
+        args.table,
+        run_id=rid,
+        dataset=args.dataset,
+        targets=targets,
+        options=LeaderboardOptions(
+            n_resamples=args.resamples,
+            confidence=args.confidence,
+            seed=args.seed,
+            failures=args.failures or "worst",
+        ),
+        data_dir=args.data_dir,
+        duplicates=args.duplicates,
+        table_policy=table_policy(args),
+    )
+    lower = [t.column for t in board.targets if not t.higher_is_better]
+    markdown = target_matrix(board.rows, title=board.title, lower_is_better=lower)
+    board.document.write(stage / "results.json")
+    (stage / "leaderboard.md").write_text(markdown)
+    (stage / "leaderboard.csv").write_text(to_csv(board.rows))
+    latex = "\n".join(
+        target_matrix_latex(board.rows, figure=f, lower_is_better=lower, caption=board.title)
+        for f in ("kendall", "spearman")
+    )
+    (stage / "leaderboard.tex").write_text(latex)
+    print(markdown if args.format == "md" else render(board.rows, args.format), end="")
+    if args.format == "md":
+        out = output_dir(args, rid)
+        print(f"\nwrote {Path(out) / 'results.json'}, leaderboard.md, .csv, .tex (booktabs)")
     return 0
 
 

@@ -18,6 +18,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "which tables can be loaded: found, embedded (the package's own copy stands in), "
         "missing (and whether `harness data fetch` can get it).",
     )
+    p.add_argument(
+        "--targets",
+        metavar="TABLE",
+        help="list the targets (ground-truth columns) of TABLE instead, with their direction "
+        "and how many architectures have each (loads the table)",
+    )
     p.set_defaults(handler=run)
 
 
@@ -25,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
     # deferred: pulls in numpy, pandas
     from harness.tables.availability import file_states, table_states
 
+    if args.targets:
+        return list_targets(args)
     root = resolve_data_dir(args.data_dir)  # a named folder must exist
     if root.exists() and not root.is_dir():  # the default ./data may be absent, not a file
         raise DataError(
@@ -85,4 +93,35 @@ def run(args: argparse.Namespace) -> int:
         raise DataError(
             f"{s.path}: sha256 mismatch (expected {s.expected_sha256}, got {s.actual_sha256})"
         )
+    return 0
+
+
+def list_targets(args: argparse.Namespace) -> int:
+    """`--targets TABLE`: the table's ground-truth columns, their direction and coverage."""
+    # deferred: pulls in numpy, pandas
+    from harness.commands._common import table_policy
+    from harness.tables import load_table
+
+    table = load_table(args.targets, args.data_dir, **table_policy(args))
+    rows = [
+        {
+            "target": column,
+            "better": "lower" if column in table.lower_is_better else "higher",
+            "archs": int(table.frame[column].notna().sum()),
+        }
+        for column in table.targets()
+    ]
+    if args.format == "json":
+        print(json.dumps({"table": table.name, "targets": rows}, indent=2))
+    elif args.format == "csv":
+        print("target,better,archs")
+        for row in rows:
+            print(f"{row['target']},{row['better']},{row['archs']}")
+    else:
+        print(f"Targets of {table.name}, {len(table):,} architectures (another table's "
+              f"command names one as --target {args.targets}:TARGET)\n")  # fmt: skip
+        print("| target | better | archs |")
+        print("|---|---|---:|")
+        for row in rows:
+            print(f"| {row['target']} | {row['better']} | {row['archs']:,} |")
     return 0

@@ -230,3 +230,137 @@ def render(
     if fmt == "json":
         return to_json(rows)
     raise ValueError(f"unknown format {fmt!r}")
+
+
+def target_matrix(
+    rows: Sequence[ResultRow],
+    *,
+    figures: Sequence[str] = ("kendall", "spearman"),
+    title: str | None = None,
+    lower_is_better: Sequence[str] = (),
+) -> str:
+    """A multi-target leaderboard in Markdown: for each figure, one table of proxies (by
+    their mean of the figure over the targets, best first) x targets (in the rows' order),
+    each cell the figure with its interval, the best proxy of each target in bold. Targets
+    in `lower_is_better` are marked (↓: ranked against their negation)."""
+    # deferred: pulls in matplotlib, PIL
+    from harness.report.markdown import escape_markdown
+
+    targets = list(dict.fromkeys(r.target for r in rows))
+    cells = {(r.proxy, r.target): r for r in rows}
+    lines = [f"### {escape_markdown(title)}", ""] if title else []
+    header = failure_header(rows)
+    if header:
+        lines += [header, ""]
+    if lower_is_better:
+        lines += [
+            "↓: a lower value is better (latency, energy); proxies are ranked against its "
+            "negation, so a positive figure means the proxy favours cheaper networks.",
+            "",
+        ]
+    for figure in figures:
+        means = (
+            pd.DataFrame([(r.proxy, getattr(r, figure)) for r in rows], columns=["proxy", "value"])
+            .groupby("proxy", sort=False)["value"]
+            .mean()
+        )
+        proxies = list(means.sort_values(ascending=False, kind="stable").index)
+        best = {
+            t: max((cells[p, t] for p in proxies if (p, t) in cells and getattr(cells[p, t], figure)
+                    is not None), key=lambda r: getattr(r, figure), default=None)
+            for t in targets
+        }  # fmt: skip
+        label = next((f.label for f in list_figures() if f.name == figure), figure)
+        heads = [_target_label(t) + (" ↓" if t in lower_is_better else "") for t in targets]
+        lines += [f"{escape_markdown(label)} [95% CI]", ""]
+        lines.append("| proxy | mean | " + " | ".join(escape_markdown(h) for h in heads) + " |")
+        lines.append("|---|---:|" + "---|" * len(targets))
+        for proxy in proxies:
+            texts = []
+            for target in targets:
+                row = cells.get((proxy, target))
+                text = "—" if row is None else _interval(row, figure)
+                texts.append(f"**{text}**" if row is not None and row is best[target] else text)
+            lines.append(
+                f"| {escape_markdown(proxy)} | {_num(means[proxy])} | " + " | ".join(texts) + " |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _target_label(target: str) -> str:
+    """A short column header for a ground-truth column: metric (data set, split)."""
+    parts = target.split("/")
+    if len(parts) != 4:
+        return target
+    dataset, metric, split, _ = parts
+    return f"{metric} ({dataset}, {split})"
+
+
+#: Characters LaTeX reads as commands, escaped in a cell's text.
+_LATEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                  "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                  "^": r"\textasciicircum{}", "τ": r"$\tau$", "ρ": r"$\rho$", "·": r"$\cdot$",
+                  "ε": r"$\varepsilon$", "≈": r"$\approx$"}  # fmt: skip
+
+
+def latex_escape(text: str) -> str:
+    """`text` with LaTeX's special characters escaped."""
+    return "".join(_LATEX_ESCAPES.get(c, c) for c in text)
+
+
+def target_matrix_latex(
+    rows: Sequence[ResultRow],
+    *,
+    figure: str = "kendall",
+    lower_is_better: Sequence[str] = (),
+    caption: str = "",
+) -> str:
+    """A multi-target leaderboard as a LaTeX (booktabs) table: proxies (by their mean
+    figure over the targets) x targets, each cell the figure and its interval, the best
+    proxy of each target in bold, lower-is-better targets marked $\\downarrow$."""
+    targets = list(dict.fromkeys(r.target for r in rows))
+    cells = {(r.proxy, r.target): r for r in rows}
+    means = (
+        pd.DataFrame([(r.proxy, getattr(r, figure)) for r in rows], columns=["proxy", "value"])
+        .groupby("proxy", sort=False)["value"]
+        .mean()
+    )
+    proxies = list(means.sort_values(ascending=False, kind="stable").index)
+    best = {}
+    for target in targets:
+        present = [cells[p, target] for p in proxies if (p, target) in cells]
+        scored = [r for r in present if getattr(r, figure) is not None]
+        best[target] = max(scored, key=lambda r: getattr(r, figure), default=None)
+
+    def cell(row: ResultRow | None) -> str:
+        if row is None or getattr(row, figure) is None:
+            return "--"
+        point, lo, hi = (getattr(row, f"{figure}{s}") for s in ("", "_lo", "_hi"))
+        text = f"{point:.3f}".replace("-", "$-$")
+        if row is best[row.target]:
+            text = rf"\textbf{{{text}}}"
+        if lo is not None and hi is not None:
+            text += rf" {{\scriptsize [{lo:.3f}, {hi:.3f}]}}".replace("-", "$-$")
+        return text
+
+    heads = [latex_escape(_target_label(t)) + (r" $\downarrow$" if t in lower_is_better else "")
+             for t in targets]  # fmt: skip
+    label = next((f.label for f in list_figures() if f.name == figure), figure)
+    lines = [
+        r"\begin{table}[t]",
+        r"\centering",
+        rf"\caption{{{latex_escape(caption or label)}}}",
+        r"\begin{tabular}{l" + "c" * len(targets) + "}",
+        r"\toprule",
+        "proxy & " + " & ".join(heads) + r" \\",
+        r"\midrule",
+        *(
+            f"{latex_escape(p)} & " + " & ".join(cell(cells.get((p, t))) for t in targets) + r" \\"
+            for p in proxies
+        ),
+        r"\bottomrule",
+        r"\end{tabular}",
+        r"\end{table}",
+    ]
+    return "\n".join(lines) + "\n"

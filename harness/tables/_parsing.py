@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from harness.errors import ArchitectureError, DataError
-from harness.tables.base import TruthCheck
+from harness.tables.base import ACCURACY_RANGE, DEFAULT_METRIC, TruthCheck, split_target_name
 
 
 def read_json(path: Path, label: str) -> Any:
@@ -113,15 +114,39 @@ def as_float(value: object, where: str) -> float:
 
 
 def truth_rows(
-    columns: dict[str, Any], label: str, row_label: Callable[[int], str], policy: str
+    columns: dict[str, Any],
+    label: str,
+    row_label: Callable[[int], str],
+    policy: str,
+    ranges: Mapping[str, tuple[float, float]] | None = None,
 ) -> tuple[list[bool], str | None]:
     """Which rows of ground-truth `columns` (target -> values) to keep under `policy`
-    (see `TruthCheck`), and the table's warning when some were dropped."""
+    (see `TruthCheck`, with its `ranges`), and the table's warning when some were dropped.
 
-    check = TruthCheck(label, policy)
+    Columns whose every value is good are checked at once; the rows are judged one by one
+    (first bad value, counted drops) only when some value is not."""
+
+    check = TruthCheck(label, policy, ranges)
     n = len(next(iter(columns.values()))) if columns else 0
+    if all(
+        _all_good(target, values, check.ranges.get(target)) for target, values in columns.items()
+    ):
+        return [True] * n, None
     keep = [
         all(check.keep(row_label(i), target, values[i]) for target, values in columns.items())
         for i in range(n)
     ]
     return keep, check.warning()
+
+
+def _all_good(target: str, values: Any, value_range: tuple[float, float] | None) -> bool:
+    """Whether every value of a column is good ground truth (`bad_truth` finds nothing)."""
+    array = np.asarray(values, dtype=float)
+    if not np.isfinite(array).all():
+        return False
+    if value_range is None and split_target_name(target).metric == DEFAULT_METRIC:
+        value_range = ACCURACY_RANGE
+    if value_range is None:
+        return True
+    low, high = value_range
+    return bool(((array >= low) & (array <= high)).all())

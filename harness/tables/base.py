@@ -17,7 +17,7 @@ their train sets and evaluated on their `x-valid` (split `valid`) or `x-test` (s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -138,6 +138,9 @@ class BenchmarkTable:
     benchmark_index: pd.Series | None = None
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: ground-truth columns where a lower value is the better architecture (latency,
+    #: energy); every other column ranks higher-is-better (see `Target.higher_is_better`)
+    lower_is_better: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         spaces = list_spaces()  # a table is keyed by a registered search space
@@ -159,6 +162,11 @@ class BenchmarkTable:
             check_target_name(column)
             if not pd.api.types.is_float_dtype(frame[column]):
                 raise DataError(f"table {self.name}: column {column!r} is not float")
+        unknown = sorted(set(self.lower_is_better) - set(frame.columns))
+        if unknown:
+            raise DataError(
+                f"table {self.name}: lower_is_better names no column of the table: {unknown[0]!r}"
+            )
         missing = [c for c in REFERENCE_COLUMNS if c not in self.reference_scores.columns]
         if missing:
             raise DataError(
@@ -250,6 +258,7 @@ class BenchmarkTable:
             else self.benchmark_index.reindex(keys),
             notes=self.notes,
             warnings=self.warnings,
+            lower_is_better=self.lower_is_better,
         )
 
     def join(self, other: BenchmarkTable, how: str = "inner") -> BenchmarkTable:
@@ -295,6 +304,7 @@ class BenchmarkTable:
             benchmark_index=None if index is None else index.reindex(frame.index),
             notes=self.notes + tuple(n for n in other.notes if n not in self.notes),
             warnings=self.warnings + tuple(w for w in other.warnings if w not in self.warnings),
+            lower_is_better=self.lower_is_better | other.lower_is_better,
         )
 
     def __repr__(self) -> str:
@@ -307,10 +317,12 @@ class BenchmarkTable:
 def parse_target(spec: str, table: BenchmarkTable) -> str:
     """The column of `table` that `spec` names.
 
-    `spec` is a full column name (`cifar10/accuracy/test/200`) or the short form
-    `dataset/split/epochs` with the metric defaulting to accuracy (`cifar10/test/200`).
-    Anything else, or a name the table lacks, is a one-line ConfigError listing the
-    available targets.
+    `spec` is a full column name (`cifar10/accuracy/test/200`), the short form
+    `dataset/split/epochs` with the metric defaulting to accuracy (`cifar10/test/200`), or
+    `dataset/metric` / a bare `metric` naming exactly one column
+    (`cifar10/edgegpu_latency`, `pgd@Linf_eps-1.0`). Anything else, or a name the table
+    lacks, is a one-line ConfigError listing the available targets (or, for a short form
+    naming several, those it names).
     """
     available = table.targets()
     text = spec.strip() if isinstance(spec, str) else ""
@@ -327,10 +339,31 @@ def parse_target(spec: str, table: BenchmarkTable) -> str:
         folded = [c for c in available if c.casefold() == candidate.casefold()]
         if len(folded) == 1:
             return folded[0]
+    if text and len(parts) <= 2 and all(parts):
+        # `metric` or `dataset/metric`: the one column with that metric (and data set)
+        wanted = [p.casefold() for p in parts]
+        named = [
+            c
+            for c in available
+            if [p.casefold() for p in _short_parts(split_target_name(c), len(parts))] == wanted
+        ]
+        if len(named) == 1:
+            return named[0]
+        if len(named) > 1:
+            raise ConfigError(
+                f"target {spec!r} is ambiguous in table {table.name}: it names "
+                f"{', '.join(named)}; write the data set too, or the full name"
+            )
     raise ConfigError(
         f"unknown target {spec!r} for table {table.name} (available: {', '.join(available)}; "
-        "write dataset/split/epochs or dataset/metric/split/epochs)"
+        "write dataset/split/epochs, dataset/metric/split/epochs, dataset/metric or a metric "
+        "the table has once)"
     )
+
+
+def _short_parts(name: TargetName, n: int) -> tuple[str, ...]:
+    """The parts a short target form of `n` parts names: the metric, or data set and metric."""
+    return (name.metric,) if n == 1 else (name.dataset, name.metric)
 
 
 def frame_from_columns(archs: Sequence[str], columns: dict[str, Sequence[float]]) -> pd.DataFrame:
@@ -341,17 +374,22 @@ def frame_from_columns(archs: Sequence[str], columns: dict[str, Sequence[float]]
     )
 
 
-def bad_truth(target: str, value: float) -> str | None:
+def bad_truth(
+    target: str, value: float, value_range: tuple[float, float] | None = None
+) -> str | None:
     """Why `value` cannot be ground truth for column `target`, or None when it can.
 
-    Every figure must be finite; an accuracy (percent) must also lie in [0, 100].
+    Every figure must be finite; it must also lie in `value_range` when one is given, and
+    an accuracy (percent) in [0, 100] otherwise.
     """
     if not np.isfinite(value):
         return "is missing" if np.isnan(value) else f"is not finite ({value})"
-    metric = split_target_name(target).metric
-    low, high = ACCURACY_RANGE
-    if metric == DEFAULT_METRIC and not low <= value <= high:
-        return f"is {value:g}, outside [{low:g}, {high:g}]"
+    if value_range is None and split_target_name(target).metric == DEFAULT_METRIC:
+        value_range = ACCURACY_RANGE
+    if value_range is not None:
+        low, high = value_range
+        if not low <= value <= high:
+            return f"is {value:g}, outside [{low:g}, {high:g}]"
     return None
 
 
@@ -363,18 +401,25 @@ class TruthCheck:
     is the counted one-line warning for the table (None when nothing was dropped).
     """
 
-    def __init__(self, label: str, policy: str = "error"):
+    def __init__(
+        self,
+        label: str,
+        policy: str = "error",
+        ranges: Mapping[str, tuple[float, float]] | None = None,
+    ):
         if policy not in BAD_TRUTH_POLICIES:
             raise ConfigError(
                 f"bad_truth must be one of {', '.join(BAD_TRUTH_POLICIES)}, got {policy!r}"
             )
         self.label, self.policy = label, policy
+        #: the range of each column a value must lie in (else: accuracy in [0, 100])
+        self.ranges = dict(ranges or {})
         self.dropped: list[str] = []
         self.first = ""
 
     def keep(self, where: str, target: str, value: float) -> bool:
         """Whether `value` (of column `target`, at record `where`) is kept."""
-        problem = bad_truth(target, float(value))
+        problem = bad_truth(target, float(value), self.ranges.get(target))
         if problem is None:
             return True
         text = f"{where}: ground truth {target} {problem}"
@@ -392,7 +437,8 @@ class TruthCheck:
         if not self.dropped:
             return None
         n = len(self.dropped)
+        bounds = "[0, 100]" if not self.ranges else "its range"
         return (
             f"{self.label}: dropped {n} record{'s' if n != 1 else ''} whose ground truth is "
-            f"missing, not finite or outside [0, 100] (bad_truth=drop; first: {self.first})"
+            f"missing, not finite or outside {bounds} (bad_truth=drop; first: {self.first})"
         )

