@@ -7,6 +7,7 @@ with a non-finite score or truth are left out and counted, never filled in.
 
     summarise(score, truth)                  every leaderboard figure at once
     correlations / kendall_tau / spearman_rho / pearson_r    point estimates (scipy)
+    ndcg_at_k                                nDCG@k as VKDNW defines it (top-weighted)
     bootstrap_correlations                   paired percentile intervals (vectorised)
     mean_kendall_interval                    bootstrap interval of a mean tau over runs
     mean_t_interval                          mean over seeds with its Student-t interval
@@ -53,6 +54,7 @@ from harness.stats.figures import (
     register_figure,
 )
 from harness.stats.intervals import MeanInterval, difference_from_intervals, mean_t_interval
+from harness.stats.ndcg import NDCG_SHARE, ndcg_at_k
 from harness.stats.pairwise import (
     DEFAULT_GAP_EDGES,
     GapBin,
@@ -61,6 +63,7 @@ from harness.stats.pairwise import (
     pairwise_accuracy_by_gap,
 )
 from harness.stats.rank import (
+    RESAMPLED_STATISTICS,
     STATISTICS,
     Correlations,
     correlations,
@@ -94,6 +97,9 @@ __all__ = [
     "register_figure",
     "check_failure_policy",
     "STATISTICS",
+    "RESAMPLED_STATISTICS",
+    "NDCG_SHARE",
+    "ndcg_at_k",
     "BootstrapCorrelations",
     "CorrelationSummary",
     "Correlations",

@@ -281,6 +281,11 @@ for _figure in (
     _correlation("kendall", "Kendall τ", per_seed=True, tables=_BOTH),
     _correlation("spearman", "Spearman ρ", per_seed=True, tables=_BOTH),
     _correlation("pearson", "Pearson r", per_seed=False, tables=_BOTH),
+    # nDCG@10% (VKDNW's top-weighted figure, `harness.stats.ndcg`), from the same
+    # resamples as the correlations; kept in a row's `extra`
+    Figure("ndcg", lambda d: d.bootstrap.ndcg, over_seeds="seed-bootstrap",
+           over_splits="pooled", label="nDCG@10%", tables=_BOTH, interval=True,
+           bounds=(0.0, 1.0), per_seed=True, show_interval=True),
     Figure("top_k", lambda d: top_k_overlap(d.rows.score, d.rows.truth, percentages=d.top_k),
            label="top-10% found", tables=frozenset({"report"}), hint=dict[str, float | None],
            text=_top_10_text),
