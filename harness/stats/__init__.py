@@ -10,6 +10,7 @@ with a non-finite score or truth are left out and counted, never filled in.
     ndcg_at_k                                nDCG@k as VKDNW defines it (top-weighted)
     bootstrap_correlations                   paired percentile intervals (vectorised)
     mean_kendall_interval                    bootstrap interval of a mean tau over runs
+    mean_statistic_interval                  the same for any resampled statistic (nDCG...)
     mean_t_interval                          mean over seeds with its Student-t interval
     difference_from_intervals                a change tested from two figures' own intervals
     FAILURE_POLICIES / common_rows / policy_values   the failure policy, whole (failures.py)
@@ -30,6 +31,7 @@ from harness.stats.bootstrap import (
     Interval,
     bootstrap_correlations,
     mean_kendall_interval,
+    mean_statistic_interval,
 )
 from harness.stats.compare import ProxyDifference, RunDifference, compare_proxies, compare_runs
 from harness.stats.compare_seeds import SeededRunDifference, compare_seeded_runs
@@ -123,6 +125,7 @@ __all__ = [
     "difference_from_intervals",
     "kendall_tau",
     "mean_kendall_interval",
+    "mean_statistic_interval",
     "mean_t_interval",
     "pairwise_accuracy",
     "pairwise_accuracy_by_gap",

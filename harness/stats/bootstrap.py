@@ -27,7 +27,7 @@ from harness.stats._rows import (
     make_generator,
     usable_rows,
 )
-from harness.stats.rank import RESAMPLED_STATISTICS, point_estimate
+from harness.stats.rank import RESAMPLED_STATISTICS, check_statistic, point_estimate
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,39 @@ def mean_kendall_interval(
             taus.append(point_estimate("kendall", score[rows], truth[rows]))
         replicates[r] = np.mean(taus)
     finite = replicates[np.isfinite(replicates)]
+    if finite.size == 0:
+        return float("nan"), float("nan")
+    return _percentile_bounds(finite, confidence)
+
+
+def mean_statistic_interval(
+    columns: Sequence[tuple[np.ndarray, np.ndarray]],
+    statistic: str,
+    *,
+    paired: bool,
+    n_resamples: int,
+    confidence: float,
+    rng: np.random.Generator,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean over several runs of `statistic` (any of
+    RESAMPLED_STATISTICS), from the vectorised replicates of `harness.stats._resample`.
+
+    As `mean_kendall_interval`: `columns` holds each run's finite, oriented (score, truth)
+    rows; `paired` runs (the same rows in the same order) share the resampled rows of each
+    replicate, other runs are resampled apart. Undefined replicates are left out; NaN
+    bounds when none is defined or a run has fewer than MIN_ROWS rows.
+    """
+    statistic = check_statistic(statistic)
+    if any(score.size < MIN_ROWS for score, _ in columns):
+        return float("nan"), float("nan")
+    if paired:
+        replicates = paired_replicates(columns, [statistic], n_resamples, rng)[:, 0, :]
+    else:
+        replicates = np.stack(
+            [paired_replicates([c], [statistic], n_resamples, rng)[0, 0] for c in columns]
+        )
+    means = replicates.mean(axis=0)
+    finite = means[np.isfinite(means)]
     if finite.size == 0:
         return float("nan"), float("nan")
     return _percentile_bounds(finite, confidence)

@@ -10,7 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.stats import FIGURES, NDCG_SHARE, bootstrap_correlations, ndcg_at_k, summarise
+from harness.stats import (
+    FIGURES,
+    NDCG_SHARE,
+    bootstrap_correlations,
+    mean_statistic_interval,
+    ndcg_at_k,
+    summarise,
+)
 from harness.stats._resample import paired_replicates, resample_index_chunks
 from harness.stats.ndcg import ndcg_cutoff, ndcg_estimate
 
@@ -138,3 +145,26 @@ def test_reproduces_vkdnw_table_1_with_accuracy_in_percent_and_k_1000(real_data_
         )
         # accuracy as a fraction would make any ranking look perfect
         assert ndcg_at_k(params, truth / 100, k=1000) > 0.9
+
+
+@pytest.mark.parametrize("paired", [True, False])
+def test_mean_over_runs_interval_equals_a_loop_over_the_same_resamples(paired):
+    rng = np.random.default_rng(11)
+    truth = rng.uniform(70, 95, 40)
+    columns = [(truth + rng.normal(0, s, 40), truth) for s in (2.0, 6.0)]
+    low, high = mean_statistic_interval(
+        columns, "ndcg", paired=paired, n_resamples=100, confidence=0.9,
+        rng=np.random.default_rng(3),
+    )  # fmt: skip
+    draws = np.random.default_rng(3)
+    if paired:
+        (shared,) = resample_index_chunks(draws, 40, 100)
+        indices = [shared, shared]
+    else:
+        indices = [next(resample_index_chunks(draws, 40, 100)) for _ in columns]
+    means = np.mean(
+        [[ndcg_estimate(x[rows], y[rows]) for rows in idx]
+         for (x, y), idx in zip(columns, indices, strict=True)],
+        axis=0,
+    )  # fmt: skip
+    assert (low, high) == pytest.approx(tuple(np.quantile(means, [0.05, 0.95])))
