@@ -167,8 +167,11 @@ def _weighted_pearson(a: np.ndarray, b: np.ndarray, counts: np.ndarray) -> np.nd
         )
 
 
-def _ndcg_replicates(column: _Column, counts: np.ndarray) -> np.ndarray:
-    """nDCG@k (`harness.stats.ndcg`, ties averaged) of each resample from its row counts.
+def _ndcg_replicates(
+    column: _Column, counts: np.ndarray, x_totals: np.ndarray, y_totals: np.ndarray
+) -> np.ndarray:
+    """nDCG@k (`harness.stats.ndcg`, ties averaged) of each resample from its row counts
+    (`x_totals` / `y_totals`: the drawn rows per score / truth group).
 
     In a resample sorted by score, the rows of one score group fill positions start+1 ..
     end (start = rows drawn with a higher score) and share the mean gain of the group's
@@ -181,11 +184,11 @@ def _ndcg_replicates(column: _Column, counts: np.ndarray) -> np.ndarray:
         return np.full(counts.shape[0], np.nan)
     k = np.maximum(1.0, np.ceil(NDCG_SHARE * drawn - 1e-9))[:, None]
     cumulative = discount_cumsum(column.n, column.n)
-    weighted = counts * column.gains
 
-    def dcg(groups: _ValueGroups) -> np.ndarray:
-        totals = groups.totals(counts)[:, ::-1]  # highest value first
-        gain_sums = np.add.reduceat(weighted[:, groups.order], groups.starts, axis=1)[:, ::-1]
+    def dcg(groups: _ValueGroups, totals: np.ndarray) -> np.ndarray:
+        gains = column.gains[groups.order]
+        gain_sums = np.add.reduceat(counts[:, groups.order] * gains, groups.starts, axis=1)
+        totals, gain_sums = totals[:, ::-1], gain_sums[:, ::-1]  # highest value first
         end = np.cumsum(totals, axis=1)
         discounts = (
             cumulative[np.minimum(end, k).astype(np.int64)]
@@ -194,9 +197,9 @@ def _ndcg_replicates(column: _Column, counts: np.ndarray) -> np.ndarray:
         mean_gain = np.divide(gain_sums, totals, out=np.zeros_like(gain_sums), where=totals > 0)
         return np.einsum("rg,rg->r", mean_gain, discounts)
 
-    ideal = dcg(column.y_groups)
+    ideal = dcg(column.y_groups, y_totals)
     with np.errstate(invalid="ignore", divide="ignore"):
-        value = dcg(column.x_groups) / ideal
+        value = dcg(column.x_groups, x_totals) / ideal
     value[(ideal <= 0) | (drawn < MIN_ROWS)] = np.nan
     return value
 
@@ -247,7 +250,7 @@ def _column_replicates(
         elif statistic == "pearson":
             value = _weighted_pearson(column.x_standardised, column.y_standardised, counts)
         elif statistic == "ndcg":  # defined for a constant score or truth (see its module)
-            replicates[s] = np.clip(_ndcg_replicates(column, counts), 0.0, 1.0)
+            replicates[s] = np.clip(_ndcg_replicates(column, counts, x_totals, y_totals), 0.0, 1.0)
             continue
         else:
             raise ValueError(f"unknown statistic {statistic!r}")
