@@ -2,15 +2,15 @@
 
 A row of a multi-seed run reads like a single-seed row, with these meanings:
 
-- `kendall`, `spearman`, `pearson`: the mean over the seeds; `*_lo` / `*_hi` their
-  two-level bootstrap interval over seeds and architectures
+- `kendall`, `spearman`, `pearson` and (in `extra`) `ndcg`: the mean over the seeds;
+  `*_lo` / `*_hi` their two-level bootstrap interval over seeds and architectures
   (`harness.stats.seed_correlations`);
 - `n`: architectures compared; `n_failed`: the most any seed failed on (per seed in
   `seed_n_failed`); `n_used`: the fewest rows any seed's figures used;
 - top-k, top-1 and pairwise accuracy: means over the seeds;
 - `single_seed_*`: the first seed's figures with their architecture-only interval,
   exactly what a single-seed run with that seed reports;
-- `seed_kendall` / `seed_spearman`: each seed's figure; `self_kendall` (and
+- `seed_kendall` / `seed_spearman` / `seed_ndcg`: each seed's figure; `self_kendall` (and
   `self_kendall_min`): the mean (and lowest) Kendall tau between two seeds' scores.
 """
 

@@ -76,6 +76,9 @@ class CurvePoint:
     #: per split: (split index, tau, rho)
     per_split: tuple[tuple[int, float, float], ...]
     fit_failures: int = 0
+    #: every figure pooled over the splits (`harness.stats.figures.split_figures`: Kendall,
+    #: Spearman, nDCG...), by name
+    figures: dict[str, PooledInterval] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,8 @@ class Evaluation:
     baseline_points: dict[int, dict[str, PooledInterval]]
     baseline_spearman: dict[int, dict[str, PooledInterval]] = field(default_factory=dict)
     skipped: tuple[str, ...] = ()
+    #: every pooled figure of each comparator on the same held-out rows, per k
+    baseline_figures: dict[int, dict[str, dict[str, PooledInterval]]] = field(default_factory=dict)
 
 
 def best_of(score_set: ScoreSet, names: Sequence[str]) -> tuple[str, float] | None:
@@ -235,13 +240,15 @@ def _curve_point(
             (o.split.index, float(t), float(r)) for o, t, r in zip(fitted, taus, rhos, strict=True)
         ),
         fit_failures=failures,
+        figures={s: pooled.interval(model, s) for s in pooled.statistics},
     )
 
 
 def _baseline_intervals(
     outcomes: list[_SplitOutcome], *, n_resamples: int, confidence: float, seed: int
-) -> dict[str, tuple[PooledInterval, PooledInterval]]:
-    """The comparators' (Kendall, Spearman) on the same held-out rows, over all splits."""
+) -> dict[str, dict[str, PooledInterval]]:
+    """The comparators' pooled figures (Kendall, Spearman, nDCG...) by name, on the same
+    held-out rows, over all splits."""
     if not outcomes or not outcomes[0].baselines:
         return {}
     pooled = pooled_splits(
@@ -250,10 +257,7 @@ def _baseline_intervals(
         confidence=confidence,
         seed=seed,
     )
-    return {
-        c: (pooled.interval(c, "kendall"), pooled.interval(c, "spearman"))
-        for c in pooled.candidates
-    }
+    return {c: {s: pooled.interval(c, s) for s in pooled.statistics} for c in pooled.candidates}
 
 
 def run_splits(
@@ -276,6 +280,7 @@ def run_splits(
     points: list[CurvePoint] = []
     baseline_points: dict[int, dict[str, PooledInterval]] = {}
     baseline_spearman: dict[int, dict[str, PooledInterval]] = {}
+    baseline_figures: dict[int, dict[str, dict[str, PooledInterval]]] = {}
     skipped: list[str] = []
     for k in ks:
         if len(groups) - k < min_held_out:
@@ -306,8 +311,9 @@ def run_splits(
             confidence=confidence,
             seed=derive_seed(seed, "combine/bootstrap", label, k, "comparators"),
         )
-        baseline_points[k] = {c: tau for c, (tau, _) in intervals.items()}
-        baseline_spearman[k] = {c: rho for c, (_, rho) in intervals.items()}
+        baseline_points[k] = {c: figures["kendall"] for c, figures in intervals.items()}
+        baseline_spearman[k] = {c: figures["spearman"] for c, figures in intervals.items()}
+        baseline_figures[k] = intervals
     return Evaluation(
         label=label,
         features=tuple(features),
@@ -316,4 +322,5 @@ def run_splits(
         baseline_points=baseline_points,
         baseline_spearman=baseline_spearman,
         skipped=tuple(skipped),
+        baseline_figures=baseline_figures,
     )

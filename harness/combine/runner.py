@@ -221,19 +221,27 @@ def evaluate_all(
     return features, held_out, transfers, leakage, targets
 
 
-def _figure_fields(intervals: dict[str, Any]) -> dict[str, float | None]:
-    """The typed figure columns of a row (`harness.stats.FIGURES`) from pooled intervals by
-    figure name; a figure not pooled over splits (or None) is left empty."""
+def _figure_fields(intervals: dict[str, Any], *, column: bool = True) -> dict[str, float | None]:
+    """The figures of a row (`harness.stats.FIGURES`) from pooled intervals by figure name:
+    the typed columns, or (`column=False`) the entries a row keeps in `extra`; a figure not
+    pooled over splits (or None) is left empty, and out of `extra`."""
     fields: dict[str, float | None] = {}
-    for figure in list_figures(column=True):
+    for figure in list_figures(column=column):
         if figure.count:
             continue
         interval = intervals.get(figure.name)
+        if interval is None and not column:
+            continue
         values = (
             (None,) * 3 if interval is None else (interval.estimate, interval.low, interval.high)
         )
         fields.update(zip(figure.keys, values, strict=False))
     return fields
+
+
+def _point_figures(point: CurvePoint) -> dict[str, Any]:
+    """A curve point's pooled figures by name (Kendall and Spearman at least)."""
+    return {**point.figures, "kendall": point.kendall, "spearman": point.spearman}
 
 
 def _versus(point: CurvePoint, chosen: dict[str, tuple[str, float]]) -> dict[str, Any]:
@@ -285,9 +293,10 @@ def curve_rows(
                 higher_is_better=True,
                 n=point.held_out,
                 n_failed=0,
-                **_figure_fields({"kendall": point.kendall, "spearman": point.spearman}),
+                **_figure_fields(figures := _point_figures(point)),
                 origin=LEARNED,
                 extra={
+                    **_figure_fields(figures, column=False),
                     "evaluation": evaluation.label,
                     "model": point.model,
                     "k": point.k,
@@ -305,6 +314,8 @@ def curve_rows(
     for k, figures in evaluation.baseline_points.items():
         for comparator, tau in figures.items():
             rho = evaluation.baseline_spearman.get(k, {}).get(comparator)
+            pooled = evaluation.baseline_figures.get(k, {}).get(comparator, {})
+            pooled = {**pooled, "kendall": tau, "spearman": rho}
             name = evaluation.comparators.get(comparator, (comparator, None))[0]
             rows.append(
                 ResultRow(
@@ -315,9 +326,10 @@ def curve_rows(
                     higher_is_better=True,
                     n=held_out.get(k, 0),
                     n_failed=0,
-                    **_figure_fields({"kendall": tau, "spearman": rho}),
+                    **_figure_fields(pooled),
                     origin=origin,
                     extra={
+                        **_figure_fields(pooled, column=False),
                         "evaluation": evaluation.label,
                         "comparator": comparator,
                         "whole_set": (whole or {}).get(comparator, {}),

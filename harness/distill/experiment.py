@@ -258,7 +258,7 @@ def _rows(
             "train_seconds": record.train_seconds,
             "eval_seconds": record.eval_seconds,
             "checkpoint": history.key,
-            **{f.name: summary[f.name] for f in list_figures(column=False)},
+            **{key: summary[key] for f in list_figures(column=False) for key in f.keys},
         }
         rows.append(
             ResultRow(

@@ -43,6 +43,7 @@ from harness.report.failure_policy import row_policy
 from harness.report.members import members_note
 from harness.results import ResultRow, ResultsDocument
 from harness.stats import (
+    FIGURES,
     compare_runs,
     compare_seeded_runs,
     difference_from_intervals,
@@ -182,7 +183,8 @@ def _keyed(
 
 
 def _value(row: ResultRow, statistic: str) -> float:
-    value = getattr(row, statistic)
+    """The figure's value in the row (a typed field or an `extra` entry), NaN if missing."""
+    value = FIGURES[statistic].value_of(row)
     return math.nan if value is None else float(value)
 
 
@@ -192,7 +194,7 @@ def _interval_test(
     """(low, high, p) of new - base from the rows' own intervals (normal approximation)."""
 
     def figure(row: ResultRow) -> tuple[float, float | None, float | None, float]:
-        low, high = getattr(row, f"{statistic}_lo"), getattr(row, f"{statistic}_hi")
+        _, low, high = FIGURES[statistic].ends(row)
         return _value(row, statistic), low, high, row.extra.get("confidence", 0.95)
 
     return difference_from_intervals(figure(base), figure(new), alpha)

@@ -18,6 +18,10 @@ How the figures of a merged line are made:
   run lacks per-architecture values, or scored several initial-weight seeds (its tau is
   then a mean over seeds with a two-level interval), the interval is the mean of the
   runs' own interval ends (labelled so).
+- the interval figures a row keeps in `extra` (`harness.stats.FIGURES`, e.g. nDCG@10%):
+  the same rules as Kendall tau, their bootstrap from the vectorised replicates
+  (`harness.stats.mean_statistic_interval`) with a generator of their own, so adding a
+  figure leaves the Kendall intervals as they were;
 - seconds per architecture: the mean over runs weighted by each run's n;
   architectures: how many distinct architectures the runs scored usably.
 """
@@ -68,6 +72,14 @@ class MergedRow:
     n_failed: int
     interval: str
     sources: tuple[str, ...]
+    #: (name, mean, low, high) of each interval figure kept in a row's extra (`figures()`)
+    figures: tuple[tuple[str, float, float, float], ...] = ()
+
+
+def merged_figures() -> list[stats.Figure]:
+    """The figures a merged leaderboard adds after Spearman: the interval figures that
+    leaderboards show and rows keep in `extra` (nDCG@10%, ...)."""
+    return [f for f in stats.list_figures(column=False, table="leaderboard") if f.interval]
 
 
 @dataclass(frozen=True)
@@ -118,8 +130,52 @@ def mean_kendall_interval(
     )
 
 
+def _figure_line(
+    figure: stats.Figure,
+    entries: list[_Entry],
+    tables: list[pd.DataFrame],
+    *,
+    bootstrap: bool,
+    n_resamples: int,
+    confidence: float,
+    rng: np.random.Generator,
+) -> tuple[str, float, float, float]:
+    """(name, mean over runs, low, high) of one extra figure, by the rules for tau."""
+    ends = [tuple(_number(v) for v in figure.ends(e.row)) for e in entries]
+    values = np.array([value for value, _, _ in ends])
+    mean = float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
+    if len(entries) == 1:
+        return figure.name, *ends[0]
+    if bootstrap:
+        paired = all(set(t.index) == set(tables[0].index) for t in tables[1:])
+        if paired:
+            shared = tables[0].index
+            for table in tables[1:]:
+                shared = shared.intersection(table.index)
+            tables = [t.loc[shared] for t in tables]
+        low, high = stats.mean_statistic_interval(
+            [(t["score"].to_numpy(), t["truth"].to_numpy()) for t in tables],
+            figure.name,
+            paired=paired,
+            n_resamples=n_resamples,
+            confidence=confidence,
+            rng=rng,
+        )
+        return figure.name, mean, low, high
+    lows = np.array([low for _, low, _ in ends])
+    highs = np.array([high for _, _, high in ends])
+    low = float(np.nanmean(lows)) if np.isfinite(lows).any() else math.nan
+    high = float(np.nanmean(highs)) if np.isfinite(highs).any() else math.nan
+    return figure.name, mean, low, high
+
+
 def _merge_entries(
-    entries: list[_Entry], *, n_resamples: int, confidence: float, rng: np.random.Generator
+    entries: list[_Entry],
+    *,
+    n_resamples: int,
+    confidence: float,
+    rng: np.random.Generator,
+    figure_rng: np.random.Generator,
 ) -> MergedRow:
     first = entries[0]
     key: GroupKey = first.group.key
@@ -128,17 +184,19 @@ def _merge_entries(
     finite = kendalls[np.isfinite(kendalls)]
     tables = [_usable(e) for e in entries]
     known_tables = [t for t in tables if t is not None]
+    bootstrap = (
+        len(entries) > 1
+        and len(known_tables) == len(entries)
+        and all(len(t) >= 3 for t in known_tables)
+        and not any(is_seeded(e.row) for e in entries)
+    )
     if len(entries) == 1:
         low, high, interval = (
             _number(first.row.kendall_lo),
             _number(first.row.kendall_hi),
             (INTERVAL_OWN),
         )
-    elif (
-        len(known_tables) == len(entries)
-        and all(len(t) >= 3 for t in known_tables)
-        and not any(is_seeded(e.row) for e in entries)
-    ):
+    elif bootstrap:
         low, high = mean_kendall_interval(
             known_tables, n_resamples=n_resamples, confidence=confidence, rng=rng
         )
@@ -176,6 +234,18 @@ def _merge_entries(
         n_failed=sum(r.n_failed for r in rows),
         interval=interval,
         sources=tuple(e.group.source.label for e in entries),
+        figures=tuple(
+            _figure_line(
+                figure,
+                entries,
+                known_tables,
+                bootstrap=bootstrap,
+                n_resamples=n_resamples,
+                confidence=confidence,
+                rng=figure_rng,
+            )
+            for figure in merged_figures()
+        ),  # fmt: skip
     )
 
 
@@ -196,8 +266,11 @@ def merge_documents(
                 key = (group.key, row.proxy, row.origin)
                 entries.setdefault(key, []).append(_Entry(group, row))
     rng = np.random.default_rng(seed)
+    figure_rng = np.random.default_rng([seed, 1])  # the extra figures' own draws
     merged = [
-        _merge_entries(items, n_resamples=n_resamples, confidence=confidence, rng=rng)
+        _merge_entries(
+            items, n_resamples=n_resamples, confidence=confidence, rng=rng, figure_rng=figure_rng
+        )
         for items in entries.values()
     ]
     merged.sort(
@@ -210,7 +283,13 @@ def merge_documents(
 
 
 def merged_frame(merged: Sequence[MergedRow]) -> pd.DataFrame:
-    frame = pd.DataFrame([m.__dict__ for m in merged])
+    records = []
+    for m in merged:
+        record = {k: v for k, v in m.__dict__.items() if k != "figures"}
+        for name, value, low, high in m.figures:
+            record.update({name: value, f"{name}_lo": low, f"{name}_hi": high})
+        records.append(record)
+    frame = pd.DataFrame(records)
     if not frame.empty:
         frame["sources"] = frame["sources"].map(" ".join)
     return frame
@@ -235,6 +314,7 @@ def merged_sections(merged: Sequence[MergedRow]) -> list[tuple[str, list[tuple[s
                 f"{_f(m.kendall)} [{_f(m.kendall_lo)}, {_f(m.kendall_hi)}]",
                 f"{_f(m.kendall_min)} – {_f(m.kendall_max)}" if m.runs > 1 else "—",
                 _f(m.spearman),
+                *(f"{_f(value)} [{_f(low)}, {_f(high)}]" for _, value, low, high in m.figures),
                 f"{m.seconds_per_arch:.3g}" if math.isfinite(m.seconds_per_arch) else "—",
                 str(m.n_archs),
                 str(m.n_failed),
@@ -248,6 +328,14 @@ MERGED_HEADER = (
     "rank", "proxy", "origin", "runs", "mean Kendall τ [interval]", "τ range over runs",
     "mean Spearman ρ", "s/arch", "archs", "failed", "documents",
 )  # fmt: skip
+
+
+def merged_header() -> tuple[str, ...]:
+    """MERGED_HEADER with a column per extra figure (`merged_figures`) after Spearman."""
+    at = MERGED_HEADER.index("mean Spearman ρ") + 1
+    added = tuple(f"mean {f.label} [interval]" for f in merged_figures())
+    return MERGED_HEADER[:at] + added + MERGED_HEADER[at:]
+
 
 MERGE_NOTE = (
     "One document: its own figures and interval. Several: mean tau over the runs, interval = "
@@ -285,8 +373,9 @@ def merged_markdown(merged: Sequence[MergedRow], sources: Sequence[LoadedDocumen
     lines.append("")
     for title, rows in merged_sections(merged):
         lines += [f"### {escape_markdown(title)}", ""]
-        lines.append("| " + " | ".join(MERGED_HEADER) + " |")
-        lines.append("|" + "|".join("---" for _ in MERGED_HEADER) + "|")
+        header = merged_header()
+        lines.append("| " + " | ".join(header) + " |")
+        lines.append("|" + "|".join("---" for _ in header) + "|")
         lines += ["| " + " | ".join(escape_markdown(c) for c in r) + " |" for r in rows]
         lines.append("")
     lines.append(MERGE_NOTE)
@@ -303,7 +392,7 @@ def merged_html(merged: Sequence[MergedRow], sources: Sequence[LoadedDocument]) 
 
     section = ReportSection(title="Ranking", anchor="ranking")
     for title, rows in merged_sections(merged):
-        section.tables.append(ReportTable(title, MERGED_HEADER, tuple(rows)))
+        section.tables.append(ReportTable(title, merged_header(), tuple(rows)))
     section.text.append(MERGE_NOTE)
     members = members_note([row for source in sources for row in source.document.rows])
     if members:

@@ -7,8 +7,10 @@ with a non-finite score or truth are left out and counted, never filled in.
 
     summarise(score, truth)                  every leaderboard figure at once
     correlations / kendall_tau / spearman_rho / pearson_r    point estimates (scipy)
+    ndcg_at_k                                nDCG@k as VKDNW defines it (top-weighted)
     bootstrap_correlations                   paired percentile intervals (vectorised)
     mean_kendall_interval                    bootstrap interval of a mean tau over runs
+    mean_statistic_interval                  the same for any resampled statistic (nDCG...)
     mean_t_interval                          mean over seeds with its Student-t interval
     difference_from_intervals                a change tested from two figures' own intervals
     FAILURE_POLICIES / common_rows / policy_values   the failure policy, whole (failures.py)
@@ -29,6 +31,7 @@ from harness.stats.bootstrap import (
     Interval,
     bootstrap_correlations,
     mean_kendall_interval,
+    mean_statistic_interval,
 )
 from harness.stats.compare import ProxyDifference, RunDifference, compare_proxies, compare_runs
 from harness.stats.compare_seeds import SeededRunDifference, compare_seeded_runs
@@ -53,6 +56,7 @@ from harness.stats.figures import (
     register_figure,
 )
 from harness.stats.intervals import MeanInterval, difference_from_intervals, mean_t_interval
+from harness.stats.ndcg import NDCG_SHARE, ndcg_at_k
 from harness.stats.pairwise import (
     DEFAULT_GAP_EDGES,
     GapBin,
@@ -61,6 +65,7 @@ from harness.stats.pairwise import (
     pairwise_accuracy_by_gap,
 )
 from harness.stats.rank import (
+    RESAMPLED_STATISTICS,
     STATISTICS,
     Correlations,
     correlations,
@@ -95,6 +100,9 @@ __all__ = [
     "check_failure_policy",
     "MAX_RESAMPLES",
     "STATISTICS",
+    "RESAMPLED_STATISTICS",
+    "NDCG_SHARE",
+    "ndcg_at_k",
     "BootstrapCorrelations",
     "CorrelationSummary",
     "Correlations",
@@ -118,6 +126,7 @@ __all__ = [
     "difference_from_intervals",
     "kendall_tau",
     "mean_kendall_interval",
+    "mean_statistic_interval",
     "mean_t_interval",
     "pairwise_accuracy",
     "pairwise_accuracy_by_gap",

@@ -1,8 +1,9 @@
-"""Paired, seeded percentile-bootstrap confidence intervals for the correlations.
+"""Paired, seeded percentile-bootstrap confidence intervals for the correlations and nDCG.
 
-Architectures (rows) are resampled with replacement; all three statistics are
-computed on the same resamples. Intervals are plain percentile intervals of the
-replicates (numpy's default linear interpolation between order statistics).
+Architectures (rows) are resampled with replacement; all four statistics (Kendall,
+Spearman, Pearson, nDCG@k) are computed on the same resamples. Intervals are plain
+percentile intervals of the replicates (numpy's default linear interpolation between
+order statistics).
 
 A replicate can be undefined (NaN): a resample whose score or truth is constant.
 Such replicates are left out of the quantiles and counted in `n_undefined`, so
@@ -26,7 +27,7 @@ from harness.stats._rows import (
     make_generator,
     usable_rows,
 )
-from harness.stats.rank import STATISTICS, point_estimate
+from harness.stats.rank import RESAMPLED_STATISTICS, check_statistic, point_estimate
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,14 @@ class Interval:
 
 @dataclass(frozen=True)
 class BootstrapCorrelations:
-    """Kendall, Spearman and Pearson with intervals from the same resamples."""
+    """Kendall, Spearman, Pearson and nDCG@k with intervals from the same resamples."""
 
     n: int
     n_failed: int
     kendall: Interval
     spearman: Interval
     pearson: Interval
+    ndcg: Interval
 
 
 def percentile_interval(estimate: float, replicates: np.ndarray, confidence: float) -> Interval:
@@ -107,6 +109,39 @@ def mean_kendall_interval(
     return _percentile_bounds(finite, confidence)
 
 
+def mean_statistic_interval(
+    columns: Sequence[tuple[np.ndarray, np.ndarray]],
+    statistic: str,
+    *,
+    paired: bool,
+    n_resamples: int,
+    confidence: float,
+    rng: np.random.Generator,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean over several runs of `statistic` (any of
+    RESAMPLED_STATISTICS), from the vectorised replicates of `harness.stats._resample`.
+
+    As `mean_kendall_interval`: `columns` holds each run's finite, oriented (score, truth)
+    rows; `paired` runs (the same rows in the same order) share the resampled rows of each
+    replicate, other runs are resampled apart. Undefined replicates are left out; NaN
+    bounds when none is defined or a run has fewer than MIN_ROWS rows.
+    """
+    statistic = check_statistic(statistic)
+    if any(score.size < MIN_ROWS for score, _ in columns):
+        return float("nan"), float("nan")
+    if paired:
+        replicates = paired_replicates(columns, [statistic], n_resamples, rng)[:, 0, :]
+    else:
+        replicates = np.stack(
+            [paired_replicates([c], [statistic], n_resamples, rng)[0, 0] for c in columns]
+        )
+    means = replicates.mean(axis=0)
+    finite = means[np.isfinite(means)]
+    if finite.size == 0:
+        return float("nan"), float("nan")
+    return _percentile_bounds(finite, confidence)
+
+
 def bootstrap_correlations(
     score: ArrayLike,
     truth: ArrayLike,
@@ -117,7 +152,8 @@ def bootstrap_correlations(
     seed: int | np.random.Generator = 0,
     failures: str = "drop",
 ) -> BootstrapCorrelations:
-    """Point estimates and paired percentile intervals for Kendall, Spearman and Pearson.
+    """Point estimates and paired percentile intervals for Kendall, Spearman, Pearson and
+    nDCG@k (`harness.stats.ndcg`).
 
     Failed rows (non-finite score) are dropped or kept as the worst (`failures`, see
     `harness.stats._rows`) before resampling and counted in `n_failed`; under "worst"
@@ -129,14 +165,16 @@ def bootstrap_correlations(
     rng = make_generator(seed)
     rows = usable_rows(score, truth, higher_is_better=higher_is_better, failures=failures)
     if rows.n < MIN_ROWS:
-        replicates = np.full((1, len(STATISTICS), n_resamples), np.nan)
+        replicates = np.full((1, len(RESAMPLED_STATISTICS), n_resamples), np.nan)
     else:
-        replicates = paired_replicates([(rows.score, rows.truth)], STATISTICS, n_resamples, rng)
+        replicates = paired_replicates(
+            [(rows.score, rows.truth)], RESAMPLED_STATISTICS, n_resamples, rng
+        )
     intervals = {
         name: percentile_interval(
             point_estimate(name, rows.score, rows.truth), replicates[0, t], confidence
         )
-        for t, name in enumerate(STATISTICS)
+        for t, name in enumerate(RESAMPLED_STATISTICS)
     }
     if rows.n_filled:
         undefined = np.full(n_resamples, np.nan)

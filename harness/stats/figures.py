@@ -178,27 +178,28 @@ class Figure:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return "—"
         if self.show_interval:
-            low = (
-                getattr(row, f"{self.name}_lo", None)
-                if self.column
-                else row.extra.get(f"{self.name}_lo")
-            )
-            high = (
-                getattr(row, f"{self.name}_hi", None)
-                if self.column
-                else row.extra.get(f"{self.name}_hi")
-            )
+            _, low, high = self.ends(row)
             if low is not None and high is not None:
                 return f"{value:.3f} [{low:.3f}, {high:.3f}]"
         if self.digits == 0:
             return str(value)
         return f"{value:.{self.digits}f}"
 
-    def value_of(self, row: Any) -> Any:
-        """Its value in a results row (a typed field or an `extra` entry), or None."""
+    def value_of(self, row: Any, key: str | None = None) -> Any:
+        """Its value in a results row (a typed field or an `extra` entry), or None; `key`
+        reads another of its keys (an interval end, `name_lo`)."""
+        key = self.name if key is None else key
         if self.column:
-            return getattr(row, self.name, None)
-        return row.extra.get(self.name)
+            return getattr(row, key, None)
+        return row.extra.get(key)
+
+    def ends(self, row: Any) -> tuple[Any, Any, Any]:
+        """(value, low, high) of an interval figure in a results row (None where missing)."""
+        return (
+            self.value_of(row),
+            self.value_of(row, f"{self.name}_lo"),
+            self.value_of(row, f"{self.name}_hi"),
+        )
 
 
 FIGURES: Registry[Figure] = Registry("figure", on_duplicate="error")
@@ -281,6 +282,11 @@ for _figure in (
     _correlation("kendall", "Kendall τ", per_seed=True, tables=_BOTH),
     _correlation("spearman", "Spearman ρ", per_seed=True, tables=_BOTH),
     _correlation("pearson", "Pearson r", per_seed=False, tables=_BOTH),
+    # nDCG@10% (VKDNW's top-weighted figure, `harness.stats.ndcg`), from the same
+    # resamples as the correlations; kept in a row's `extra`
+    Figure("ndcg", lambda d: d.bootstrap.ndcg, over_seeds="seed-bootstrap",
+           over_splits="pooled", label="nDCG@10%", tables=_BOTH, interval=True,
+           bounds=(0.0, 1.0), per_seed=True, show_interval=True),
     Figure("top_k", lambda d: top_k_overlap(d.rows.score, d.rows.truth, percentages=d.top_k),
            label="top-10% found", tables=frozenset({"report"}), hint=dict[str, float | None],
            text=_top_10_text),

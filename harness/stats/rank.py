@@ -1,4 +1,5 @@
-"""Point estimates: Kendall tau-b, Spearman rho, Pearson r, all from scipy.stats.
+"""Point estimates: Kendall tau-b, Spearman rho, Pearson r (scipy.stats) and nDCG@k
+(scikit-learn, `harness.stats.ndcg`).
 
 The score is oriented by `higher_is_better` before correlating (lower-is-better
 scores are negated), so a good proxy always shows a positive correlation.
@@ -21,8 +22,13 @@ from scipy import stats
 
 from harness.errors import ConfigError
 from harness.stats._rows import MIN_ROWS, usable_rows
+from harness.stats.ndcg import ndcg_estimate
 
+#: The correlations.
 STATISTICS = ("kendall", "spearman", "pearson")
+#: Every statistic the paired bootstrap computes on the same resampled rows (the
+#: correlations and nDCG@k): `bootstrap_correlations`, `seed_correlations`.
+RESAMPLED_STATISTICS = (*STATISTICS, "ndcg")
 
 
 def _statistic_of(function: Callable) -> Callable[[np.ndarray, np.ndarray], float]:
@@ -41,18 +47,21 @@ _ESTIMATORS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
     "kendall": _statistic_of(lambda x, y: stats.kendalltau(x, y, variant="b")),
     "spearman": _statistic_of(stats.spearmanr),
     "pearson": _statistic_of(stats.pearsonr),
+    "ndcg": ndcg_estimate,
 }
 
 
 def point_estimate(statistic: str, x: np.ndarray, y: np.ndarray) -> float:
-    """`statistic` (kendall/spearman/pearson) of already-cleaned finite vectors."""
+    """`statistic` (kendall/spearman/pearson/ndcg) of already-cleaned finite vectors."""
     return _ESTIMATORS[check_statistic(statistic)](x, y)
 
 
 def check_statistic(statistic: str) -> str:
-    """`statistic` if it is one of STATISTICS, else ConfigError."""
+    """`statistic` if it is one of RESAMPLED_STATISTICS, else ConfigError."""
     if statistic not in _ESTIMATORS:
-        raise ConfigError(f"unknown statistic {statistic!r} (known: {', '.join(STATISTICS)})")
+        raise ConfigError(
+            f"unknown statistic {statistic!r} (known: {', '.join(RESAMPLED_STATISTICS)})"
+        )
     return statistic
 
 

@@ -46,7 +46,7 @@ from harness.stats._rows import (
     usable_rows,
 )
 from harness.stats.bootstrap import Interval, percentile_interval
-from harness.stats.rank import STATISTICS, point_estimate
+from harness.stats.rank import RESAMPLED_STATISTICS, point_estimate
 
 
 @dataclass(frozen=True)
@@ -195,6 +195,7 @@ class SeedCorrelations:
     kendall: Interval
     spearman: Interval
     pearson: Interval
+    ndcg: Interval
     per_seed_kendall: tuple[float, ...]
     per_seed_spearman: tuple[float, ...]
     self_kendall: float
@@ -217,12 +218,12 @@ def seed_correlations(
     n_resamples = check_resamples(n_resamples)
     rng = make_generator(seed)
     columns = seed_columns(scores, truth, higher_is_better=higher_is_better, failures=failures)
-    (replicates,) = statistic_replicates([columns], STATISTICS, n_resamples, rng)
+    (replicates,) = statistic_replicates([columns], RESAMPLED_STATISTICS, n_resamples, rng)
     means = mean_over_drawn_seeds(replicates, seed_draws(rng, columns.n_seeds, n_resamples))
-    estimates = {name: per_seed_estimates(columns, name) for name in STATISTICS}
+    estimates = {name: per_seed_estimates(columns, name) for name in RESAMPLED_STATISTICS}
     intervals = {
         name: percentile_interval(float(np.mean(estimates[name])), means[s], confidence)
-        for s, name in enumerate(STATISTICS)
+        for s, name in enumerate(RESAMPLED_STATISTICS)
     }
     agreement, agreement_min = seed_agreement(columns)
     return SeedCorrelations(

@@ -5,8 +5,8 @@ All figures use the same rows, chosen by the failure policy (`harness.stats._row
 "drop" and "worst"; `n_failed` how many of them the proxy failed on; `n_used` how many
 rows the figures used (n - n_failed under "drop", n under "worst"). With fewer than
 MIN_ROWS usable rows every figure is NaN (null in `to_dict`). A constant score gives NaN
-correlations (scipy's answer; kept, not replaced by 0), while top-k, top-1 and pairwise
-accuracy then show what a random pick would score (every row tied).
+correlations (scipy's answer; kept, not replaced by 0), while top-k, top-1, pairwise
+accuracy and nDCG@k then show what a random pick would score (every row tied).
 """
 
 from __future__ import annotations

@@ -19,7 +19,10 @@ from harness.combine.evaluate import (
     transfer_design,
 )
 from harness.combine.models import fit_combination
+from harness.combine.runner import curve_rows
 from harness.combine.splits import draw_splits
+from harness.stats import FIGURES
+from harness.stats.figures import split_figures
 
 FEATURES = ["strong", "weak", "noise"]
 
@@ -176,3 +179,20 @@ def test_a_model_never_fitted_gives_no_figure_and_says_so(score_set):
         assert point.n_splits == 0 and point.fit_failures == 4
         assert np.isnan(point.kendall.estimate) and point.versus == {}
     assert np.isfinite(evaluation.baseline_points[10][BEST_PROXY].estimate)
+
+
+def test_every_pooled_figure_reaches_the_curve_rows_ndcg_included(score_set):
+    assert "ndcg" in split_figures()
+    evaluation = _curve(score_set, ks=[40])
+    point = next(p for p in evaluation.points if p.model == "ridge")
+    assert set(point.figures) == set(split_figures())
+    assert point.figures["kendall"] == point.kendall
+    rows = curve_rows(evaluation, "nb201", "cifar10", "cifar10/test/200", "computed")
+    assert rows and all(r.extra["ndcg_lo"] <= r.extra["ndcg"] <= r.extra["ndcg_hi"] for r in rows)
+    model_row = next(r for r in rows if r.proxy == "ridge (k=40)")
+    assert model_row.extra["ndcg"] == point.figures["ndcg"].estimate
+    comparator = evaluation.baseline_figures[40][BEST_PROXY]["ndcg"]
+    comparator_row = next(r for r in rows if r.extra.get("comparator") == BEST_PROXY)
+    assert FIGURES["ndcg"].ends(comparator_row) == (
+        comparator.estimate, comparator.low, comparator.high,
+    )  # fmt: skip

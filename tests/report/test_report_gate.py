@@ -24,9 +24,10 @@ from harness.report.gate import (
     GateRule,
     compare_documents,
     gate_markdown,
+    gate_statistics,
     parse_fail_on,
 )
-from harness.stats import kendall_tau
+from harness.stats import kendall_tau, ndcg_at_k
 
 
 def _pair(base_doc, new_doc):
@@ -181,3 +182,23 @@ def test_alpha_must_be_a_probability():
     doc = make_document({"p": strong}, truth)
     with pytest.raises(ConfigError):
         compare_documents(*_pair(doc, doc), alpha=1.5)
+
+
+def test_ndcg_is_gated_from_values_and_from_the_intervals_a_row_keeps_in_extra():
+    assert "ndcg" in gate_statistics()
+    truth, strong, weak = strong_and_weak()
+    rules = parse_fail_on("ndcg:-0.02")
+    base, new = _pair(make_document({"p": strong}, truth), make_document({"p": weak}, truth))
+    line = _line(compare_documents(base, new, rules, n_resamples=300), "p", "ndcg")
+    assert line.test == TEST_PAIRED
+    assert line.delta == pytest.approx(ndcg_at_k(weak, truth) - ndcg_at_k(strong, truth))
+    assert line.base == pytest.approx(base.document.rows[0].extra["ndcg"])
+    assert line.low <= line.delta <= line.high
+    base_rows = make_document({"p": strong}, truth, with_per_arch=False)
+    new_rows = make_document({"p": weak}, truth, with_per_arch=False)
+    line = _line(compare_documents(*_pair(base_rows, new_rows), rules), "p", "ndcg")
+    assert line.test.startswith("intervals")
+    assert (line.base, line.new) == (
+        base_rows.rows[0].extra["ndcg"], new_rows.rows[0].extra["ndcg"],
+    )  # fmt: skip
+    assert line.low < line.delta < line.high

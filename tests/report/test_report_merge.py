@@ -11,11 +11,16 @@ from report_documents import make_document, standard_document
 
 from harness.cli import main
 from harness.report import label_documents
+from harness.report.documents import groups_of
 from harness.report.merge import (
     INTERVAL_BOOTSTRAP,
     INTERVAL_MEAN_ENDS,
     INTERVAL_OWN,
+    _Entry,
+    _usable,
+    mean_kendall_interval,
     merge_documents,
+    merged_header,
 )
 
 
@@ -108,3 +113,26 @@ def test_leaderboard_results_errors_are_one_line(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main(["leaderboard", "--results", str(tmp_path / "empty")]) == 2
     assert "no results.json" in capsys.readouterr().err
+
+
+def test_extra_interval_figures_merge_like_tau_with_draws_of_their_own():
+    docs = [standard_document(seed=s) for s in range(3)]
+    merged = _by_proxy(merge_documents(label_documents(docs), n_resamples=300))
+    good = merged["good"]
+    ((name, value, low, high),) = good.figures
+    own = [next(r.extra["ndcg"] for r in d.rows if r.proxy == "good") for d in docs]
+    assert name == "ndcg" and value == pytest.approx(np.mean(own))
+    assert low <= value <= high
+    # the figure's bootstrap does not move tau's: tau from the first generator alone
+    tables = [_usable(_Entry(g, g.row("good"))) for d in label_documents(docs)
+              for g in groups_of(d)]  # fmt: skip
+    expected = mean_kendall_interval(
+        tables, n_resamples=300, confidence=0.95, rng=np.random.default_rng(0)
+    )
+    assert (good.kendall_lo, good.kendall_hi) == expected
+    # one document: its own figure and interval
+    (single,) = [m for m in merge_documents(label_documents(docs[:1])) if m.proxy == "good"]
+    row = next(r for r in docs[0].rows if r.proxy == "good")
+    assert single.figures == (("ndcg", row.extra["ndcg"], row.extra["ndcg_lo"],
+                               row.extra["ndcg_hi"]),)  # fmt: skip
+    assert "mean nDCG@10% [interval]" in merged_header()

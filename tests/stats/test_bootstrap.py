@@ -12,7 +12,9 @@ from harness.stats import bootstrap_correlations, correlations
 def _bivariate_normal(rng: np.random.Generator, n: int, r: float):
     x = rng.normal(size=n)
     y = r * x + np.sqrt(1 - r**2) * rng.normal(size=n)
-    return x, y
+    # shifted to positive, accuracy-like values: the correlations do not change, and
+    # nDCG (computed on the same resamples) is defined only for a non-negative truth
+    return x, y + 10.0
 
 
 def test_interval_coverage_of_known_population_tau():

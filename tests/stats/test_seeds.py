@@ -117,6 +117,7 @@ def test_self_agreement_is_scipy_kendall_between_seeds():
 
 def test_lower_is_better_is_oriented_per_seed():
     scores, truth = _noisy_seeds(np.random.default_rng(6), 50, [0.4, 0.9])
+    truth = truth + 10.0  # accuracy-like (nDCG needs a non-negative truth); tau unchanged
     up = seed_correlations(scores, truth, n_resamples=100, seed=0)
     down = seed_correlations(-scores, truth, n_resamples=100, seed=0, higher_is_better=False)
     assert up == down
