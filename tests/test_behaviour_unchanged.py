@@ -40,7 +40,7 @@ from pathlib import Path
 
 import pytest
 
-BASELINE = "b947b5f4cd0384a4100ad223d142f23e559fb829"
+BASELINE = "6f64e8e710b121dcbd9dbd64f03779bbbdf1306d"
 REPO = Path(__file__).resolve().parents[1]
 
 # One configuration per command; small, but every room is crossed: sampling, scoring under
