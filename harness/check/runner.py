@@ -249,7 +249,9 @@ def run_check(
     TIME_LIMIT["seconds"] = options.proxy_timeout or None
     try:
         _preflight(per_arch, batch.source, options, include_files, say)
-        _check_all(per_arch, options, batch, second, typical, include_files, say)
+        live = [c for c in per_arch if not c.broken]
+        if live or not per_arch:
+            _check_all(live, options, batch, second, typical, include_files, say)
     finally:
         TIME_LIMIT["seconds"] = previous_limit
     per_arch = [c for c in per_arch if not c.broken]
@@ -284,14 +286,14 @@ def _preflight(
             continue
         say(f"{check.name}: a fresh process (crashes, time limit)")
         spec = {**_fresh_spec([check.name], options, source, include_files), "cases": cases,
-                "repeats": 1, "timeout": limit or None}  # fmt: skip
+                "repeats": 1, "timeout": limit or None, "stop_on_timeout": True}  # fmt: skip
         try:
             runs = score_in_fresh_process(spec, timeout=budget, what="its process")
         except RuntimeError as exc:
             check.broken = f"in a fresh process: {exc}"
             continue
         for case in cases:
-            for status, _bits, error in runs[check.name][case["arch"]]:
+            for status, _bits, error in runs[check.name].get(case["arch"], []):
                 if status == "error" and (error or "").startswith("timed out"):
                     check.broken = f"{case['space']} {case['arch']}: {error}"
                     break

@@ -82,6 +82,7 @@ def _score(spec: dict[str, Any]) -> dict[str, dict[str, list[list[Any]]]]:
         num_classes=int(spec["num_classes"]),
     )
     results: dict[str, dict[str, list[list[Any]]]] = {name: {} for name in spec["proxies"]}
+    timed_out: set[str] = set()  # with "stop_on_timeout": not scored again once it timed out
     for case in spec["cases"]:
         work = make_workload(
             case["space"],
@@ -94,12 +95,17 @@ def _score(spec: dict[str, Any]) -> dict[str, dict[str, list[list[Any]]]]:
             device=spec["device"],
         )
         for name in spec["proxies"]:
+            if name in timed_out:
+                continue
             runs = []
             for _ in range(int(spec["repeats"])):
                 print(f"{PROGRESS}{name} on {case['space']} {case['arch']}", file=sys.stderr,
                       flush=True)  # fmt: skip
                 outcome = run_proxy(name, full_context(work), spec.get("timeout"))
                 runs.append([outcome.status, score_bits(outcome.score), outcome.error])
+                if spec.get("stop_on_timeout") and (outcome.error or "").startswith("timed out"):
+                    timed_out.add(name)
+                    break
             results[name][case["arch"]] = runs
     return results
 
