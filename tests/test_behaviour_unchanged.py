@@ -14,8 +14,9 @@ on top of the code issue 26 restructured. Issue 24 moved it to the commit that m
 source `auto` the default and had every leaderboard say which images it scored: the scores
 are unchanged (`auto` finds no CIFAR-10 here and reads the same Fashion-MNIST batch), but
 configs record `input.source = "auto"` (so distill's checkpoint names, hashed from its
-config, change), run documents gain `resolved.images`, and leaderboards gain an
-`Images:` line and, off the target's images, a title note. A change that is meant to move results (a
+config, change), run documents gain `resolved.images`, leaderboards gain an `Images:`
+line and, off the target's images, a title note, and reports' provenance lines say
+`input=auto (used fashion-mnist)`. A change that is meant to move results (a
 proxy's new version, a new column) moves BASELINE to the commit that makes it, and says
 so in its commit message.
 """
@@ -36,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-BASELINE = "2fb59ab41c0d88e1d1dcb6c0d72bf418df6451fd"
+BASELINE = "8fda222206c9882419698c79cbfb4ba1699b8c65"
 REPO = Path(__file__).resolve().parents[1]
 
 # One configuration per command; small, but every room is crossed: sampling, scoring under
