@@ -28,6 +28,7 @@ from harness.config import RunConfig, load_run_config, read_toml
 from harness.execution import get_executor
 from harness.experiment import draw_batches, sample, scoring_plans, set_up
 from harness.inputs import cifar
+from harness.provenance import git_revision, package_versions
 from harness.proxies import get_proxy, list_proxies
 from harness.scoring import ScoringPlan, score_missing
 from harness.stats import bootstrap_correlations, compare_proxies
@@ -105,10 +106,12 @@ def table(path: str, out: str, resamples: int) -> None:
     measure, chosen = settings(path)
     config = chosen[0][1]
     scores: dict[str, dict[str, np.ndarray]] = {}
+    plans: list[tuple[str, ScoringPlan]] = []
     setup = archs = None
     with ScoreStore(config.store, busy_timeout=config.store_timeout) as store:
         for name, run_config in chosen:
             setup, archs, plan = prepared(run_config)
+            plans.append((name, plan))
             by_proxy = {p: np.full(len(archs), np.nan) for p in plan.proxies}
             done = np.ones(len(archs), dtype=bool)
             for i, arch in enumerate(archs):
@@ -125,7 +128,17 @@ def table(path: str, out: str, resamples: int) -> None:
     truth = setup.table.frame[setup.target].reindex(archs).to_numpy(dtype=float)[complete]
     names = [n for n, _ in chosen]
     reference = names[0]
-    result = {"config": path, "n_archs": int(complete.sum()), "settings": names, "proxies": {}}
+    result = {
+        "config": path,
+        "n_archs": int(complete.sum()),
+        "archs": [a for a, done in zip(archs, complete, strict=True) if done],
+        "settings": names,
+        "batches": {n: {"source": p.input_source, "input_hash": p.input_hash} for n, p in plans},
+        "resamples": resamples,
+        "git_revision": git_revision(),
+        "versions": package_versions(),
+        "proxies": {},
+    }
     scored = [p for p in scores[reference] if p != "__done__"]
     by_setting = {n: {p: scores[n][p][complete] for p in scored} for n in names}
     for combined in list_proxies():  # set-level proxies whose members were all scored
@@ -139,10 +152,12 @@ def table(path: str, out: str, resamples: int) -> None:
         columns = {n: by_setting[n][proxy] for n in names}
         entry = {}
         for n in names:
-            tau = bootstrap_correlations(
+            figures = bootstrap_correlations(
                 columns[n], truth, higher_is_better=higher, n_resamples=resamples, seed=0
-            ).kendall
+            )
+            tau = figures.kendall
             cell = {"tau": tau.estimate, "low": tau.low, "high": tau.high}
+            cell |= {"n": figures.n, "n_failed": figures.n_failed}
             if n != reference:
                 diff = compare_proxies(
                     columns[n], columns[reference], truth,
@@ -227,6 +242,18 @@ def markdown(result: dict) -> str:
             e = entry["fashion-mnist-b64"]
             cells.append(_ci(e["minus_b20"], e["minus_b20_low"], e["minus_b20_high"]))
         lines.append(f"| {proxy} | " + " | ".join(cells) + " |")
+    failed = [
+        f"{proxy} {n} {entry[n]['n_failed']}"
+        for proxy, entry in proxies.items()
+        for n in names
+        if entry[n].get("n_failed")
+    ]
+    lines += [
+        "",
+        "Failed architectures (left out of that proxy's figures under that setting): "
+        + ("; ".join(failed) if failed else "none")
+        + ".",
+    ]
     return "\n".join(lines) + "\n"
 
 
