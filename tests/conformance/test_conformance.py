@@ -48,6 +48,12 @@ WITHOUT_REFERENCE = {
     "flops_xautodl": "NAS-Bench-201's own counter; tested against the API's published values",
     "swap_reg": "SWAP's regularised form; the reference ships no mu and sigma",
     "tenas": "a set-level rank sum; no per-architecture reference exists",
+    "az_nas": "a set-level rank aggregate of checked components (tests/proxies/test_aznas.py)",
+    "vkdnw_agg": "a set-level rank aggregate of checked components (tests/proxies/test_vkdnw.py)",
+    "az_complexity": "AZ-NAS reads FLOPs from the NB201 API: flops_xautodl's counter, tested "
+    "against the API's published values",
+    "layers": "VKDNW's table-1 baseline has no code; counted from the modules "
+    "(tests/proxies/test_vkdnw.py)",
 }
 
 
@@ -91,8 +97,11 @@ def test_every_registered_proxy_has_a_reference_or_says_why_not(reference):
 
 def test_the_fast_set_conforms(reference):
     rows, images, labels = reference
-    # the full-network NTK (4 s a row here) waits for the slow test; TE-NAS's own stays
+    # the full-network NTK (4 s a row here) waits for the slow test; TE-NAS's own stays;
+    # VKDNW (10 s a row) keeps one row
     fast = [r for r in subset(rows, FAST_CELLS) if harness_proxy(r) != "ntk_cond_full"]
+    first_vkdnw = next(r for r in fast if r.proxy == "vkdnw")
+    fast = [r for r in fast if r.proxy != "vkdnw" or r is first_vkdnw]
     results = check_rows(fast, images, labels)
     assert len({c.harness_proxy for c in results}) >= 19
     assert all(c.weights_match for c in results), "the networks moved: rebuild the references"
