@@ -50,6 +50,11 @@ from harness.proxies.passes import batch_for
 from harness.proxies.vkdnw import log_rank_sum
 
 CACHE_KEY = "az_nas/pass"
+#: Why expressivity and progressivity fail where no input reaches the output (harness check).
+_ZERO_FEATURES = (
+    "a cell whose output is always zero has a zero feature covariance: the eigenvalue shares "
+    "are 0/0 and the entropy NaN (AZ-NAS maps it to -inf)"
+)
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,8 @@ def az_pass(ctx: ProxyContext) -> AZScores:
     name="az_expressivity",
     version="1",
     needs=("data", "own_pass"),
+    fails_on={"no_path": _ZERO_FEATURES},
+    permutation_invariant=True,
     description="AZ-NAS expressivity: summed spectral entropy of the cells' feature covariances",
 )
 def az_expressivity(ctx: ProxyContext) -> float:
@@ -149,6 +156,8 @@ def az_expressivity(ctx: ProxyContext) -> float:
     name="az_progressivity",
     version="1",
     needs=("data", "own_pass"),
+    fails_on={"no_path": _ZERO_FEATURES},
+    permutation_invariant=True,
     description="AZ-NAS progressivity: least increase of spectral entropy from cell to cell",
 )
 def az_progressivity(ctx: ProxyContext) -> float:
