@@ -10,6 +10,12 @@ each window with a constant all-ones depthwise kernel and divides by the number 
 one ulp; the order of the additions differs), has no parameters, and is a subclass of
 `nn.AvgPool2d`, so FLOP counters, `repr` and `isinstance` checks treat it as the pool it
 replaces.
+
+The cached constants are made with `torch.ones(..., dtype=, device=)`, never from `x`
+(`x.new_ones`): under a `torch.func` transform (`vmap`, `jacrev`, `jvp`) `x` is a
+wrapped tensor, and a constant made from it would carry the transform's level out of the
+call into the cache, failing on the next call ("escaped" batched or dual tensor). Plain
+constants are the same in and out of a transform, so the module is transform-safe.
 """
 
 from __future__ import annotations
@@ -33,9 +39,11 @@ class ExcludePadAvgPool2d(nn.AvgPool2d):
         key = (channels, height, width, x.dtype, x.device)
         if key not in self._constants:
             window = _pair(self.kernel_size)
-            ones = x.new_ones((1, 1, height, width))
-            counts = F.conv2d(ones, x.new_ones((1, 1, *window)), None, self.stride, self.padding)
-            self._constants[key] = (x.new_ones((channels, 1, *window)), counts.reciprocal())
+            like = {"dtype": x.dtype, "device": x.device}
+            ones = torch.ones((1, 1, height, width), **like)
+            window_ones = torch.ones((1, 1, *window), **like)
+            counts = F.conv2d(ones, window_ones, None, self.stride, self.padding)
+            self._constants[key] = (torch.ones((channels, 1, *window), **like), counts.reciprocal())
         return self._constants[key]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -25,10 +25,13 @@ from harness.conformance import (
     summary_table,
 )
 from harness.proxies import STANDARD_PROXIES, get_proxy, list_proxies
+from harness.spaces.nb201 import parse
 
 DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "conformance"
 FAST_CELLS = 2
+#: References of the VKDNW / AZ-NAS / GradSign rows (`data/reference_scores_vkdnw_aznas.csv`)
+ISSUE_22_REFERENCES = ("ondratybl/VKDNW", "cvlab-yonsei/AZ-NAS")
 
 #: Registered proxies no reference implementation computes, and why (the docstrings say so).
 WITHOUT_REFERENCE = {
@@ -48,6 +51,12 @@ WITHOUT_REFERENCE = {
     "flops_xautodl": "NAS-Bench-201's own counter; tested against the API's published values",
     "swap_reg": "SWAP's regularised form; the reference ships no mu and sigma",
     "tenas": "a set-level rank sum; no per-architecture reference exists",
+    "az_nas": "a set-level rank aggregate of checked components (tests/proxies/test_aznas.py)",
+    "vkdnw_agg": "a set-level rank aggregate of checked components (tests/proxies/test_vkdnw.py)",
+    "az_complexity": "AZ-NAS reads FLOPs from the NB201 API: flops_xautodl's counter, tested "
+    "against the API's published values",
+    "layers": "VKDNW's table-1 baseline has no code; counted from the modules "
+    "(tests/proxies/test_vkdnw.py)",
 }
 
 
@@ -91,8 +100,17 @@ def test_every_registered_proxy_has_a_reference_or_says_why_not(reference):
 
 def test_the_fast_set_conforms(reference):
     rows, images, labels = reference
-    # the full-network NTK (4 s a row here) waits for the slow test; TE-NAS's own stays
+    # the full-network NTK (4 s a row here) waits for the slow test; TE-NAS's own stays;
+    # VKDNW's, AZ-NAS's and GradSign's rows (2 to 10 s each) only on the first network
     fast = [r for r in subset(rows, FAST_CELLS) if harness_proxy(r) != "ntk_cond_full"]
+    first = fast[0]
+    fast = [
+        r
+        for r in fast
+        if not r.reference.startswith(ISSUE_22_REFERENCES)
+        or (r.arch, r.variant) == (first.arch, first.variant)
+    ]
+    assert {"vkdnw", "gradsign", "az_expressivity"} <= {r.proxy for r in fast}
     results = check_rows(fast, images, labels)
     assert len({c.harness_proxy for c in results}) >= 19
     assert all(c.weights_match for c in results), "the networks moved: rebuild the references"
@@ -112,7 +130,7 @@ def test_the_whole_set_conforms_with_rank_agreement(reference):
 
 def test_named_deviations_are_expected_failures(reference):
     rows, images, labels = reference
-    deviating = [r for r in rows if any(d.applies(r) for d in DEVIATIONS)]
+    deviating = [r for r in rows if any(d.applies(r) for d in DEVIATIONS) and r.proxy == "ntk_cond"]
     assert {(r.variant, r.network) for r in deviating} == {
         (variant, network)
         for variant in ("as_trained", "proxy_bn")
@@ -122,6 +140,23 @@ def test_named_deviations_are_expected_failures(reference):
     small = [r for r in deviating if r.network != "full"]
     results = check_rows(small, images, labels)
     assert all(c.deviation and c.status == "nan" and c.passed for c in results)
+
+
+def test_az_nas_float32_minus_inf_rows_are_named_deviations(reference):
+    """Every float32 AZ-NAS expressivity/progressivity row is -inf (rank-deficient covariance
+    of the grey batch): a finite harness score where a path exists, a failure where not."""
+    rows, images, labels = reference
+    az = [r for r in rows if r.proxy in ("az_expressivity", "az_progressivity")]
+    float32 = [r for r in az if not r.reference.endswith("[float64]")]
+    assert float32 and all(r.ref_score == -math.inf for r in float32)
+    assert all(any(d.applies(r) for d in DEVIATIONS) for r in float32)
+    finite64 = [r for r in az if r.reference.endswith("[float64]") and math.isfinite(r.ref_score)]
+    assert len(finite64) >= len(float32) - 4
+    no_path = next(r for r in float32 if not parse(r.arch).has_path())
+    with_path = next(r for r in float32 if parse(r.arch).has_path())
+    results = check_rows([with_path, no_path], images, labels)
+    assert [c.status for c in results] == ["ok", "nan"]
+    assert all(c.passed and c.deviation for c in results)
 
 
 def test_a_moved_network_or_proxy_fails(reference):

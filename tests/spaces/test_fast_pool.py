@@ -40,3 +40,23 @@ def test_is_a_parameter_free_avg_pool():
     assert isinstance(pool, nn.AvgPool2d)
     assert not pool.count_include_pad
     assert list(pool.parameters()) == []
+
+
+def test_transform_safe_under_vmap_and_jacrev_called_twice():
+    """Constants cached inside a torch.func transform must not escape it: the second
+    call (a new vmap, then plain) once failed on a cached batched tensor."""
+    from torch.func import jacrev, vmap
+
+    pool = ExcludePadAvgPool2d(3, 1, 1)
+    reference = nn.AvgPool2d(3, 1, 1, count_include_pad=False)
+    x = torch.randn(4, 2, 5, 5)
+
+    def one(sample):
+        return pool(sample.unsqueeze(0)).sum()
+
+    for _ in range(2):
+        values = vmap(lambda s: pool(s.unsqueeze(0)).squeeze(0))(x)
+        torch.testing.assert_close(values, reference(x))
+        grads = vmap(jacrev(one))(x)
+        torch.testing.assert_close(grads, vmap(jacrev(lambda s: reference(s[None]).sum()))(x))
+    torch.testing.assert_close(pool(x), reference(x))
