@@ -167,8 +167,12 @@ def _load_builtin_proxies() -> None:
 #: replaces the entry.
 PROXIES: Registry[ProxySpec] = Registry("proxy", discover=_load_builtin_proxies)
 
-#: The standard suite: the seed papers' proxies and the usual zero-cost set. Registered
-#: variants (e.g. `fisher_fanin`, `synflow_nobn`, `swap_reg`) are named options on top.
+#: The standard suite: the seed papers' proxies, the usual zero-cost set and, since issue
+#: 22, AZ-NAS (its four components and their aggregate, 1.4 x the floor together) and the
+#: trainable-layer count (free) from the 2024-25 comparisons. VKDNW (7 x the floor),
+#: vkdnw_agg and GradSign (3.3 x) are named options: together they would push the default
+#: run past 15 minutes on the CI machine. Registered variants (e.g. `fisher_fanin`,
+#: `synflow_nobn`, `swap_reg`) are named options on top.
 STANDARD_PROXIES: tuple[str, ...] = (
     "synflow",
     "snip",
@@ -189,6 +193,12 @@ STANDARD_PROXIES: tuple[str, ...] = (
     "zico",
     "meco",
     "swap",
+    "az_expressivity",
+    "az_progressivity",
+    "az_trainability",
+    "az_complexity",
+    "az_nas",
+    "layers",
 )
 
 

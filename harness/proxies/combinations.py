@@ -190,8 +190,12 @@ def _register(name: str, rule: RankCombination, description: str) -> ProxySpec:
     return PROXIES[name]
 
 
-#: The standard suite's per-architecture proxies (tenas is itself a combination).
-STANDARD_MEMBERS: tuple[str, ...] = tuple(p for p in STANDARD_PROXIES if p != "tenas")
+#: The per-architecture proxies the label-free combinations combine: the standard suite
+#: as it stood before issue 22 added AZ-NAS and the layer count (tenas and az_nas are
+#: themselves combinations), so that mean_rank, borda and median_rank keep their meaning.
+STANDARD_MEMBERS: tuple[str, ...] = tuple(
+    p for p in STANDARD_PROXIES[: STANDARD_PROXIES.index("swap") + 1] if p != "tenas"
+)
 
 _register(
     "mean_rank",
