@@ -119,6 +119,11 @@ class RunConfig:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    @property
+    def seed_list(self) -> tuple[int, ...]:
+        """The initial-weight seeds the run scores under: `seeds`, else `seed` alone."""
+        return self.seeds or (self.seed,)
+
 
 #: Config overrides: dotted keys (`input.batch_size`) -> values, applied in order. A
 #: command's flags go in as values; a user's `--set KEY=VALUE` text is parsed into one

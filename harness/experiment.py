@@ -69,11 +69,6 @@ class RunOutcome:
     reused_archs: int
 
 
-def run_seeds(config: RunConfig) -> tuple[int, ...]:
-    """The initial-weight seeds a run scores under: `seeds`, else the run seed alone."""
-    return tuple(config.seeds) or (config.seed,)
-
-
 @dataclass(frozen=True)
 class RunSetup:
     """What a run ranks against and with: the table, its target and data set, the
@@ -187,7 +182,7 @@ def draw_batches(config: RunConfig, setup: RunSetup) -> RunBatches:
 
     batches = draw(config.seed)
     by_seed = {
-        s: draw(s) if config.vary_batch and s != config.seed else batches for s in run_seeds(config)
+        s: draw(s) if config.vary_batch and s != config.seed else batches for s in config.seed_list
     }
     return RunBatches(batches, by_seed)
 
@@ -207,7 +202,7 @@ def scoring_plans(config: RunConfig, setup: RunSetup, batches: RunBatches) -> li
             proxy_timeout=config.proxy_timeout,
             proxy_timeouts=config.proxy_timeouts,
         )
-        for s in run_seeds(config)
+        for s in config.seed_list
     ]
 
 
@@ -280,7 +275,7 @@ def _row(
 ) -> ResultRow:
     """One proxy's leaderboard row: its figures on the common rows (means over seeds with
     several, statuses summed over them), its seconds per architecture and `extra`."""
-    spec, seeds = get_proxy(proxy), run_seeds(config)
+    spec, seeds = get_proxy(proxy), config.seed_list
     options = dict(
         higher_is_better=spec.higher_is_better,
         n_resamples=config.bootstrap_resamples,
@@ -321,7 +316,7 @@ def _per_arch_values(
 ) -> PerArchValues:
     """The truth and every requested proxy's score per architecture (the first seed's,
     and with several seeds each seed's)."""
-    seeds = run_seeds(config)
+    seeds = config.seed_list
     per_arch = PerArchValues(
         space=setup.table.space,
         dataset=setup.dataset,
@@ -368,7 +363,7 @@ def build_document(
 ) -> ResultsDocument:
     """The results document: the config with what the run resolved (target, proxies,
     batches, store, plugin files, seeds), the rows and values, and the provenance."""
-    seeds = run_seeds(config)
+    seeds = config.seed_list
     table, batch, second = setup.table, batches.run.first, batches.run.second
     notes, seed_batches = correlated.notes, batches.by_seed
     per_arch_proxies, set_level = setup.per_arch, setup.set_level

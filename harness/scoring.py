@@ -216,6 +216,41 @@ def arch_seed(run_seed: int, arch: str) -> int:
     return derive_seed("arch", run_seed, arch)
 
 
+def proxy_context(
+    space: str,
+    arch: str,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    run_seed: int,
+    num_classes: int,
+    variant: str,
+    device: torch.device,
+    second_batch: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> ProxyContext:
+    """What a proxy scores `arch` with, as a run sets it up: the network with its initial
+    weights under the architecture's seed (`arch_seed`), the builder of its variants, and
+    the batch (and second batch) on `device`. The one set-up of scoring, bench and check."""
+    seed = arch_seed(run_seed, arch)
+    network, build = seeded_network(
+        space, arch, seed=seed, num_classes=num_classes, variant=variant, device=device
+    )
+    return ProxyContext(
+        network=network,
+        images=images.to(device),
+        labels=labels.to(device),
+        num_classes=num_classes,
+        seed=seed,
+        device=device,
+        build_variant=build,
+        second_batch=(
+            None
+            if second_batch is None
+            else (second_batch[0].to(device), second_batch[1].to(device))
+        ),
+    )
+
+
 def failure_records(
     plan: ScoringPlan, arch: str, proxies: Iterable[str], reason: str, seconds: float = 0.0
 ) -> list[ScoreRecord]:
@@ -247,28 +282,18 @@ def score_architecture(
     if plan.includes:  # a no-op where they are loaded already (each file runs once)
         load_includes(plan.includes)
     names = list(plan.proxies if proxies is None else proxies)
-    seed = arch_seed(plan.run_seed, arch)
     device = torch.device(plan.device)
-    network, build = seeded_network(
+    ctx = proxy_context(
         plan.space,
         arch,
-        seed=seed,
+        plan.images,
+        plan.labels,
+        run_seed=plan.run_seed,
         num_classes=plan.num_classes,
         variant=plan.network_variant,
         device=device,
-    )
-    ctx = ProxyContext(
-        network=network,
-        images=plan.images.to(device),
-        labels=plan.labels.to(device),
-        num_classes=plan.num_classes,
-        seed=seed,
-        device=device,
-        build_variant=build,
         second_batch=(
-            None
-            if plan.second_images is None
-            else (plan.second_images.to(device), plan.second_labels.to(device))
+            None if plan.second_images is None else (plan.second_images, plan.second_labels)
         ),
     )
     outcomes = compute_proxies(

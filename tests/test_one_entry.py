@@ -91,6 +91,10 @@ def _probe_figure(data) -> float:
 
 @pytest.fixture
 def probes():
+    # a snapshot holds only what is registered: discover the built-ins first, else the
+    # restore would leave a registry marked discovered without them
+    for registry in (FIGURES, SPACES, TABLES):
+        registry.discover()
     saved_figures, saved_spaces, saved_tables = (
         FIGURES.snapshot(),
         SPACES.snapshot(),

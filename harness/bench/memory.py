@@ -20,7 +20,6 @@ not the caching allocator's reserve or the CUDA context).
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import json
 import resource
@@ -169,7 +168,7 @@ def _measure(spec: dict[str, Any]) -> MemoryPeak:
     )
     # One untimed run on 2 images first: library loading and kernel set-up are not the
     # architecture's memory.
-    _call(spec, dataclasses.replace(work, images=work.images[:2], labels=work.labels[:2]))()
+    _call(spec, work.first_images(2))()
     call = _call(spec, work)
     gc.collect()
     before = current_rss_bytes()

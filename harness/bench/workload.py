@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
@@ -26,8 +26,7 @@ from torch import nn
 from harness.inputs import ImageBatch, disjoint_batch, load_batch_or_synthetic
 from harness.proxies import ProxyContext, ProxyOutcome, compute_proxies
 from harness.proxies.passes import logits_of
-from harness.scoring import arch_seed
-from harness.spaces.networks import seeded_network
+from harness.scoring import proxy_context
 
 
 def load_inputs(
@@ -51,30 +50,42 @@ def load_inputs(
 
 @dataclass(frozen=True)
 class Workload:
-    """One architecture's network (initial weights) and batch, on the measuring device."""
+    """One architecture's network (initial weights) and batch, on the measuring device: the
+    context a run gives a proxy (`harness.scoring.proxy_context`), shared by every call."""
 
     arch: str
-    network: nn.Module
-    build: Callable[..., nn.Module]
-    images: torch.Tensor
-    labels: torch.Tensor
-    seed: int
-    num_classes: int
-    device: torch.device
-    second_batch: tuple[torch.Tensor, torch.Tensor] | None = None
+    base: ProxyContext
+
+    @property
+    def network(self) -> nn.Module:
+        return self.base.network
+
+    @property
+    def images(self) -> torch.Tensor:
+        assert self.base.images is not None  # a workload always has its batch
+        return self.base.images
+
+    @property
+    def labels(self) -> torch.Tensor:
+        assert self.base.labels is not None
+        return self.base.labels
+
+    @property
+    def device(self) -> torch.device:
+        return self.base.device
+
+    @property
+    def second_batch(self) -> tuple[torch.Tensor, torch.Tensor] | None:
+        return self.base.second_batch
 
     def context(self, network: nn.Module | None = None) -> ProxyContext:
         """A fresh context (empty pass cache) on `network` (default: the shared one)."""
-        return ProxyContext(
-            network=self.network if network is None else network,
-            images=self.images,
-            labels=self.labels,
-            num_classes=self.num_classes,
-            seed=self.seed,
-            device=self.device,
-            build_variant=self.build,
-            second_batch=self.second_batch,
-        )
+        return replace(self.base, network=self.network if network is None else network, cache={})
+
+    def first_images(self, count: int) -> Workload:
+        """The same workload on the first `count` images of its batch."""
+        base = replace(self.base, images=self.images[:count], labels=self.labels[:count])
+        return replace(self, base=base)
 
     def floor_call(self) -> Callable[[], None]:
         """A call doing one CE forward + backward on a copy made now (outside the clock)."""
@@ -104,21 +115,15 @@ def make_workload(
     num_classes: int,
     device: torch.device | str,
 ) -> Workload:
-    device = torch.device(device)
-    seed = arch_seed(run_seed, arch)
-    network, build = seeded_network(
-        space, arch, seed=seed, num_classes=num_classes, variant=network_variant, device=device
-    )
-    return Workload(
-        arch=arch,
-        network=network,
-        build=build,
-        images=batch.images.to(device),
-        labels=batch.labels.to(device),
-        seed=seed,
+    context = proxy_context(
+        space,
+        arch,
+        batch.images,
+        batch.labels,
+        run_seed=run_seed,
         num_classes=num_classes,
-        device=device,
-        second_batch=None
-        if second is None
-        else (second.images.to(device), second.labels.to(device)),
+        variant=network_variant,
+        device=torch.device(device),
+        second_batch=None if second is None else (second.images, second.labels),
     )
+    return Workload(arch=arch, base=context)

@@ -11,7 +11,7 @@ processes score every proxy twice on each typical architecture (determinism).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +32,7 @@ from harness.devices import check_device
 from harness.errors import ConfigError
 from harness.execution.threads import torch_threads
 from harness.provenance import git_revision
-from harness.proxies import DEFAULT_PROXY_TIMEOUT, ProxySpec, get_proxy, match_proxies
+from harness.proxies import DEFAULT_PROXY_TIMEOUT, ProxySpec, get_proxy, proxies_with_parts
 from harness.proxies.plugins import load_includes
 
 #: The checks, in table order, with their column titles.
@@ -212,19 +212,6 @@ class CheckReport:
         return all(p.passed for p in self.proxies)
 
 
-def expand_names(patterns: Iterable[str]) -> list[str]:
-    """Names, globs or `standard`, in order; a set-level proxy brings the proxies it combines."""
-    names: list[str] = []
-    for pattern in patterns:
-        for name in match_proxies(pattern):
-            for part in (*get_proxy(name).combines, name):
-                if part not in names:
-                    names.append(part)
-    if not names:
-        raise ConfigError("name at least one proxy to check")
-    return names
-
-
 def run_check(
     names: Sequence[str],
     options: CheckOptions,
@@ -235,7 +222,9 @@ def run_check(
     options.validate()
     revision = git_revision()
     include_files = [str(f) for f in load_includes(options.includes)]
-    checks = [ProxyCheck(get_proxy(name)) for name in expand_names(names)]
+    checks = [ProxyCheck(get_proxy(name)) for name in proxies_with_parts(names)]
+    if not checks:
+        raise ConfigError("name at least one proxy to check")
     per_arch = [c for c in checks if not c.set_level]
     batch, second, notes = load_inputs(
         options.input_source,

@@ -23,7 +23,7 @@ on the source carried to another dataset or table) and the leakage test
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -31,7 +31,16 @@ from harness.combine.data import ScoreSet, TransferSet
 from harness.combine.models import FitError, fit_combination, unlabelled_ranks
 from harness.combine.splits import Split, draw_splits
 from harness.seeds import derive_seed
-from harness.stats import PooledDifference, PooledInterval, kendall_tau, pooled_splits
+from harness.stats import (
+    PooledDifference,
+    PooledInterval,
+    kendall_tau,
+    list_figures,
+    pooled_splits,
+)
+
+#: The figure (of `harness.stats.FIGURES`) the comparators are chosen and compared by.
+COMPARED_BY = "kendall"
 
 #: Candidate names of the comparators inside a pooled computation.
 BEST_PROXY = "best single proxy"
@@ -66,19 +75,24 @@ class CurvePoint:
     n_splits: int
     #: held-out architectures per split (median; rows with a truth)
     held_out: int
-    kendall: PooledInterval
-    spearman: PooledInterval
-    #: model - comparator (Kendall), per comparator present
+    #: every figure pooled over the splits (`harness.stats.figures.split_figures`: Kendall,
+    #: Spearman, nDCG...), by name; never fitted: the typed columns among them, undefined
+    figures: dict[str, PooledInterval]
+    #: model - comparator (by `COMPARED_BY`), per comparator present
     versus: dict[str, PooledDifference]
     #: mean and standard deviation over the splits of each feature's weight
     weights: dict[str, float]
     weights_sd: dict[str, float]
-    #: per split: (split index, tau, rho)
-    per_split: tuple[tuple[int, float, float], ...]
+    #: the indices of the splits the model was fitted on
+    splits: tuple[int, ...] = ()
+    #: per pooled figure, its value on each of those splits
+    per_split: dict[str, tuple[float, ...]] = field(default_factory=dict)
     fit_failures: int = 0
-    #: every figure pooled over the splits (`harness.stats.figures.split_figures`: Kendall,
-    #: Spearman, nDCG...), by name
-    figures: dict[str, PooledInterval] = field(default_factory=dict)
+
+    @property
+    def compared(self) -> PooledInterval:
+        """The figure the comparisons are made by (`COMPARED_BY`)."""
+        return self.figures[COMPARED_BY]
 
 
 @dataclass(frozen=True)
@@ -90,12 +104,9 @@ class Evaluation:
     points: tuple[CurvePoint, ...]
     #: comparator name -> (proxy it is, its Kendall tau over the whole evaluation set)
     comparators: dict[str, tuple[str, float]]
-    #: the comparators' Kendall (and Spearman) on the same held-out rows, per k
-    baseline_points: dict[int, dict[str, PooledInterval]]
-    baseline_spearman: dict[int, dict[str, PooledInterval]] = field(default_factory=dict)
-    skipped: tuple[str, ...] = ()
     #: every pooled figure of each comparator on the same held-out rows, per k
-    baseline_figures: dict[int, dict[str, dict[str, PooledInterval]]] = field(default_factory=dict)
+    baseline_figures: dict[int, dict[str, dict[str, PooledInterval]]]
+    skipped: tuple[str, ...] = ()
 
 
 def best_of(score_set: ScoreSet, names: Sequence[str]) -> tuple[str, float] | None:
@@ -212,11 +223,8 @@ def _curve_point(
     comparators on each split's same held-out rows."""
     fitted = [o for o in outcomes if o.models[model] is not None]
     failures = len(outcomes) - len(fitted)
-    nan = PooledInterval("kendall", *(float("nan"),) * 3, confidence, 0, 0, 0, 0)
     if not fitted:
-        return CurvePoint(
-            model, k, 0, 0, nan, replace(nan, statistic="spearman"), {}, {}, {}, (), failures
-        )
+        return CurvePoint(model, k, 0, 0, _undefined(confidence), {}, {}, {}, fit_failures=failures)
     pooled = pooled_splits(
         [({model: o.models[model], **o.baselines}, o.truth) for o in fitted],
         n_resamples=n_resamples,
@@ -225,23 +233,30 @@ def _curve_point(
     )
     baselines = [c for c in pooled.candidates if c != model]
     stacked = np.vstack([o.weights[model] for o in fitted])
-    taus, rhos = pooled.per_split(model, "kendall"), pooled.per_split(model, "spearman")
     return CurvePoint(
         model=model,
         k=k,
         n_splits=len(fitted),
         held_out=int(np.median(pooled.sizes)),
-        kendall=pooled.interval(model, "kendall"),
-        spearman=pooled.interval(model, "spearman"),
-        versus={b: pooled.difference(model, b, "kendall") for b in baselines},
+        figures={s: pooled.interval(model, s) for s in pooled.statistics},
+        versus={b: pooled.difference(model, b, COMPARED_BY) for b in baselines},
         weights=dict(zip(features, stacked.mean(axis=0).tolist(), strict=True)),
         weights_sd=dict(zip(features, stacked.std(axis=0).tolist(), strict=True)),
-        per_split=tuple(
-            (o.split.index, float(t), float(r)) for o, t, r in zip(fitted, taus, rhos, strict=True)
-        ),
+        splits=tuple(o.split.index for o in fitted),
+        per_split={s: tuple(map(float, pooled.per_split(model, s))) for s in pooled.statistics},
         fit_failures=failures,
-        figures={s: pooled.interval(model, s) for s in pooled.statistics},
     )
+
+
+def _undefined(confidence: float) -> dict[str, PooledInterval]:
+    """The figures of a model never fitted: each pooled figure a results row keeps as a
+    typed column, undefined (an extra is left out)."""
+    nan = float("nan")
+    return {
+        f.name: PooledInterval(f.name, nan, nan, nan, confidence, 0, 0, 0, 0)
+        for f in list_figures(column=True)
+        if f.over_splits == "pooled"
+    }
 
 
 def _baseline_intervals(
@@ -278,8 +293,6 @@ def run_splits(
 ) -> Evaluation:
     """The learning curve: every model at every k over `n_splits` splits (module doc)."""
     points: list[CurvePoint] = []
-    baseline_points: dict[int, dict[str, PooledInterval]] = {}
-    baseline_spearman: dict[int, dict[str, PooledInterval]] = {}
     baseline_figures: dict[int, dict[str, dict[str, PooledInterval]]] = {}
     skipped: list[str] = []
     for k in ks:
@@ -305,22 +318,17 @@ def run_splits(
                     seed=derive_seed(seed, "combine/bootstrap", label, k, model),
                 )
             )
-        intervals = _baseline_intervals(
+        baseline_figures[k] = _baseline_intervals(
             outcomes,
             n_resamples=n_resamples,
             confidence=confidence,
             seed=derive_seed(seed, "combine/bootstrap", label, k, "comparators"),
         )
-        baseline_points[k] = {c: figures["kendall"] for c, figures in intervals.items()}
-        baseline_spearman[k] = {c: figures["spearman"] for c, figures in intervals.items()}
-        baseline_figures[k] = intervals
     return Evaluation(
         label=label,
         features=tuple(features),
         points=tuple(points),
         comparators=dict(chosen or {}),
-        baseline_points=baseline_points,
-        baseline_spearman=baseline_spearman,
-        skipped=tuple(skipped),
         baseline_figures=baseline_figures,
+        skipped=tuple(skipped),
     )

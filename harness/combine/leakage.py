@@ -124,15 +124,16 @@ def leakage_test(
         )
         evaluations[arm] = evaluation
         for point in evaluation.points:
-            above = bool(np.isfinite(point.kendall.low) and point.kendall.low > 0)
+            tau = point.figures["kendall"]
+            above = bool(np.isfinite(tau.low) and tau.low > 0)
             verdicts.append(
                 LeakageVerdict(
                     arm=arm,
                     model=point.model,
                     k=point.k,
-                    kendall=point.kendall.estimate,
-                    low=point.kendall.low,
-                    high=point.kendall.high,
+                    kendall=tau.estimate,
+                    low=tau.low,
+                    high=tau.high,
                     above_chance=above,
                     as_expected=above if everywhere else not above,
                 )

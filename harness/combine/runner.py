@@ -38,6 +38,7 @@ from harness.combine.data import (
 from harness.combine.evaluate import (
     BEST_LABEL_FREE,
     BEST_PROXY,
+    COMPARED_BY,
     CurvePoint,
     Evaluation,
     comparators,
@@ -239,11 +240,6 @@ def _figure_fields(intervals: dict[str, Any], *, column: bool = True) -> dict[st
     return fields
 
 
-def _point_figures(point: CurvePoint) -> dict[str, Any]:
-    """A curve point's pooled figures by name (Kendall and Spearman at least)."""
-    return {**point.figures, "kendall": point.kendall, "spearman": point.spearman}
-
-
 def _versus(point: CurvePoint, chosen: dict[str, tuple[str, float]]) -> dict[str, Any]:
     out = {}
     for comparator, difference in point.versus.items():
@@ -293,29 +289,27 @@ def curve_rows(
                 higher_is_better=True,
                 n=point.held_out,
                 n_failed=0,
-                **_figure_fields(figures := _point_figures(point)),
+                **_figure_fields(point.figures),
                 origin=LEARNED,
                 extra={
-                    **_figure_fields(figures, column=False),
+                    **_figure_fields(point.figures, column=False),
                     "evaluation": evaluation.label,
                     "model": point.model,
                     "k": point.k,
                     "splits": point.n_splits,
                     "fit_failures": point.fit_failures,
-                    "confidence": point.kendall.confidence,
+                    "confidence": point.compared.confidence,
                     "features": list(evaluation.features),
                     "feature_weights": point.weights,
                     "feature_weights_sd": point.weights_sd,
                     "versus": _versus(point, evaluation.comparators),
-                    "per_split_kendall": [t for _, t, _ in point.per_split],
+                    "per_split_kendall": list(point.per_split.get("kendall", ())),
                 },
             )
         )
-    for k, figures in evaluation.baseline_points.items():
-        for comparator, tau in figures.items():
-            rho = evaluation.baseline_spearman.get(k, {}).get(comparator)
-            pooled = evaluation.baseline_figures.get(k, {}).get(comparator, {})
-            pooled = {**pooled, "kendall": tau, "spearman": rho}
+    for k, by_comparator in evaluation.baseline_figures.items():
+        for comparator, pooled in by_comparator.items():
+            compared = pooled[COMPARED_BY]
             name = evaluation.comparators.get(comparator, (comparator, None))[0]
             rows.append(
                 ResultRow(
@@ -334,8 +328,8 @@ def curve_rows(
                         "comparator": comparator,
                         "whole_set": (whole or {}).get(comparator, {}),
                         "k": k,
-                        "splits": tau.n_splits,
-                        "confidence": tau.confidence,
+                        "splits": compared.n_splits,
+                        "confidence": compared.confidence,
                     },
                 )
             )

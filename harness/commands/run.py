@@ -17,6 +17,7 @@ from harness.commands._common import (
 from harness.config import MAX_SEEDS, RunConfig, load_run_config, validate
 from harness.errors import ConfigError
 from harness.outputs import StagedOutput
+from harness.seeds import seed_range
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -56,7 +57,7 @@ def seed_overrides(args: argparse.Namespace, config: RunConfig) -> RunConfig:
     if args.seeds is not None:
         if not 1 <= args.seeds <= MAX_SEEDS:
             raise ConfigError(f"--seeds must be in 1..{MAX_SEEDS}, got {args.seeds}")
-        changes["seeds"] = tuple(range(config.seed, config.seed + args.seeds))
+        changes["seeds"] = seed_range(config.seed, args.seeds)
     if args.vary_batch:
         changes["vary_batch"] = True
     if not changes:
@@ -75,7 +76,7 @@ def images_title(images: dict) -> str:
 
 def run(args: argparse.Namespace) -> int:
     # deferred: pulls in torch, numpy, pandas, scipy, tqdm
-    from harness.experiment import run_experiment, run_seeds
+    from harness.experiment import run_experiment
     from harness.report.leaderboard_table import render, to_csv, to_markdown
 
     overrides = overrides_from(args)
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     rid = run_id("run", table_tag)
     out = output_dir(args, rid)
     started = time.perf_counter()
-    seeds = run_seeds(config)
+    seeds = config.seed_list
     with StagedOutput(out) as stage:
         outcome = run_experiment(
             config, data_dir=args.data_dir, run_id=rid, progress=not args.no_progress

@@ -22,6 +22,7 @@ from harness.distill.loss import LAMBDA_SCHEDULES, RANK_MODES
 from harness.distill.samplers import PAIR_RULES
 from harness.distill.space import SPACES
 from harness.errors import ConfigError
+from harness.seeds import seed_range
 
 METHODS = ("spos", "rdnas")
 TEACHER_MODES = ("auto", "analytic", "lazy", "precompute")
@@ -154,8 +155,9 @@ class DistillConfig:
         return dataclasses.asdict(self)
 
     @property
-    def training_seeds(self) -> list[int]:
-        return [self.seed + i for i in range(self.seeds)]
+    def seed_list(self) -> tuple[int, ...]:
+        """The training seeds: `seed` and the `seeds - 1` after it."""
+        return seed_range(self.seed, self.seeds)
 
 
 def load_distill_config(

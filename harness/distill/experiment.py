@@ -142,7 +142,7 @@ def run_distill(
     device_data = data.to(device)
     histories = []
     try:
-        for seed in config.training_seeds:
+        for seed in config.seed_list:
             for method in methods:
                 histories.append(
                     train_run(
@@ -186,7 +186,7 @@ def run_distill(
         "space": space.name,
         "space_ops": list(space.ops),
         "eval_archs": len(eval_keys),
-        "training_seeds": config.training_seeds,
+        "training_seeds": list(config.seed_list),
         "data_source": data.source,
         "data_hash": data.content_hash,
         "methods": {m.label: m.settings for m in methods},
@@ -300,7 +300,7 @@ def summarise_methods(
     out: dict = {"statistic": "kendall", "confidence": config.eval.confidence, "methods": {}}
     for method in methods:
         per_seed = {}
-        for seed in config.training_seeds:
+        for seed in config.seed_list:
             record = final.get((method.label, seed))
             if record is None:
                 continue
@@ -323,7 +323,7 @@ def summarise_methods(
             if method.kind != "rdnas":
                 continue
             deltas = {}
-            for seed in config.training_seeds:
+            for seed in config.seed_list:
                 base, cand = final.get(("spos", seed)), final.get((method.label, seed))
                 if base is None or cand is None:
                     continue

@@ -17,7 +17,7 @@ from harness.proxies.base import (
     register_proxy,
 )
 from harness.proxies.limits import DEFAULT_PROXY_TIMEOUT, ProxyTimeout, as_score, time_limit
-from harness.proxies.selection import expand_proxies, match_proxies
+from harness.proxies.selection import expand_proxies, match_proxies, proxies_with_parts
 from harness.registry import package_modules
 
 package_modules(__name__)()  # every proxy module registers itself (harness.registry)
@@ -35,6 +35,7 @@ __all__ = [
     "as_score",
     "compute_proxies",
     "expand_proxies",
+    "proxies_with_parts",
     "get_proxy",
     "list_proxies",
     "match_proxies",

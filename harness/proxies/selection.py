@@ -32,27 +32,29 @@ def match_proxies(pattern: str) -> list[str]:
     return matched
 
 
+def proxies_with_parts(patterns: Iterable[str]) -> list[str]:
+    """Every proxy the patterns name, in order, each set-level proxy right after the
+    per-architecture proxies it combines (those not named before it)."""
+    names: list[str] = []
+    for pattern in patterns:
+        for name in match_proxies(pattern):
+            spec = get_proxy(name)
+            parts = spec.combines if spec.combine is not None else ()
+            for part in (*parts, name):
+                if part not in names:
+                    names.append(part)
+    return names
+
+
 def expand_proxies(patterns: Iterable[str]) -> tuple[list[str], list[str]]:
     """(per-architecture proxies to compute, set-level proxies to combine), in order.
 
     Patterns are names or globs; `*` is every registered proxy. A set-level proxy
-    brings the per-architecture proxies it combines.
+    brings the per-architecture proxies it combines (`proxies_with_parts`, split).
     """
-    names: list[str] = []
-    for pattern in patterns:
-        for name in match_proxies(pattern):
-            if name not in names:
-                names.append(name)
-    per_arch, set_level = [], []
-    for name in names:
-        spec = get_proxy(name)
-        if spec.combine is not None:
-            set_level.append(name)
-            for part in spec.combines:
-                if part not in per_arch:
-                    per_arch.append(part)
-        elif name not in per_arch:
-            per_arch.append(name)
+    names = proxies_with_parts(patterns)
+    set_level = [name for name in names if get_proxy(name).combine is not None]
+    per_arch = [name for name in names if name not in set_level]
     return per_arch, set_level
 
 

@@ -41,6 +41,7 @@ from harness.search.baselines import (
 from harness.search.encoding import DUPLICATE_POLICIES, NB201_OP_SETS
 from harness.search.relativenas import DEFAULT_POPULATION, DEFAULT_STALL_GENERATIONS
 from harness.search.strategies import get_strategy
+from harness.seeds import seed_range
 from harness.spaces.nb201_distance import RDNAS_MARGIN
 
 ESTIMATOR_KINDS: tuple[str, ...] = ("oracle", "noisy", "lowfi", "proxy", "supernet")
@@ -161,8 +162,10 @@ class SearchConfig:
     def estimator_specs(self) -> list[EstimatorSpec]:
         return [EstimatorSpec.parse(text) for text in self.estimators]
 
-    def search_seeds(self) -> list[int]:
-        return list(range(self.seed, self.seed + self.seeds))
+    @property
+    def seed_list(self) -> tuple[int, ...]:
+        """The search seeds: `seed` and the `seeds - 1` after it."""
+        return seed_range(self.seed, self.seeds)
 
     def strategy_options(self, name: str) -> dict[str, Any]:
         """Keyword options of strategy `name` from its settings table."""

@@ -216,7 +216,7 @@ def run_search(
     computed = list(dict.fromkeys([*proxies, *config.proxy.together]))
     proxy_scores = _open_proxy_scores(config, setup, computed) if proxies else None
     loader = (lambda: supernet_loader) if supernet_loader else default_supernet_loader
-    seeds = config.search_seeds()
+    seeds = config.seed_list
     try:
         runs: list[StrategyRuns] = []
         factories = [_EstimatorFactory(s, setup, proxy_scores, loader) for s in specs]
@@ -293,7 +293,7 @@ def _pairwise_figures(
     setup: SearchSetup,
     factories: list[_EstimatorFactory],
     runs: list[StrategyRuns],
-    seeds: list[int],
+    seeds: tuple[int, ...],
 ) -> dict[str, dict[str, PairSetAccuracy]]:
 
     pool = pool_archs(config, setup)
@@ -394,7 +394,7 @@ def _estimator_rows(
     factories: list[_EstimatorFactory],
     runs: list[StrategyRuns],
     pairwise: dict[str, dict[str, PairSetAccuracy]],
-    seeds: list[int],
+    seeds: tuple[int, ...],
 ) -> list[ResultRow]:
 
     rows = []
@@ -464,7 +464,7 @@ def _document(
         "space_archs": len(setup.truth),
         "best_accuracy": setup.best,
         "best_arch": setup.best_arch,
-        "seeds": config.search_seeds(),
+        "seeds": list(config.seed_list),
         "store": config.proxy.store,
     }
     return ResultsDocument.create(

@@ -14,9 +14,8 @@ import pytest
 
 from harness.check import CheckOptions, render, run_check
 from harness.check.archs import check_archs, check_spaces
-from harness.check.runner import expand_names
 from harness.errors import ConfigError
-from harness.proxies import STANDARD_PROXIES, base, plugins
+from harness.proxies import base, plugins
 
 BAD_PROXIES = Path(__file__).with_name("bad_proxies.py")
 
@@ -160,14 +159,6 @@ def test_the_check_architectures():
     conditions = {a.label: a.conditions for a in check_archs("nb201")}
     assert conditions["all-none"] == {"no_path", "parameter_free"}
     assert conditions["no-path"] == {"no_path"} and conditions["all-skip"] == {"parameter_free"}
-
-
-def test_names_globs_and_set_level_proxies_expand():
-    assert expand_names(["tenas"]) == ["ntk_cond", "linear_regions", "tenas"]
-    assert expand_names(["synflow*", "params"])[:2] == ["synflow", "synflow_bn"]
-    assert expand_names(["standard"]) == list(STANDARD_PROXIES)  # tenas' parts are in it
-    with pytest.raises(ConfigError, match="no proxy matches"):
-        expand_names(["nothing_like_this*"])
 
 
 def test_bad_options_are_config_errors():

@@ -13,6 +13,7 @@ from harness.combine.data import TransferSet
 from harness.combine.evaluate import (
     BEST_LABEL_FREE,
     BEST_PROXY,
+    COMPARED_BY,
     comparators,
     held_out_design,
     run_splits,
@@ -62,9 +63,9 @@ def test_figures_are_computed_on_the_held_out_architectures_only(score_set):
     matrix = score_set.oriented(FEATURES)
     fitted = fit_combination("ridge", matrix[split.train], score_set.truth[split.train], split.seed)
     tau = stats.kendalltau(fitted.score(matrix[split.test]), score_set.truth[split.test])
-    assert ridge_10.per_split[0][1] == pytest.approx(tau.statistic)
-    assert ridge_10.kendall.estimate == pytest.approx(
-        np.mean([t for _, t, _ in ridge_10.per_split])
+    assert ridge_10.per_split["kendall"][0] == pytest.approx(tau.statistic)
+    assert ridge_10.figures["kendall"].estimate == pytest.approx(
+        np.mean(ridge_10.per_split["kendall"])
     )
 
 
@@ -72,9 +73,9 @@ def test_the_comparison_is_paired_on_the_same_held_out_rows(score_set):
     evaluation = _curve(score_set)
     point = next(p for p in evaluation.points if p.model == "ridge" and p.k == 40)
     difference = point.versus[BEST_PROXY]
-    baseline = evaluation.baseline_points[40][BEST_PROXY]
+    baseline = evaluation.baseline_figures[40][BEST_PROXY]["kendall"]
     assert difference.estimate_b == pytest.approx(baseline.estimate)
-    assert difference.delta == pytest.approx(point.kendall.estimate - baseline.estimate)
+    assert difference.delta == pytest.approx(point.compared.estimate - baseline.estimate)
     assert difference.low <= difference.delta <= difference.high
     assert set(point.weights) == set(FEATURES)
 
@@ -91,9 +92,9 @@ def test_a_model_that_cannot_be_fitted_on_one_split_leaves_the_others_intact(sco
     evaluation = _curve(score_set, design=design)
     for point in evaluation.points:
         assert point.fit_failures == 1 and point.n_splits == 3
-        assert np.isfinite(point.kendall.estimate)
-        assert [i for i, _, _ in point.per_split] == [1, 2, 3]
-    assert evaluation.baseline_points[10][BEST_PROXY].n_splits == 4
+        assert np.isfinite(point.figures["kendall"].estimate)
+        assert point.splits == (1, 2, 3)
+    assert evaluation.baseline_figures[10][BEST_PROXY]["kendall"].n_splits == 4
 
 
 def test_a_k_leaving_too_few_held_out_architectures_is_skipped_and_said(score_set):
@@ -177,8 +178,9 @@ def test_a_model_never_fitted_gives_no_figure_and_says_so(score_set):
     evaluation = _curve(score_set, design=design, ks=[10])
     for point in evaluation.points:
         assert point.n_splits == 0 and point.fit_failures == 4
-        assert np.isnan(point.kendall.estimate) and point.versus == {}
-    assert np.isfinite(evaluation.baseline_points[10][BEST_PROXY].estimate)
+        assert np.isnan(point.figures["kendall"].estimate) and point.versus == {}
+        assert set(point.figures) == {"kendall", "spearman"}  # the typed columns, undefined
+    assert np.isfinite(evaluation.baseline_figures[10][BEST_PROXY]["kendall"].estimate)
 
 
 def test_every_pooled_figure_reaches_the_curve_rows_ndcg_included(score_set):
@@ -186,7 +188,7 @@ def test_every_pooled_figure_reaches_the_curve_rows_ndcg_included(score_set):
     evaluation = _curve(score_set, ks=[40])
     point = next(p for p in evaluation.points if p.model == "ridge")
     assert set(point.figures) == set(split_figures())
-    assert point.figures["kendall"] == point.kendall
+    assert point.compared == point.figures[COMPARED_BY]
     rows = curve_rows(evaluation, "nb201", "cifar10", "cifar10/test/200", "computed")
     assert rows and all(r.extra["ndcg_lo"] <= r.extra["ndcg"] <= r.extra["ndcg_hi"] for r in rows)
     model_row = next(r for r in rows if r.proxy == "ridge (k=40)")

@@ -104,4 +104,4 @@ def test_graf_features_learn_what_the_proxies_miss_against_the_best_proxy():
     assert held_out.comparators[BEST_PROXY][0] == "weak"  # a proxy, never a graph feature
     (point,) = [p for p in held_out.points if p.model == "ridge" and p.k == 100]
     versus = point.versus[BEST_PROXY]  # paired on the same held-out rows
-    assert point.kendall.estimate > 0.6 and versus.delta > 0.2 and versus.low > 0
+    assert point.figures["kendall"].estimate > 0.6 and versus.delta > 0.2 and versus.low > 0

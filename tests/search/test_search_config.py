@@ -19,7 +19,7 @@ def test_defaults():
     assert config.strategies == ("relativenas", "rea", "random")
     assert config.proxy.store == "reports/scores.sqlite"
     assert (config.proxy.input.source, config.proxy.input.batch_size) == ("auto", 64)
-    assert config.search_seeds() == list(range(20))
+    assert config.seed_list == tuple(range(20))
 
 
 def test_toml_sections_then_overrides(tmp_path):

@@ -1,0 +1,38 @@
+"""The one set-up of what a proxy scores: `proxy_context` (bench: tests/bench/test_workload.py)."""
+
+from __future__ import annotations
+
+import torch
+
+from harness.scoring import arch_seed, proxy_context
+from harness.spaces import get_space
+from harness.spaces.networks import seeded_network
+
+
+def _batch(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randn(4, 3, 32, 32, generator=gen), torch.arange(4) % 10
+
+
+def test_the_context_holds_the_network_a_run_builds_and_the_batches():
+    torch.set_num_threads(1)
+    arch = get_space("nb201").sample_keys(1, 0)[0]
+    first, second = _batch(0), _batch(1)
+    ctx = proxy_context(
+        "nb201",
+        arch,
+        *first,
+        run_seed=3,
+        num_classes=10,
+        variant="as_trained",
+        device=torch.device("cpu"),
+        second_batch=second,
+    )
+    assert ctx.seed == arch_seed(3, arch)
+    network, _ = seeded_network("nb201", arch, seed=ctx.seed, num_classes=10)
+    ours, theirs = ctx.network.state_dict(), network.state_dict()
+    assert ours.keys() == theirs.keys()
+    assert all(torch.equal(ours[name], theirs[name]) for name in ours)
+    assert torch.equal(ctx.images, first[0]) and ctx.second_batch is not None
+    assert torch.equal(ctx.second_batch[0], second[0])
+    assert ctx.build_variant is not None and ctx.cache == {}
