@@ -371,6 +371,7 @@ def compare_documents(
     pair_across_seeds: bool = False,
     failures: str | None = None,
     arch_tolerance: float = DEFAULT_ARCH_TOLERANCE,
+    allow_missing: bool = False,
 ) -> GateReport:
     """Every change between the two documents, with its verdict under `rules`.
 
@@ -384,9 +385,10 @@ def compare_documents(
     `pair_across_seeds` pairs whenever the architectures match (seed noise then
     counts as a change: use it to test a deliberate change made with another seed).
 
-    The gate never passes on nothing: a document without rows, or a line of the new run
-    over fewer architectures than the base's by more than `arch_tolerance` (a share), is
-    a problem that fails the report.
+    The gate never passes on nothing: a document without rows, a proxy of the base
+    missing from the new run (unless `allow_missing`), or a line of the new run over fewer
+    architectures than the base's by more than `arch_tolerance` (a share), is a problem
+    that fails the report.
     """
     if not 0 < alpha < 1:
         raise ConfigError(f"--alpha must lie in (0, 1), got {alpha}")
@@ -437,6 +439,13 @@ def compare_documents(
         if names:
             notes.append(f"{what}: {', '.join(names)}")
     problems = _problems(base, new, lines, arch_tolerance)
+    missing = sorted({f"{line.proxy} ({line.key.title()})" for line in lines
+                      if line.verdict == VERDICT_MISSING})  # fmt: skip
+    if missing and not allow_missing:
+        problems += (
+            f"proxies of the base are missing from the new run: {', '.join(missing)} "
+            "(--allow-missing accepts that)",
+        )
     return GateReport(
         lines=tuple(lines), notes=tuple(notes), alpha=alpha, rules=rules, problems=problems
     )

@@ -64,11 +64,14 @@ def test_improvement_exits_0(files, capsys):
     assert code == 0 and "improved" in out
 
 
-def test_missing_proxy_is_reported_and_exits_0(files, capsys):
+def test_missing_proxy_fails_unless_allowed(files, capsys):
     code, out, _ = run(capsys, files["strong"], files["strong_only_p"])
-    assert code == 0 and "missing" in out and "| q |" in out
+    assert code == 1 and "| q |" in out
+    assert "RESULT: FAIL" in out and "missing from the new run: q" in out
+    code, out, _ = run(capsys, files["strong"], files["strong_only_p"], "--allow-missing")
+    assert code == 0 and "missing" in out and "| q |" in out and "RESULT: PASS" in out
     code, _, _ = run(capsys, files["strong"], files["strong_only_p"], "--fail-on-missing")
-    assert code == 1
+    assert code == 1  # the old flag, now the default, is still accepted
 
 
 def test_folders_json_format_and_out(files, capsys, tmp_path):

@@ -114,7 +114,7 @@ def test_identical_runs_do_not_change():
     assert all(x.delta == 0 and x.p_value == 1 for x in report.lines)
 
 
-def test_missing_and_new_proxies_are_reported_not_failed():
+def test_a_missing_proxy_fails_unless_allowed_and_a_new_one_is_reported():
     truth, strong, weak = strong_and_weak(50)
     base, new = _pair(
         make_document({"p": strong, "gone": weak}, truth),
@@ -123,9 +123,14 @@ def test_missing_and_new_proxies_are_reported_not_failed():
     report = compare_documents(base, new, parse_fail_on("kendall:-0.02"), n_resamples=100)
     assert _line(report, "gone").verdict == VERDICT_MISSING
     assert _line(report, "fresh").verdict == VERDICT_NEW
-    assert not report.failed
-    assert any("missing from the new run: gone" in note for note in report.notes)
-    markdown = gate_markdown(report, base, new)
+    assert report.failed and not report.failures  # a problem, not a drop
+    assert any("missing from the new run: gone" in p for p in report.problems)
+    allowed = compare_documents(
+        base, new, parse_fail_on("kendall:-0.02"), n_resamples=100, allow_missing=True
+    )
+    assert not allowed.failed
+    assert any("missing from the new run: gone" in note for note in allowed.notes)
+    markdown = gate_markdown(allowed, base, new)
     assert "| gone |" in markdown and "| fresh |" in markdown
 
 
