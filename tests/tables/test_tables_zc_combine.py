@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from harness.errors import ArchitectureError, ConfigError, DataError, HarnessError
+from harness.report.leaderboard_table import to_markdown
 from harness.report.target_matrix import matrix_figures
 from harness.spaces.nb201 import NB201Arch, enumerate_archs
 from harness.tables import load_table, resolve_target
@@ -344,6 +345,8 @@ def test_leaderboard_ranks_against_the_negated_cost(tmp_path, whole_space_hw):
     per_arch = board.document.per_arch[0]  # stored as ranked: the negated latency
     by_key = {str(NB201Arch.from_naslib_tuple(n)): -v for n, v in latency.items()}
     assert np.allclose(per_arch.truth, [by_key[a] for a in per_arch.archs])
+    assert board.lower_is_better  # the command says why nDCG@10% is undefined there
+    assert "undefined (—) here" in to_markdown(board.rows, lower_is_better=board.lower_is_better)
 
 
 # -- the real files (skipped without the data folder) ------------------------------------------
