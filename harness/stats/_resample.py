@@ -227,33 +227,33 @@ def _fenwick_paths(size: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
     return both, updates
 
 
-def _concordance_sum(column: _Column, counts: np.ndarray) -> np.ndarray:
+def _concordance_sum(column: _Column, counts: np.ndarray, untied_x: np.ndarray) -> np.ndarray:
     """sum_{i<j} c_i c_j sign(x_i - x_j) sign(y_i - y_j) (concordant minus discordant pairs
-    of the resample) for each row c of `counts`, exactly, in O(n log n) per resample.
+    of the resample) for each row c of `counts`, exactly, in O(n log n) per resample;
+    `untied_x` = n^2 - sum_g Cx_g^2 of each resample (twice the pairs not tied in x).
 
     Rows are visited in ascending order of x, a whole group of equal x at a time (pairs
     tied in x count 0); a Fenwick tree over the ranks of y holds, for every resample at
-    once, the counts of the rows visited so far. A row b then adds
-    c_b (W_<(b) + W_<=(b) - W_all) = c_b (rows below it in y - rows above it). Every sum is
-    of integers below 2**53, so exact in float64.
+    once, the counts of the rows visited so far. A row b pairs with them as
+    c_b (W_<(b) - W_>(b)) = c_b (W_<(b) + W_<=(b) - W_visited); summed over b, the last
+    term is the number of pairs not tied in x, untied_x / 2. Every sum is of integers
+    below 2**53, so exact in float64.
     """
     rank = column.y_groups.of_row.tolist()
     size = int(column.y_groups.starts.size)
     both, updates = _fenwick_paths(size)
     weights = np.ascontiguousarray(counts.T)
     tree = np.zeros((size + 1, counts.shape[0]))
-    visited = np.zeros(counts.shape[0])
     total = np.zeros(counts.shape[0])
     groups = column.x_groups
     bounds = [*groups.starts.tolist(), column.n]
     for start, end in zip(bounds[:-1], bounds[1:], strict=True):
         members = groups.order[start:end].tolist()
         for b in members:
-            total += weights[b] * (tree[both[rank[b]]].sum(axis=0) - visited)
+            total += weights[b] * tree[both[rank[b]]].sum(axis=0)
         for b in members:
             tree[updates[rank[b]]] += weights[b]
-            visited += weights[b]
-    return total
+    return total - untied_x / 2
 
 
 def _column_replicates(
@@ -276,7 +276,9 @@ def _column_replicates(
             # scipy's tau-b, term for term: (con - dis) / sqrt(untied x) / sqrt(untied y)
             with np.errstate(invalid="ignore", divide="ignore"):
                 value = (
-                    _concordance_sum(column, counts) / np.sqrt(untied_x / 2) / np.sqrt(untied_y / 2)
+                    _concordance_sum(column, counts, untied_x)
+                    / np.sqrt(untied_x / 2)
+                    / np.sqrt(untied_y / 2)
                 )
         elif statistic == "kendall":
             form = _concordance_form(column.x, column.y, counts, block_elements)
