@@ -60,7 +60,10 @@ def _common_options() -> argparse.ArgumentParser:
     )
     common.add_argument("--out", help="output folder (default: reports/<run-id>/)")
     common.add_argument(
-        "--format", choices=("md", "csv", "json"), default="md", help="what to print (md)"
+        "--format",
+        choices=("md", "csv", "json", "latex"),
+        default="md",
+        help="what to print (md); latex (booktabs) for the leaderboards of run and leaderboard",
     )
     # None = not given: the config's seed stands (commands without a config use 0)
     common.add_argument(
@@ -121,6 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.format == "latex" and not getattr(args, "prints_latex", False):
+        parser.error(f"--format latex: harness {args.command} prints no LaTeX (run and "
+                     "leaderboard do)")  # fmt: skip
     handler: Handler = args.handler
     previous = _stop_on_sigterm()
     try:

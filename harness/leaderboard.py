@@ -51,6 +51,8 @@ class TableLeaderboard:
     rows: list[ResultRow]
     title: str
     images: str = ""
+    #: the target is lower-is-better (ranked against its negation)
+    lower_is_better: bool = False
 
 
 def rank_table(
@@ -134,7 +136,8 @@ def rank_table(
     title = f"{table.name} · {dataset} · target {truth.column}"
     if not truth.higher_is_better:
         title += f" (lower is better: ranked against -{truth.parts.metric})"
-    return TableLeaderboard(document, rows, title, config["images"]["description"])
+    images = config["images"]["description"]
+    return TableLeaderboard(document, rows, title, images, not truth.higher_is_better)
 
 
 @dataclass(frozen=True)

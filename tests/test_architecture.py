@@ -83,8 +83,8 @@ PUBLIC_MODULES: dict[str, set[str]] = {
     "stats": {"pair_sampling"},
     "execution": {"threads"},
     "report": {
-        "documents", "failure_policy", "gate", "leaderboard_table", "merge", "style",
-        "sweeps",
+        "documents", "failure_policy", "gate", "latex", "leaderboard_table", "merge", "style",
+        "sweeps", "target_matrix",
     },
     "bench": {"clock", "memory", "workload"},
     "search": {"report"},

@@ -71,7 +71,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     add_failures_option(p, recompute=False)
     p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (1000)")
     p.add_argument("--confidence", type=float, default=0.95, help="interval level (0.95)")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, prints_latex=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -82,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.confidence < 1:
         raise ConfigError(f"--confidence must lie in (0, 1), got {args.confidence}")
     if args.results:
+        if args.format == "latex":
+            raise ConfigError("--format latex ranks a table; a merge of --results writes md, "
+                              "csv and html")  # fmt: skip
         return merge(args)
     rid = run_id("leaderboard", args.table, args.dataset)
     if args.targets:
@@ -119,9 +122,14 @@ def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
     out = output_dir(args, rid)
     board.document.write(stage / "results.json")
     images = board.images or None
-    (stage / "leaderboard.md").write_text(to_markdown(board.rows, title=board.title, images=images))
+    lower = board.lower_is_better
+    markdown = to_markdown(board.rows, title=board.title, images=images, lower_is_better=lower)
+    (stage / "leaderboard.md").write_text(markdown)
     (stage / "leaderboard.csv").write_text(to_csv(board.rows))
-    print(render(board.rows, args.format, title=board.title, images=images), end="")
+    if args.format == "latex":
+        (stage / "leaderboard.tex").write_text(render(board.rows, "latex", title=board.title))
+    print(render(board.rows, args.format, title=board.title, images=images,
+                 lower_is_better=lower), end="")  # fmt: skip
     if args.format == "md":
         print(f"\nwrote {Path(out) / 'results.json'}, leaderboard.md, leaderboard.csv")
     return 0
@@ -130,12 +138,8 @@ def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
 def _rank_targets(args: argparse.Namespace, rid: str, stage: Path) -> int:
     # deferred: pulls in numpy, pandas, scipy
     from harness.leaderboard import LeaderboardOptions, rank_table_targets
-    from harness.report.leaderboard_table import (
-        render,
-        target_matrix,
-        target_matrix_latex,
-        to_csv,
-    )
+    from harness.report import target_matrix
+    from harness.report.leaderboard_table import render, to_csv
 
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     board = rank_table_targets(
@@ -154,19 +158,20 @@ def _rank_targets(args: argparse.Namespace, rid: str, stage: Path) -> int:
         table_policy=table_policy(args),
     )
     lower = [t.column for t in board.targets if not t.higher_is_better]
-    markdown = target_matrix(board.rows, title=board.title, lower_is_better=lower)
+    markdown = target_matrix.to_markdown(board.rows, title=board.title, lower_is_better=lower)
+    latex = target_matrix.to_latex(board.rows, caption=board.title, lower_is_better=lower)
     board.document.write(stage / "results.json")
     (stage / "leaderboard.md").write_text(markdown)
     (stage / "leaderboard.csv").write_text(to_csv(board.rows))
-    latex = "\n".join(
-        target_matrix_latex(board.rows, figure=f, lower_is_better=lower, caption=board.title)
-        for f in ("kendall", "spearman")
+    (stage / "leaderboard.html").write_text(
+        target_matrix.to_html(board.rows, title=board.title, lower_is_better=lower)
     )
     (stage / "leaderboard.tex").write_text(latex)
-    print(markdown if args.format == "md" else render(board.rows, args.format), end="")
+    printed = {"md": markdown, "latex": latex}
+    print(printed.get(args.format) or render(board.rows, args.format), end="")
     if args.format == "md":
         out = output_dir(args, rid)
-        print(f"\nwrote {Path(out) / 'results.json'}, leaderboard.md, .csv, .tex (booktabs)")
+        print(f"\nwrote {Path(out) / 'results.json'}, leaderboard.md, .csv, .html, .tex (booktabs)")
     return 0
 
 

@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "every seed reads the run seed's batch)",
     )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, prints_latex=True)
 
 
 def seed_overrides(args: argparse.Namespace, config: RunConfig) -> RunConfig:

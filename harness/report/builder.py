@@ -43,6 +43,7 @@ from harness.report.model import Report, ReportFigure, ReportSection, ReportTabl
 from harness.report.plots import (
     plot_quality_vs_cost,
     plot_rank_scatter,
+    plot_target_heatmap,
     plot_tau_bars,
     plot_tau_heatmap,
     plot_top_k_curves,
@@ -176,9 +177,27 @@ class _Builder:
         elif doc.kind == "ablation":
             self.ablation_section(source, section)
         else:
+            if doc.kind == "leaderboard" and doc.config.get("targets"):
+                self.targets_heatmap(source, section)
             for index, group in enumerate(groups_of(source), start=1):
                 self.group_parts(source, group, f"{source.label}-g{index}", section)
         return section
+
+    def targets_heatmap(self, source: LoadedDocument, section: ReportSection) -> None:
+        """A multi-target leaderboard's (`harness leaderboard --targets`) τ heat map."""
+        lower = source.document.config.get("lower_is_better") or []
+        figure = self.figure(
+            plot_target_heatmap(source.document.rows, self.figures_dir,
+                                f"{source.label}-targets-kendall-heatmap", lower_is_better=lower),
+            f"Kendall τ per proxy and target — {source.label}",
+            "Each cell is the proxy's Kendall tau-b against one target, as stored in the "
+            "document; proxies by their mean over the targets, best first. ↓: a lower-is-"
+            "better target (latency, energy), ranked against its negation, so a positive τ "
+            "means the proxy favours cheaper networks.",
+            [source],
+        )  # fmt: skip
+        if figure:
+            section.figures.append(figure)
 
     def group_parts(
         self, source: LoadedDocument, group: ResultGroup, stem: str, section: ReportSection

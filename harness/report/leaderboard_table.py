@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from harness.report.latex import booktabs, latex_cell, latex_escape
 from harness.report.members import members_note
 from harness.results import FIGURE_COLUMNS, ResultRow
 from harness.stats import POLICY_MEANINGS, Figure, list_figures
@@ -180,11 +181,16 @@ def self_agreement_text(row: ResultRow) -> str:
 
 
 def to_markdown(
-    rows: Sequence[ResultRow], *, title: str | None = None, images: str | None = None
+    rows: Sequence[ResultRow],
+    *,
+    title: str | None = None,
+    images: str | None = None,
+    lower_is_better: bool = False,
 ) -> str:
     """A Markdown table, one line per proxy, in the given order, under a line saying which
     images the proxies scored on (`images`), one naming the failure policy and, for
-    several seeds, one saying what the seed figures are."""
+    several seeds, one saying what the seed figures are; against a `lower_is_better`
+    target, followed by why a figure is undefined there (`undefined_notes`)."""
     # deferred: pulls in matplotlib, PIL
     from harness.report.markdown import escape_markdown
 
@@ -207,7 +213,41 @@ def to_markdown(
     members = members_note(rows)
     if members:
         lines += ["", escape_markdown(members)]
+    notes = undefined_notes(rows) if lower_is_better else []
+    if notes:
+        lines += ["", *(escape_markdown(n) for n in notes)]
     return "\n".join(lines) + "\n"
+
+
+def undefined_notes(rows: Sequence[ResultRow]) -> list[str]:
+    """For a leaderboard against a lower-is-better target, why its undefined figures are
+    (the figures that say so, `Figure.undefined_negated`, where the rows lack them)."""
+    return [
+        f"{f.label} is undefined (—) here: {f.undefined_negated}."
+        for f in list_figures(table="leaderboard")
+        if f.undefined_negated and rows and all(f.value_of(r) is None for r in rows)
+    ]
+
+
+def to_latex(rows: Sequence[ResultRow], *, title: str | None = None) -> str:
+    """A LaTeX (booktabs) table, one line per proxy in the given order: n, then each figure
+    a leaderboard shows with its interval, the best of each column in bold
+    (`harness.report.latex`, shared with the multi-target tables)."""
+    shown = [f for f in list_figures(table="leaderboard") if f.interval and f.show_interval]
+    best = {}
+    for figure in shown:
+        values = [(figure.value_of(r), i) for i, r in enumerate(rows)]
+        defined = [(v, i) for v, i in values if v is not None and math.isfinite(v)]
+        best[figure.name] = max(defined, key=lambda d: d[0])[1] if defined else None
+    body = []
+    for i, row in enumerate(rows):
+        cells = [latex_escape(row.proxy), str(row.n)]
+        for figure in shown:
+            point, low, high = figure.ends(row)
+            cells.append(latex_cell(point, low, high, bold=best[figure.name] == i))
+        body.append(cells)
+    header = ["proxy", "n", *(f.label for f in shown)]
+    return booktabs(header, body, caption=title or "Leaderboard", align="lr" + "c" * len(shown))
 
 
 def to_csv(rows: Sequence[ResultRow]) -> str:
@@ -221,146 +261,19 @@ def to_json(rows: Sequence[ResultRow]) -> str:
 
 
 def render(
-    rows: Sequence[ResultRow], fmt: str, *, title: str | None = None, images: str | None = None
+    rows: Sequence[ResultRow],
+    fmt: str,
+    *,
+    title: str | None = None,
+    images: str | None = None,
+    lower_is_better: bool = False,
 ) -> str:
     if fmt == "md":
-        return to_markdown(rows, title=title, images=images)
+        return to_markdown(rows, title=title, images=images, lower_is_better=lower_is_better)
     if fmt == "csv":
         return to_csv(rows)
     if fmt == "json":
         return to_json(rows)
+    if fmt == "latex":
+        return to_latex(rows, title=title)
     raise ValueError(f"unknown format {fmt!r}")
-
-
-def target_matrix(
-    rows: Sequence[ResultRow],
-    *,
-    figures: Sequence[str] = ("kendall", "spearman"),
-    title: str | None = None,
-    lower_is_better: Sequence[str] = (),
-) -> str:
-    """A multi-target leaderboard in Markdown: for each figure, one table of proxies (by
-    their mean of the figure over the targets, best first) x targets (in the rows' order),
-    each cell the figure with its interval, the best proxy of each target in bold. Targets
-    in `lower_is_better` are marked (↓: ranked against their negation)."""
-    # deferred: pulls in matplotlib, PIL
-    from harness.report.markdown import escape_markdown
-
-    targets = list(dict.fromkeys(r.target for r in rows))
-    cells = {(r.proxy, r.target): r for r in rows}
-    lines = [f"### {escape_markdown(title)}", ""] if title else []
-    header = failure_header(rows)
-    if header:
-        lines += [header, ""]
-    if lower_is_better:
-        lines += [
-            "↓: a lower value is better (latency, energy); proxies are ranked against its "
-            "negation, so a positive figure means the proxy favours cheaper networks.",
-            "",
-        ]
-    for figure in figures:
-        means = (
-            pd.DataFrame([(r.proxy, getattr(r, figure)) for r in rows], columns=["proxy", "value"])
-            .groupby("proxy", sort=False)["value"]
-            .mean()
-        )
-        proxies = list(means.sort_values(ascending=False, kind="stable").index)
-        best = {
-            t: max((cells[p, t] for p in proxies if (p, t) in cells and getattr(cells[p, t], figure)
-                    is not None), key=lambda r: getattr(r, figure), default=None)
-            for t in targets
-        }  # fmt: skip
-        label = next((f.label for f in list_figures() if f.name == figure), figure)
-        heads = [_target_label(t) + (" ↓" if t in lower_is_better else "") for t in targets]
-        lines += [f"{escape_markdown(label)} [95% CI]", ""]
-        lines.append("| proxy | mean | " + " | ".join(escape_markdown(h) for h in heads) + " |")
-        lines.append("|---|---:|" + "---|" * len(targets))
-        for proxy in proxies:
-            texts = []
-            for target in targets:
-                row = cells.get((proxy, target))
-                text = "—" if row is None else _interval(row, figure)
-                texts.append(f"**{text}**" if row is not None and row is best[target] else text)
-            lines.append(
-                f"| {escape_markdown(proxy)} | {_num(means[proxy])} | " + " | ".join(texts) + " |"
-            )
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _target_label(target: str) -> str:
-    """A short column header for a ground-truth column: metric (data set, split)."""
-    parts = target.split("/")
-    if len(parts) != 4:
-        return target
-    dataset, metric, split, _ = parts
-    return f"{metric} ({dataset}, {split})"
-
-
-#: Characters LaTeX reads as commands, escaped in a cell's text.
-_LATEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-                  "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                  "^": r"\textasciicircum{}", "τ": r"$\tau$", "ρ": r"$\rho$", "·": r"$\cdot$",
-                  "ε": r"$\varepsilon$", "≈": r"$\approx$"}  # fmt: skip
-
-
-def latex_escape(text: str) -> str:
-    """`text` with LaTeX's special characters escaped."""
-    return "".join(_LATEX_ESCAPES.get(c, c) for c in text)
-
-
-def target_matrix_latex(
-    rows: Sequence[ResultRow],
-    *,
-    figure: str = "kendall",
-    lower_is_better: Sequence[str] = (),
-    caption: str = "",
-) -> str:
-    """A multi-target leaderboard as a LaTeX (booktabs) table: proxies (by their mean
-    figure over the targets) x targets, each cell the figure and its interval, the best
-    proxy of each target in bold, lower-is-better targets marked $\\downarrow$."""
-    targets = list(dict.fromkeys(r.target for r in rows))
-    cells = {(r.proxy, r.target): r for r in rows}
-    means = (
-        pd.DataFrame([(r.proxy, getattr(r, figure)) for r in rows], columns=["proxy", "value"])
-        .groupby("proxy", sort=False)["value"]
-        .mean()
-    )
-    proxies = list(means.sort_values(ascending=False, kind="stable").index)
-    best = {}
-    for target in targets:
-        present = [cells[p, target] for p in proxies if (p, target) in cells]
-        scored = [r for r in present if getattr(r, figure) is not None]
-        best[target] = max(scored, key=lambda r: getattr(r, figure), default=None)
-
-    def cell(row: ResultRow | None) -> str:
-        if row is None or getattr(row, figure) is None:
-            return "--"
-        point, lo, hi = (getattr(row, f"{figure}{s}") for s in ("", "_lo", "_hi"))
-        text = f"{point:.3f}".replace("-", "$-$")
-        if row is best[row.target]:
-            text = rf"\textbf{{{text}}}"
-        if lo is not None and hi is not None:
-            text += rf" {{\scriptsize [{lo:.3f}, {hi:.3f}]}}".replace("-", "$-$")
-        return text
-
-    heads = [latex_escape(_target_label(t)) + (r" $\downarrow$" if t in lower_is_better else "")
-             for t in targets]  # fmt: skip
-    label = next((f.label for f in list_figures() if f.name == figure), figure)
-    lines = [
-        r"\begin{table}[t]",
-        r"\centering",
-        rf"\caption{{{latex_escape(caption or label)}}}",
-        r"\begin{tabular}{l" + "c" * len(targets) + "}",
-        r"\toprule",
-        "proxy & " + " & ".join(heads) + r" \\",
-        r"\midrule",
-        *(
-            f"{latex_escape(p)} & " + " & ".join(cell(cells.get((p, t))) for t in targets) + r" \\"
-            for p in proxies
-        ),
-        r"\bottomrule",
-        r"\end{tabular}",
-        r"\end{table}",
-    ]
-    return "\n".join(lines) + "\n"

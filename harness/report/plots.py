@@ -5,6 +5,7 @@
     plot_tau_bars         tau with its interval whiskers, sorted
     plot_quality_vs_cost  tau against seconds per architecture (log), Pareto front marked
     plot_top_k_curves     share of the true top-k% found in the proxy's top-k%, k = 1..50%
+    plot_target_heatmap   a multi-target leaderboard's tau, proxies x targets
 
 Every function writes `<name>.png` and `<name>.svg` and returns their paths, or
 None when the group holds nothing to draw (e.g. no per-architecture values).
@@ -34,6 +35,7 @@ from harness.report.style import (
     series_style,
     styled,
 )
+from harness.report.target_matrix import matrix_figures, target_matrix
 from harness.results import ResultRow
 from harness.stats import top_k_overlap
 
@@ -190,6 +192,33 @@ def plot_tau_heatmap(
     proxies, columns, matrix = tau_matrix(groups, statistic)
     if not proxies:
         return None
+    axis_name, shared = _heatmap_axis_names(groups)
+    title = f"{statistic_label(statistic)} per proxy and {axis_name}"
+    return draw_heatmap(
+        proxies,
+        columns,
+        matrix,
+        out_dir,
+        name,
+        label=statistic_label(statistic),
+        title=title + (f"\n{shared}" if shared else ""),
+        xlabel=axis_name,
+    )
+
+
+def draw_heatmap(
+    proxies: Sequence[str],
+    columns: Sequence[str],
+    matrix: np.ndarray,
+    out_dir: Path,
+    name: str,
+    *,
+    label: str,
+    title: str,
+    xlabel: str,
+) -> FigureFiles:
+    """A proxies x columns heat map of a correlation (diverging around 0, values written
+    in, grey "—" where undefined)."""
     limit = max(0.05, float(np.nanmax(np.abs(matrix))) if np.isfinite(matrix).any() else 1.0)
     with styled():
         width = 2.2 + 1.1 * len(columns)
@@ -202,8 +231,7 @@ def plot_tau_heatmap(
         image = ax.imshow(masked, cmap=cmap, norm=TwoSlopeNorm(0.0, -limit, limit), aspect="auto")
         ax.set_xticks(range(len(columns)), columns, rotation=30, ha="right")
         ax.set_yticks(range(len(proxies)), proxies)
-        axis_name, shared = _heatmap_axis_names(groups)
-        ax.set_xlabel(axis_name)
+        ax.set_xlabel(xlabel)
         ax.set_ylabel("proxy")
         for i in range(len(proxies)):
             for j in range(len(columns)):
@@ -219,9 +247,8 @@ def plot_tau_heatmap(
                     fontsize=8,
                     color="white" if dark else "black",
                 )
-        figure.colorbar(image, ax=ax, label=statistic_label(statistic), shrink=0.8)
-        title = f"{statistic_label(statistic)} per proxy and {axis_name}"
-        ax.set_title(title + (f"\n{shared}" if shared else ""))
+        figure.colorbar(image, ax=ax, label=label, shrink=0.8)
+        ax.set_title(title)
         return save_figure(figure, out_dir, name)
 
 
@@ -391,3 +418,30 @@ def plot_top_k_curves(
         ax.set_title(f"Top-k: does the proxy find the best architectures?\n{group.title}")
         ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
         return save_figure(figure, out_dir, name)
+
+
+def plot_target_heatmap(
+    rows: Sequence[ResultRow],
+    out_dir: Path,
+    name: str,
+    *,
+    lower_is_better: Sequence[str] = (),
+    statistic: str = "kendall",
+) -> FigureFiles | None:
+    """A multi-target leaderboard's proxies x targets heat map of Kendall τ (or another
+    figure of `target_matrix.matrix_figures`), proxies by their mean over the targets,
+    ↓ on lower-is-better targets (ranked against their negation)."""
+    figure = next((f for f in matrix_figures() if f.name == statistic), None)
+    if figure is None or not rows:
+        return None
+    matrix = target_matrix(rows, figure, lower_is_better)
+    return draw_heatmap(
+        matrix.proxies,
+        matrix.header(),
+        matrix.frame().to_numpy(dtype=float),
+        out_dir,
+        name,
+        label=figure.label,
+        title=f"{figure.label} per proxy and target (↓: against the negated cost)",
+        xlabel="target",
+    )

@@ -149,6 +149,9 @@ class Figure:
     #: keep each seed's value (`seed_<name>`) and, for an interval, the first seed's
     #: figure with its interval (`single_seed_<name>`) in a multi-seed row
     per_seed: bool = False
+    #: why it is undefined against a lower-is-better target (ranked against its negation),
+    #: for the tables to say ("" when it is defined there)
+    undefined_negated: str = ""
 
     def __post_init__(self) -> None:
         if self.over_seeds not in SEED_REDUCERS:
@@ -286,7 +289,9 @@ for _figure in (
     # resamples as the correlations; kept in a row's `extra`
     Figure("ndcg", lambda d: d.bootstrap.ndcg, over_seeds="seed-bootstrap",
            over_splits="pooled", label="nDCG@10%", tables=_BOTH, interval=True,
-           bounds=(0.0, 1.0), per_seed=True, show_interval=True),
+           bounds=(0.0, 1.0), per_seed=True, show_interval=True,
+           undefined_negated="its gain 2^truth − 1 needs a non-negative truth, and a "
+           "lower-is-better target is ranked against its negation (a negative value)"),
     Figure("top_k", lambda d: top_k_overlap(d.rows.score, d.rows.truth, percentages=d.top_k),
            label="top-10% found", tables=frozenset({"report"}), hint=dict[str, float | None],
            text=_top_10_text),

