@@ -22,7 +22,8 @@ differed from the previous BASELINE's only in nDCG entries and columns (τ, ρ a
 intervals bit for bit). Both changes were made on branches; BASELINE then moved to the
 merge that joined them, and then to the commit that made `compare` fail when a proxy of
 the base is missing from the new run (issue 27: the `compare` case here lacks two proxies,
-so its verdict and exit status changed; every other output is unchanged). A change that is meant to move results (a proxy's new version, a new column)
+so its verdict and exit status changed; every other output is unchanged). A change that
+is meant to move results (a proxy's new version, a new column)
 moves BASELINE to the commit that makes it, and says so in its commit message.
 """
 
