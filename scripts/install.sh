@@ -2,7 +2,9 @@
 # Install what the harness needs, once: later calls return at once while pyproject.toml
 # is unchanged and the package still imports from this checkout.
 #   bash scripts/install.sh          the harness (torch==2.13.0 pinned in pyproject.toml)
-#   bash scripts/install.sh --dev    + test tools, and Chromium for the HTML report test
+#   bash scripts/install.sh --dev    + test tools, Dask distributed (the `dist` extra, so the
+#                                    Dask executor's tests run), and Chromium for the HTML
+#                                    report test
 # Both add Debian's dataset-fashion-mnist (real labelled images) where apt is usable;
 # without it proxies use synthetic inputs, with a warning.
 set -euo pipefail
@@ -10,11 +12,15 @@ cd "$(dirname "$0")/.."
 level=run
 [ "${1:-}" = "--dev" ] && level=dev
 stamp=".install-stamp-$level"
-want="$(sha256sum pyproject.toml | cut -d' ' -f1) $(command -v python3)"
+# The extras each level installs: part of the stamp, so a change here reinstalls once.
+extras=""
+[ $level = dev ] && extras="[dev,dist]"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1) $(command -v python3) $extras"
 
 installed() {
   [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
-    python3 -c 'import pathlib, sys, harness; sys.exit(pathlib.Path(harness.__file__).parents[1] != pathlib.Path.cwd())' 2>/dev/null
+    python3 -c 'import pathlib, sys, harness; sys.exit(pathlib.Path(harness.__file__).parents[1] != pathlib.Path.cwd())' 2>/dev/null &&
+    { [ $level != dev ] || python3 -c 'import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in ("pytest", "distributed")))'; }
 }
 
 apt_install() {  # apt_install PACKAGE: quietly, as root only; never fatal
@@ -37,12 +43,8 @@ if ! installed; then
   if grep -q '^Summary: The proxy-ranking harness' <<<"$old"; then
     python3 -m pip uninstall -q -y harness
   fi
-  echo "install: pip install -e .$([ $level = dev ] && echo '[dev]') (first time: a few minutes)" >&2
-  if [ $level = dev ]; then
-    python3 -m pip install -q -e ".[dev]"
-  else
-    python3 -m pip install -q -e .
-  fi
+  echo "install: pip install -e .$extras (first time: a few minutes)" >&2
+  python3 -m pip install -q -e ".$extras"
   echo "$want" >"$stamp"
 fi
 if [ ! -d /usr/share/datasets/fashion-mnist ]; then

@@ -36,6 +36,8 @@ NEEDS: dict[str, str] = {
     "labels": "labels for the batch",
     "second_batch": "a second labelled batch, disjoint from the first (ZiCo's two batches)",
     "loss_grads": "the shared cross-entropy forward/backward (pass A)",
+    "loss_grads_graph": "pass A's gradients with their graph (a Hessian-vector product); "
+    "the engine runs such proxies first, so that they build pass A",
     "input_jacobian": "the shared input-Jacobian pass (pass B)",
     "activations": "ReLU activation codes recorded on pass B's forward",
     "own_pass": "its own forward/backward passes on a private copy of the network",

@@ -21,6 +21,10 @@ So the seconds of one call add up to its wall time, and a proxy's seconds are
 what it costs inside a batch of proxies. A pass cached by an earlier call on
 the same context is charged to nobody.
 
+Order: proxies run in the order given, except those that need "loss_grads_graph"
+(grasp), which run first: they build pass A with its graph and use it at once (the
+outcomes still come back in the order given).
+
 Determinism: every pass and proxy works on a fresh copy of the same initial
 weights and the same batch, so the scores do not depend on which proxies are
 asked together or in which order. On CUDA, bitwise repeatability also needs
@@ -41,6 +45,10 @@ import torch
 from harness.proxies.base import ProxyContext, ProxySpec, get_proxy
 from harness.proxies.limits import ProxyTimeout, as_score, time_limit
 from harness.proxies.passes import PASS_LOG_KEY, synchronize
+
+#: Proxies with this need run before the others (in their given order among themselves):
+#: they build pass A keeping its graph, which no cache holds (see `passes`).
+GRAPH_NEED = "loss_grads_graph"
 
 Status = Literal["ok", "nan", "error"]
 
@@ -87,11 +95,11 @@ def compute_proxies(
     specs = [get_proxy(name) for name in dict.fromkeys(names)]
     limits = timeouts or {}
     runs = {}
-    for spec in specs:
+    for spec in sorted(specs, key=lambda spec: GRAPH_NEED not in spec.needs):
         if on_start is not None:
             on_start(spec.name)
         runs[spec.name] = _run_one(spec, ctx, on_error, limits.get(spec.name, timeout))
-    return _charge_shared_passes(runs)
+    return _charge_shared_passes({spec.name: runs[spec.name] for spec in specs})
 
 
 def _run_one(spec: ProxySpec, ctx: ProxyContext, on_error: str, limit: float | None) -> _Run:

@@ -18,6 +18,15 @@ Where the references and the papers differ:
   `fisher_fanin` the reference convention (to reproduce published numbers).
 * grasp: foresight's sign, -sum W * Hg (higher is better), with temperature 1
   and the same batch for both passes; the GraSP paper ranks by +W * Hg.
+
+grasp's cost: the reference does a forward/backward for g, then a forward with a graph,
+a backward with `create_graph` and a second backward for Hg. Both of its passes are the
+same forward on the same weights, batch and mode, so here one serves both: the engine
+runs grasp first (it needs "loss_grads_graph"), grasp builds pass A keeping the graph of
+its backward (the records other proxies read are the same bit for bit), and Hg is one
+more backward through that graph: one forward, two backwards, and the score is the one
+two passes give, bit for bit. Only when pass A is already cached without a graph (an
+earlier call on the same context) does grasp do the forward of its own again.
 """
 
 from __future__ import annotations
@@ -26,10 +35,12 @@ import torch
 
 from harness.proxies.base import ProxyContext, register_proxy
 from harness.proxies.passes import (
+    LossGradGraph,
     batch_for,
     labels_for,
     logits_of,
     loss_grad_pass,
+    loss_grad_pass_with_graph,
     measured_layers,
     private_copy,
     sum_of_elements,
@@ -98,22 +109,33 @@ def fisher_fanin(ctx: ProxyContext) -> float:
 @register_proxy(
     name="grasp",
     version="1",
-    needs=("data", "labels", "loss_grads", "own_pass"),
+    needs=("data", "labels", "loss_grads", "loss_grads_graph", "own_pass"),
     description="GraSP (foresight sign): -sum W * Hg, g from pass A, Hg by double backward.",
 )
 def grasp(ctx: ProxyContext) -> float:
-    # Pass 1 of the reference is pass A: same initial weights, batch and mode.
-    first_grads = [layer.grad for layer in loss_grad_pass(ctx).layers]
-    net = private_copy(ctx)
-    weights = [module.weight for _, module in measured_layers(net)]
-    loss = torch.nn.functional.cross_entropy(logits_of(net(batch_for(net, ctx))), labels_for(ctx))
-    grads = torch.autograd.grad(loss, weights, create_graph=True, allow_unused=True)
+    # Pass 1 of the reference is pass A: same initial weights, batch and mode; pass 2 is
+    # the same forward again, so pass A's own graph serves it when grasp built pass A.
+    shared, graph = loss_grad_pass_with_graph(ctx)
+    first_grads = [layer.grad for layer in shared.layers]
+    if graph is None:
+        graph = _graph_pass(ctx)
+    weights, grads = graph.weights, graph.grads
     pairs = [(g, f) for g, f in zip(first_grads, grads, strict=True) if f is not None]
     if not pairs:
         raise RuntimeError("no conv/linear weight reaches the loss")
     inner = sum((g * f).sum() for g, f in pairs)
+    del graph, grads, pairs  # the graph is freed by the backward below
     hessian_grads = torch.autograd.grad(inner, weights, allow_unused=True)
     terms = [
         -w.detach() * hg for w, hg in zip(weights, hessian_grads, strict=True) if hg is not None
     ]
     return sum_of_elements(terms)
+
+
+def _graph_pass(ctx: ProxyContext) -> LossGradGraph:
+    """The CE forward and a backward with `create_graph`, on a private copy of its own."""
+    net = private_copy(ctx)
+    weights = tuple(module.weight for _, module in measured_layers(net))
+    loss = torch.nn.functional.cross_entropy(logits_of(net(batch_for(net, ctx))), labels_for(ctx))
+    grads = torch.autograd.grad(loss, weights, create_graph=True, allow_unused=True)
+    return LossGradGraph(weights, tuple(grads))

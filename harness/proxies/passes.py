@@ -10,7 +10,11 @@ once and hands every user the same result:
   g = dL/dW and the per-output-channel Fisher value
   F_k = 1/2 * mean_n (sum_spatial a * dL/da)^2 (a = the layer's output,
   bias included). It serves grad_norm, snip, plain, fisher, grasp's first
-  pass and ZiCo's first batch.
+  pass and ZiCo's first batch. When grasp builds it (`loss_grad_pass_with_graph`; the
+  engine runs the proxies that need "loss_grads_graph" first), the backward is
+  `torch.autograd.grad(..., create_graph=True)`: the records are the same bit for bit,
+  and grasp's Hessian-vector product differentiates that same backward instead of a
+  second forward/backward of its own.
 * **Pass B** (`jacobian_pass`): ONE forward with input gradient on a private
   copy in train mode, backpropagating ones from the logits, giving the input
   Jacobian J [B, C*H*W] (jacov, epe_nas). Forward hooks on that same forward
@@ -72,6 +76,20 @@ class LossGradPass:
 
     layers: tuple[LayerGrads, ...]
     loss: float
+
+
+@dataclass(frozen=True)
+class LossGradGraph:
+    """Pass A's gradients still differentiable (create_graph): for one consumer only.
+
+    Never cached (it holds the pass's whole autograd graph): `loss_grad_pass_with_graph`
+    hands it to the proxy that built pass A, which drops it when done.
+    """
+
+    #: the private copy's conv/linear weights (leaves), in module order
+    weights: tuple[torch.Tensor, ...]
+    #: dL/dW of each, with its graph (None where the weight does not reach the loss)
+    grads: tuple[torch.Tensor | None, ...]
 
 
 @dataclass(frozen=True)
@@ -198,6 +216,22 @@ def loss_grad_pass(ctx: ProxyContext) -> LossGradPass:
     return _shared(ctx, LOSS_GRADS_KEY, _build_loss_grad_pass)
 
 
+def loss_grad_pass_with_graph(
+    ctx: ProxyContext,
+) -> tuple[LossGradPass, LossGradGraph | None]:
+    """Pass A, and its differentiable gradients when this call computed it.
+
+    If pass A is not cached yet, it is computed with `create_graph=True` (same records,
+    bit for bit) and the graph comes back with it; if an earlier proxy computed it, the
+    graph is gone and the second element is None (the caller does its own pass).
+    """
+    if LOSS_GRADS_KEY in ctx.cache:
+        return loss_grad_pass(ctx), None
+    kept: list[LossGradGraph] = []
+    shared = _shared(ctx, LOSS_GRADS_KEY, lambda c: _loss_grad_records(c, kept))
+    return shared, (kept[0] if kept else None)
+
+
 def jacobian_pass(ctx: ProxyContext) -> JacobianPass:
     """Pass B (computed on first use, then cached)."""
     return _shared(ctx, JACOBIAN_KEY, _build_jacobian_pass)
@@ -211,7 +245,7 @@ def _fisher_hook(name: str, fisher: dict[str, torch.Tensor]) -> Callable[..., No
         activation = output.detach().clone()
 
         def on_grad(grad: torch.Tensor) -> None:
-            product = activation * grad
+            product = activation * grad.detach()  # a graph-keeping pass A: no graph here
             if product.dim() > 2:
                 product = product.sum(dim=tuple(range(2, product.dim())))
             value = 0.5 * product.pow(2).mean(dim=0)
@@ -223,19 +257,34 @@ def _fisher_hook(name: str, fisher: dict[str, torch.Tensor]) -> Callable[..., No
 
 
 def _build_loss_grad_pass(ctx: ProxyContext) -> LossGradPass:
+    return _loss_grad_records(ctx, None)
+
+
+def _loss_grad_records(ctx: ProxyContext, keep_graph: list[LossGradGraph] | None) -> LossGradPass:
+    """Pass A; with `keep_graph` (a list), the backward keeps its graph, appended there."""
     net = private_copy(ctx)
     layers = measured_layers(net)
+    weights = [module.weight for _, module in layers]
     fisher: dict[str, torch.Tensor] = {}
     handles = [m.register_forward_hook(_fisher_hook(n, fisher)) for n, m in layers]
     try:
         images, labels = batch_for(net, ctx), labels_for(ctx)
         loss = F.cross_entropy(logits_of(net(images)), labels)
-        loss.backward()
+        if keep_graph is None:
+            loss.backward()
+            grads = [_grad_or_zeros(weight) for weight in weights]
+        else:
+            graph_grads = torch.autograd.grad(loss, weights, create_graph=True, allow_unused=True)
+            keep_graph.append(LossGradGraph(tuple(weights), tuple(graph_grads)))
+            grads = [
+                torch.zeros_like(w).detach() if g is None else g.detach().clone()
+                for w, g in zip(weights, graph_grads, strict=True)
+            ]
     finally:
         for handle in handles:
             handle.remove()
     records = []
-    for name, module in layers:
+    for (name, module), grad in zip(layers, grads, strict=True):
         weight = module.weight
         channel_values = fisher.get(name)
         if channel_values is None:
@@ -244,7 +293,7 @@ def _build_loss_grad_pass(ctx: ProxyContext) -> LossGradPass:
             LayerGrads(
                 name=name,
                 weight=weight.detach().clone(),
-                grad=_grad_or_zeros(weight),
+                grad=grad,
                 fisher=channel_values.detach(),
             )
         )

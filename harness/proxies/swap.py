@@ -5,7 +5,11 @@ N(0, 1), BN gamma 1 / beta 0), in train mode under no_grad. Every `nn.ReLU` whos
 input is 4-D contributes its outputs, binarised as post-ReLU > 0; concatenated they
 form an S x V matrix (samples x neurons). The score is the number of distinct rows of
 its transpose, i.e. of distinct per-neuron patterns across the S samples, so
-Psi <= min(V, 2^S). Rows are bit-packed before `unique` (never floats).
+Psi <= min(V, 2^S). Rows are bit-packed before `unique` (never floats). For S <= 20
+(the default S = 16) the matrix is never built: each ReLU's hook turns its neurons'
+patterns into S-bit integers and marks them in a table of 2^S flags, and Psi is the
+number of flags set (the same count, without concatenating and sorting millions of
+rows, which took as long as the forwards).
 
 Reference (`pym1024/SWAP@f6049f7`, `src/metrics/swap.py` SWAP, `correlation.py`): S = 16 real
 CIFAR-10 images, 32 repeats with a fresh N(0, 1) re-init each, mean of the repeats.
@@ -97,6 +101,63 @@ class ReluCodes:
             handle.remove()
 
 
+#: Up to this many samples, patterns are counted in a table of 2**S flags (`ReluPatternSet`).
+PATTERN_TABLE_MAX_SAMPLES = 20
+
+
+class ReluPatternSet:
+    """The distinct per-neuron binary patterns (output > 0 across the batch of S <=
+    `PATTERN_TABLE_MAX_SAMPLES` samples) of every nn.ReLU with 4-D input, per forward.
+
+    Each neuron's pattern is the S-bit integer sum_s 2^s [output[s] > 0], marked in a
+    table of 2^S flags (a ReLU of a tensor already recorded in this forward, unchanged,
+    adds the same patterns again and is skipped); `take()` returns how many distinct
+    patterns the forward just run produced (the number of distinct rows of `ReluCodes`'
+    matrix transposed) and resets.
+    """
+
+    def __init__(self, net: nn.Module, samples: int):
+        if not 0 <= samples <= PATTERN_TABLE_MAX_SAMPLES:
+            raise ValueError(f"a pattern table holds 0 to {PATTERN_TABLE_MAX_SAMPLES} samples")
+        self.samples = samples
+        self._seen: torch.Tensor | None = None
+        #: the inputs recorded in this forward (held, so that identity means the same tensor)
+        self._inputs: list[tuple[torch.Tensor, int]] = []
+        self._handles = [
+            module.register_forward_hook(self._record)
+            for module in net.modules()
+            if isinstance(module, nn.ReLU)
+        ]
+
+    def _record(self, _module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+        if not (isinstance(inputs, tuple) and inputs and inputs[0].dim() == 4):
+            return
+        if output.shape[0] != self.samples:
+            raise ValueError(f"expected {self.samples} samples, the forward had {output.shape[0]}")
+        source = inputs[0]
+        if any(seen is source and version == source._version for seen, version in self._inputs):
+            return  # a ReLU of a tensor already recorded (NB201: every edge out of a node)
+        self._inputs.append((source, source._version))
+        active = (output.detach() > 0).reshape(self.samples, -1)
+        # sum_s 2^s * active[s] as one product: integers below 2^20, exact in float32
+        # (float64 off the CPU, where a TF32 setting could round the product)
+        dtype = torch.float32 if active.device.type == "cpu" else torch.float64
+        bit_values = 2.0 ** torch.arange(self.samples, dtype=dtype, device=active.device)
+        patterns = (bit_values @ active.to(dtype)).to(torch.int64)
+        if self._seen is None:
+            self._seen = torch.zeros(2**self.samples, dtype=torch.bool, device=active.device)
+        self._seen[patterns] = True
+
+    def take(self) -> int:
+        """The number of distinct patterns of the forward just run; then reset."""
+        seen, self._seen, self._inputs = self._seen, None, []
+        return 0 if seen is None else int(seen.sum())
+
+    def remove(self) -> None:
+        for handle in self._handles:
+            handle.remove()
+
+
 def parameter_count_thousands(net: nn.Module) -> float:
     """Theta of the regulariser: parameters (without auxiliary heads) in thousands."""
     total = sum(p.numel() for name, p in net.named_parameters() if "auxiliary" not in name)
@@ -148,15 +209,18 @@ def _mean_unique_patterns(
     else:
         net = ctx.variant("swap", **variant_options)
     net.train()
-    recorder = ReluCodes(net)
+    table = images.shape[0] <= PATTERN_TABLE_MAX_SAMPLES
+    recorder = ReluPatternSet(net, images.shape[0]) if table else ReluCodes(net)
     counts = []
     try:
         for _ in range(repeats):
             gaussian_reinit(net, generator)
             with torch.no_grad():
                 net(images)
-            codes = recorder.take(images.shape[0])
-            counts.append(count_unique_rows(codes.T))
+            if isinstance(recorder, ReluPatternSet):
+                counts.append(recorder.take())
+            else:
+                counts.append(count_unique_rows(recorder.take(images.shape[0]).T))
     finally:
         recorder.remove()
     return float(np.mean(counts)), parameter_count_thousands(net)

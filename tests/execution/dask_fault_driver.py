@@ -21,7 +21,7 @@ import time
 
 SHAPE = dict(batch_size=8, seed=0, class_balanced=True)
 PROXIES = ("params", "synflow", "grad_norm", "snip", "jacov")
-ARCHS = 16
+ARCHS = 8
 
 
 def make_plan():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,15 +15,17 @@ import torch
 from harness.execution import get_executor
 from harness.store import ScoreStore
 
+# CI sets HARNESS_REQUIRE_DASK (and installs the `dist` extra): there this runs, never skips.
 pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("distributed") is None,
+    importlib.util.find_spec("distributed") is None and not os.environ.get("HARNESS_REQUIRE_DASK"),
     reason="Dask distributed is not installed (pip install '.[dist]')",
 )
 
 DRIVER = Path(__file__).with_name("dask_fault_driver.py")
 
 
-@pytest.mark.slow  # about 30-60 s: a cluster start, a kill and a worker restart
+# about 15-25 s on a 2-core machine: two worker processes start, one is killed; in the
+# default run (and so in CI): it is the only test of the path a dead worker takes
 @pytest.mark.timeout(300)
 def test_killed_worker_loses_and_duplicates_no_record(tmp_path):
     sys.path.insert(0, str(DRIVER.parent))

@@ -45,7 +45,7 @@ def test_one_outcome_per_distinct_name_in_order(make_context):
         (PASS_A, 1),  # one pass A for all gradient proxies
         (PASS_B, 1),  # one pass B for jacov, epe_nas and nwot
         ([*PASS_A, *PASS_B], 2),
-        ([*PASS_A, "grasp"], 2),  # grasp: pass A + its own Hessian pass
+        ([*PASS_A, "grasp"], 1),  # grasp runs first and builds pass A with its graph
         (["l2_norm", "params"], 0),
         (["synflow"], 1),
     ],
@@ -176,3 +176,11 @@ def test_every_registered_proxy_gives_an_outcome(make_context):
     for name, outcome in outcomes.items():
         assert outcome.status in ("ok", "nan", "error"), name
         assert (outcome.error is None) == (outcome.status == "ok"), name
+
+
+def test_a_proxy_needing_pass_a_graph_runs_first_outcomes_keep_the_order(make_context):
+    started = []
+    names = ["snip", "l2_norm", "grasp", "grad_norm"]
+    outcomes = compute_proxies(names, make_context(0), on_start=started.append)
+    assert started == ["grasp", "snip", "l2_norm", "grad_norm"]
+    assert list(outcomes) == names

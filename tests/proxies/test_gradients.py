@@ -91,3 +91,30 @@ def test_registrations():
         assert {"data", "labels", "loss_grads"} <= spec.needs
         assert spec.version == "1"
     assert "own_pass" in get_proxy("grasp").needs
+
+
+def _nb201_context():
+    from harness.inputs import load_batch
+    from harness.proxies import ProxyContext
+    from harness.spaces.networks import seeded_network
+
+    arch = "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|none~2|"
+    net, _ = seeded_network("nb201", arch, seed=5)
+    batch = load_batch("synthetic", batch_size=8, seed=0, class_balanced=True)
+    return ProxyContext(
+        network=net, images=batch.images, labels=batch.labels, num_classes=10, seed=5
+    )
+
+
+def test_grasp_and_pass_a_are_bit_identical_whoever_builds_pass_a():
+    # float32 NB201 network (convolutions, batch norm): grasp building pass A with its
+    # graph (one forward) must give what pass A without a graph plus grasp's own forward
+    # gives (the two-pass reference path), and pass A's readers must not notice either
+    alone = compute_proxies(["grasp", "grad_norm", "fisher"], _nb201_context())
+    ctx = _nb201_context()
+    first = compute_proxies(["grad_norm", "fisher"], ctx)  # pass A cached without a graph
+    then = compute_proxies(["grasp"], ctx)  # grasp's own forward with a graph
+    assert alone["grasp"].score == then["grasp"].score
+    assert alone["grad_norm"].score == first["grad_norm"].score
+    assert alone["fisher"].score == first["fisher"].score
+    assert all(o.status == "ok" for o in [*alone.values(), *then.values()])

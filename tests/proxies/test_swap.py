@@ -21,6 +21,8 @@ from naive_ownpass import (
 
 from harness.proxies import ProxyContext, get_proxy
 from harness.proxies.swap import (
+    ReluCodes,
+    ReluPatternSet,
     count_unique_rows,
     parameter_count_thousands,
     regular_factor,
@@ -135,3 +137,62 @@ def test_through_the_engine_on_a_float64_net(make_context, zero_output):
     outcomes = compute_proxies(["swap", "swap_reg"], make_context(zero_output=zero_output))
     for outcome in outcomes.values():
         assert outcome.status == "ok", outcome.error
+
+
+def _distinct_patterns(net, images, recorder_type) -> int:
+    recorder = (
+        ReluPatternSet(net, images.shape[0]) if recorder_type is ReluPatternSet else ReluCodes(net)
+    )
+    try:
+        with torch.no_grad():
+            net(images)
+        if isinstance(recorder, ReluPatternSet):
+            return recorder.take()
+        return count_unique_rows(recorder.take(images.shape[0]).T)
+    finally:
+        recorder.remove()
+
+
+@pytest.mark.parametrize("samples", [1, 2, 5, 16, 20])
+def test_the_pattern_table_counts_what_the_bit_packed_rows_count(samples):
+    ctx = real_nb201_context(CONV_OPS, C=4, N=1, n=samples)
+    net = ctx.fresh_network().train()
+    naive_gaussian_init(net, ctx.generator("swap"))
+    table = _distinct_patterns(net, ctx.images, ReluPatternSet)
+    assert table == _distinct_patterns(net, ctx.images, ReluCodes)
+    assert 1 < table <= 2**samples or samples == 1
+
+
+def test_more_samples_than_the_table_holds_use_the_rows():
+    ctx = real_nb201_context(CONV_OPS, C=4, N=1, n=24)
+    net = ctx.fresh_network()
+    naive_gaussian_init(net, ctx.generator("swap"))
+    assert swap_score(ctx, samples=24, repeats=1) == naive_swap(net, ctx.images)
+    with pytest.raises(ValueError, match="0 to 20"):
+        ReluPatternSet(net, 24)
+
+
+class _ReluTwiceInPlace(torch.nn.Module):
+    """Two ReLUs of one tensor object, changed in place between them."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3)
+        self.first, self.second = torch.nn.ReLU(), torch.nn.ReLU()
+
+    def forward(self, x):
+        h = self.conv(x)
+        a = self.first(h)
+        h.mul_(-1.0)  # same object, new contents: its patterns must count again
+        b = self.second(h)
+        return a.sum() + b.sum()
+
+
+def test_a_tensor_changed_in_place_is_recorded_again():
+    torch.manual_seed(0)
+    net = _ReluTwiceInPlace()
+    images = torch.randn(6, 3, 6, 6, generator=torch.Generator().manual_seed(1))
+    table = _distinct_patterns(net, images, ReluPatternSet)
+    assert table == _distinct_patterns(net, images, ReluCodes)
+    net.second = torch.nn.Identity()  # only the first ReLU: fewer patterns
+    assert _distinct_patterns(net, images, ReluPatternSet) < table
