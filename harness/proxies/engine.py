@@ -124,6 +124,11 @@ def _run_one(spec: ProxySpec, ctx: ProxyContext, on_error: str, limit: float | N
         if on_error == "raise":
             raise RuntimeError(f"proxy {spec.name!r} {exc}") from None
         score, status, error = math.nan, "error", str(exc)
+    except SystemExit as exc:  # a proxy may not end the run that calls it
+        error = f"called sys.exit({exc.code!r}): a proxy may not end the process"
+        if on_error == "raise":
+            raise RuntimeError(f"proxy {spec.name!r} {error}") from None
+        score, status = math.nan, "error"
     except Exception as exc:
         if on_error == "raise":
             raise

@@ -76,6 +76,22 @@ def test_a_proxy_past_its_limit_is_a_recorded_failure_and_the_rest_run(
     assert outcomes["l2_norm"].status == "ok"
 
 
+def _exits(ctx):
+    raise SystemExit(0)  # what sys.exit(0) does
+
+
+def test_a_proxy_calling_sys_exit_is_a_recorded_failure_and_the_rest_run(
+    make_context, temporary_proxy
+):
+    temporary_proxy("t_exits", _exits)
+    outcomes = compute_proxies(["t_exits", "l2_norm"], make_context(0))
+    assert outcomes["t_exits"].status == "error"
+    assert outcomes["t_exits"].error == "called sys.exit(0): a proxy may not end the process"
+    assert outcomes["l2_norm"].status == "ok"
+    with pytest.raises(RuntimeError, match="'t_exits' called sys.exit"):
+        compute_proxies(["t_exits"], make_context(0), on_error="raise")
+
+
 def test_per_proxy_limits_override_the_default(make_context, temporary_proxy):
     temporary_proxy("t_spins", _spin_forever)
     outcomes = compute_proxies(
