@@ -191,8 +191,8 @@ def _register(name: str, rule: RankCombination, description: str) -> ProxySpec:
 
 
 #: The per-architecture proxies the label-free combinations combine: the standard suite
-#: as it stood before issue 22 added AZ-NAS and the layer count (tenas and az_nas are
-#: themselves combinations), so that mean_rank, borda and median_rank keep their meaning.
+#: as it stood before issue 22 added the layer count (tenas is itself a combination), so
+#: that mean_rank, borda and median_rank keep their meaning.
 STANDARD_MEMBERS: tuple[str, ...] = tuple(
     p for p in STANDARD_PROXIES[: STANDARD_PROXIES.index("swap") + 1] if p != "tenas"
 )
