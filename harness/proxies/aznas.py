@@ -43,7 +43,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from harness.proxies.base import ProxyContext, register_proxy
+from harness.proxies.base import ProxyContext, register_proxy, set_level_only
 from harness.proxies.complexity import count_flops
 from harness.proxies.kaiming import kaiming_fanin_
 from harness.proxies.passes import batch_for
@@ -192,17 +192,11 @@ def az_aggregate(scores) -> np.ndarray:
     return log_rank_sum(scores, AZ_PARTS)
 
 
-@register_proxy(
+register_proxy(
     name="az_nas",
     version="1",
     needs=("score_set",),
     description="AZ-NAS: sum of log(rank/n) of its four components within the scored set",
     combines=AZ_PARTS,
     combine=az_aggregate,
-)
-def az_nas(ctx: ProxyContext) -> float:
-    """Set-level only: the engine must call `combine` on the set's component scores."""
-    raise RuntimeError(
-        "az_nas is a set-level proxy: it ranks its four components over the whole scored set "
-        "(ProxySpec.combine), so it cannot be computed for one architecture"
-    )
+)(set_level_only("az_nas"))

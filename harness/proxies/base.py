@@ -169,6 +169,20 @@ def _load_builtin_proxies() -> None:
 #: replaces the entry.
 PROXIES: Registry[ProxySpec] = Registry("proxy", discover=_load_builtin_proxies)
 
+
+def set_level_only(name: str) -> Callable[[ProxyContext], float]:
+    """The per-architecture `compute` of a set-level proxy: it only raises, since such a
+    proxy is combined from its members' scores over the set (`ProxySpec.combine`)."""
+
+    def compute(ctx: ProxyContext) -> float:
+        raise RuntimeError(
+            f"{name} is a set-level proxy: it combines its members' scores over the whole "
+            "scored set (ProxySpec.combine), so it cannot be computed for one architecture"
+        )
+
+    return compute
+
+
 #: The standard suite: the seed papers' proxies, the usual zero-cost set and, since issue
 #: 22, the trainable-layer count (free; the 2024-25 comparisons' trivial baseline). AZ-NAS
 #: (`az_nas` and its four components: about 1 s an architecture on the CI machine, +100 s

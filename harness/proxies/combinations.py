@@ -42,10 +42,10 @@ from harness.errors import ConfigError, DataError
 from harness.proxies.base import (
     PROXIES,
     STANDARD_PROXIES,
-    ProxyContext,
     ProxySpec,
     get_proxy,
     register_proxy,
+    set_level_only,
 )
 
 #: What a combination can be, with its one-line description.
@@ -167,16 +167,6 @@ def majority_vote_wins(ranks: np.ndarray) -> np.ndarray:
     return wins
 
 
-def _set_level_only(name: str):
-    def compute(ctx: ProxyContext) -> float:
-        raise RuntimeError(
-            f"{name} is a set-level proxy: it combines its members' scores over the whole "
-            "scored set (ProxySpec.combine), so it cannot be computed for one architecture"
-        )
-
-    return compute
-
-
 def _register(name: str, rule: RankCombination, description: str) -> ProxySpec:
     register_proxy(
         name=name,
@@ -186,7 +176,7 @@ def _register(name: str, rule: RankCombination, description: str) -> ProxySpec:
         description=description,
         combines=rule.members,
         combine=rule,
-    )(_set_level_only(name))
+    )(set_level_only(name))
     return PROXIES[name]
 
 

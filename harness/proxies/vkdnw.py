@@ -65,7 +65,7 @@ from scipy.stats import rankdata
 from torch import nn
 from torch.func import functional_call, jacrev, vmap
 
-from harness.proxies.base import ProxyContext, register_proxy
+from harness.proxies.base import ProxyContext, register_proxy, set_level_only
 from harness.proxies.kaiming import kaiming_fanin_
 from harness.proxies.passes import batch_for
 
@@ -240,17 +240,11 @@ def vkdnw_aggregate(scores: Mapping[str, Any]) -> np.ndarray:
     return log_rank_sum(scores, VKDNW_AGG_PARTS)
 
 
-@register_proxy(
+register_proxy(
     name="vkdnw_agg",
     version="1",
     needs=("score_set",),
     description="VKDNW_agg: sum of log(rank/n) of FLOPs, AZ-NAS's three, and vkdnw in the set",
     combines=VKDNW_AGG_PARTS,
     combine=vkdnw_aggregate,
-)
-def vkdnw_agg(ctx: ProxyContext) -> float:
-    """Set-level only: the engine must call `combine` on the set's component scores."""
-    raise RuntimeError(
-        "vkdnw_agg is a set-level proxy: it ranks its components over the whole scored set "
-        "(ProxySpec.combine), so it cannot be computed for one architecture"
-    )
+)(set_level_only("vkdnw_agg"))
