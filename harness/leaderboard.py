@@ -72,19 +72,7 @@ def rank_table(
     images, against `target` (`harness.tables.resolve_target`: joined with the table
     holding that ground truth when the scored table lacks it), as a results document."""
     policy = table_policy or {}
-    needs = table_info(table_name).required_options()
-    if needs:
-        raise ConfigError(
-            f"table {table_name!r} needs option(s) {', '.join(needs)}, which only a run config "
-            "gives ([run.table_options]); harness leaderboard ranks the reference scores of "
-            f"{', '.join(list_tables('suite-zero-*'))}"
-        )
-    takes_duplicates = "duplicates" in table_info(table_name).options()
-    table_options = {"duplicates": duplicates} if takes_duplicates else {}
-    table = load_table(table_name, data_dir, **table_options, **policy)
-    score_dataset = check_dataset(
-        sorted(set(table.reference_scores["dataset"])), dataset, table.name
-    )
+    table, score_dataset = _scored_table(table_name, dataset, duplicates, policy, data_dir)
     truth = resolve_target(
         table,
         target,
@@ -110,7 +98,7 @@ def rank_table(
         "table": table_name,
         "truth_table": truth.table.name,
         "dataset": dataset,
-        "duplicates": table_options.get("duplicates"),
+        "duplicates": duplicates if "duplicates" in table_info(table_name).options() else None,
         "target": truth.column,
         "bootstrap_resamples": options.n_resamples,
         "confidence": options.confidence,

@@ -421,15 +421,7 @@ def _determinism(
 ) -> None:
     spec = {
         "cases": [{"space": a.space, "arch": a.key} for a in typical],
-        "proxies": [c.name for c in checks],
-        "includes": include_files,
-        "batch_size": options.batch_size,
-        "seed": options.seed,
-        "input_source": source,
-        "network_variant": options.network_variant,
-        "num_classes": options.num_classes,
-        "threads": options.threads,
-        "device": options.device,
+        **_fresh_spec([c.name for c in checks], options, source, include_files),
         "repeats": 2,
         "timeout": options.proxy_timeout or None,
     }

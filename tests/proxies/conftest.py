@@ -12,7 +12,7 @@ import pytest
 import torch
 from torch import nn
 
-from harness.proxies import ProxyContext
+from harness.proxies import ProxyContext, base, register_proxy
 
 BATCH, CHANNELS, SIDE, CLASSES = 8, 3, 6, 3
 
@@ -100,3 +100,17 @@ def forward_calls() -> Callable[[], int]:
     """Reset TinyNet's forward counter; the returned function reads it."""
     TinyNet.forward_calls = 0
     return lambda: TinyNet.forward_calls
+
+
+@pytest.fixture
+def temporary_proxy():
+    """temporary_proxy(name, fn, **spec): registered for this test only."""
+    added = []
+
+    def register(name, fn, **spec):
+        register_proxy(name=name, version="1", description="test", **spec)(fn)
+        added.append(name)
+
+    yield register
+    for name in added:
+        base.PROXIES.unregister(name)

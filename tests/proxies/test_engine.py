@@ -9,27 +9,13 @@ import pytest
 import torch
 
 from harness.errors import UnknownNameError
-from harness.proxies import base, list_proxies, passes, register_proxy
+from harness.proxies import list_proxies, passes
 from harness.proxies.engine import ProxyOutcome, compute_proxies
 
 PASS_A = ["grad_norm", "snip", "plain", "fisher", "fisher_fanin"]
 PASS_B = ["jacov", "epe_nas", "nwot"]
 MINE = [*PASS_A, *PASS_B, "grasp", "zico_halves", "synflow", "synflow_nobn", "synflow_bn",
         "l2_norm", "params", "flops", "flops_xautodl"]  # fmt: skip
-
-
-@pytest.fixture
-def temporary_proxy():
-    """temporary_proxy(name, fn, **spec): registered for this test only."""
-    added = []
-
-    def register(name, fn, **spec):
-        register_proxy(name=name, version="1", description="test", **spec)(fn)
-        added.append(name)
-
-    yield register
-    for name in added:
-        base.PROXIES.unregister(name)
 
 
 def test_one_outcome_per_distinct_name_in_order(make_context):

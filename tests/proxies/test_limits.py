@@ -11,21 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from harness.proxies import ProxyTimeout, as_score, base, register_proxy, time_limit
+from harness.proxies import ProxyTimeout, as_score, time_limit
 from harness.proxies.engine import compute_proxies
-
-
-@pytest.fixture
-def temporary_proxy():
-    added = []
-
-    def register(name, fn, **spec):
-        register_proxy(name=name, version="1", description="test", **spec)(fn)
-        added.append(name)
-
-    yield register
-    for name in added:
-        base.PROXIES.unregister(name)
 
 
 def _spin_forever(ctx):
