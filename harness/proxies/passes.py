@@ -190,7 +190,9 @@ def _grad_or_zeros(weight: torch.Tensor) -> torch.Tensor:
     return weight.grad.detach().clone()
 
 
-def _shared(ctx: ProxyContext, key: str, build: Callable[[ProxyContext], Any]) -> Any:
+def shared_pass(ctx: ProxyContext, key: str, build: Callable[[ProxyContext], Any]) -> Any:
+    """`build(ctx)`, computed once per context and cached under `key` (timed and logged
+    as a `PassUse`; a failure is cached and re-raised to every later user)."""
     log = ctx.cache.setdefault(PASS_LOG_KEY, [])
     if key in ctx.cache:
         log.append(PassUse(key, None))
@@ -213,7 +215,7 @@ def _shared(ctx: ProxyContext, key: str, build: Callable[[ProxyContext], Any]) -
 
 def loss_grad_pass(ctx: ProxyContext) -> LossGradPass:
     """Pass A (computed on first use, then cached)."""
-    return _shared(ctx, LOSS_GRADS_KEY, _build_loss_grad_pass)
+    return shared_pass(ctx, LOSS_GRADS_KEY, _build_loss_grad_pass)
 
 
 def loss_grad_pass_with_graph(
@@ -228,13 +230,13 @@ def loss_grad_pass_with_graph(
     if LOSS_GRADS_KEY in ctx.cache:
         return loss_grad_pass(ctx), None
     kept: list[LossGradGraph] = []
-    shared = _shared(ctx, LOSS_GRADS_KEY, lambda c: _loss_grad_records(c, kept))
+    shared = shared_pass(ctx, LOSS_GRADS_KEY, lambda c: _loss_grad_records(c, kept))
     return shared, (kept[0] if kept else None)
 
 
 def jacobian_pass(ctx: ProxyContext) -> JacobianPass:
     """Pass B (computed on first use, then cached)."""
-    return _shared(ctx, JACOBIAN_KEY, _build_jacobian_pass)
+    return shared_pass(ctx, JACOBIAN_KEY, _build_jacobian_pass)
 
 
 def _fisher_hook(name: str, fisher: dict[str, torch.Tensor]) -> Callable[..., None]:

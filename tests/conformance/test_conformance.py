@@ -55,6 +55,8 @@ WITHOUT_REFERENCE = {
     "vkdnw_agg": "a set-level rank aggregate of checked components (tests/proxies/test_vkdnw.py)",
     "az_complexity": "AZ-NAS reads FLOPs from the NB201 API: flops_xautodl's counter, tested "
     "against the API's published values",
+    "vkdnw_single": "VKDNW's eq. 12 has no code: layers + vkdnw, whose entropy conforms to "
+    "VKDNW@6901b65 (the sum: tests/proxies/test_vkdnw.py)",
     "layers": "VKDNW's table-1 baseline has no code; counted from the modules "
     "(tests/proxies/test_vkdnw.py)",
 }

@@ -122,3 +122,20 @@ def test_vkdnw_agg_combines_its_five_parts():
     np.testing.assert_allclose(vkdnw_aggregate(scores), [5 * math.log(0.5), 0.0])
     with pytest.raises(KeyError):
         vkdnw_aggregate({"vkdnw": [1.0]})
+
+
+def test_vkdnw_single_is_layers_plus_the_entropy_computed_once(make_context, score):
+    from harness.proxies.passes import PASS_LOG_KEY
+    from harness.proxies.vkdnw import ENTROPY_KEY, count_trainable_layers
+
+    ctx = make_context()
+    out = compute_proxies(["vkdnw", "layers", "vkdnw_single"], ctx)
+    assert {name: o.status for name, o in out.items()} == dict.fromkeys(out, "ok")
+    assert out["vkdnw_single"].score == out["layers"].score + out["vkdnw"].score
+    computed = [use for use in ctx.cache[PASS_LOG_KEY] if use.key == ENTROPY_KEY]
+    assert [use.seconds is not None for use in computed] == [True, False]
+    # alone, on a fresh context of the same seed: the same value, from its own entropy
+    alone = make_context()
+    layers = count_trainable_layers(alone.network)
+    assert score("vkdnw_single", alone) == layers + score("vkdnw", make_context())
+    assert layers == out["layers"].score
