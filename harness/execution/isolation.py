@@ -23,15 +23,11 @@ from collections.abc import Callable, Sequence
 
 from harness.errors import ConfigError
 from harness.execution.processes import ProcessExecutor
-from harness.proxies import get_proxy
-from harness.proxies.plugins import include_files
-from harness.scoring import ScoringPlan
+from harness.scoring import ScoringPlan, score_architecture, worker_loadable_plugins
 from harness.store import ScoreRecord
 
 #: Environment variable: "1" scores plugin proxies in the serial driver's own process.
 IN_PROCESS_ENV = "HARNESS_PLUGINS_IN_PROCESS"
-
-ScoreHere = Callable[[str, list[str]], list[ScoreRecord]]
 
 
 def plugins_in_process() -> bool:
@@ -43,32 +39,17 @@ def plugins_in_process() -> bool:
     return value == "1"
 
 
-def isolated_proxies(plan: ScoringPlan, proxies: Sequence[str]) -> list[str]:
-    """The proxies among `proxies` that a fresh worker process can load by itself: those of
-    the plan's include files and of installed packages' entry points."""
-    files = {str(f) for path in plan.includes for f in include_files(path)}
-    out = []
-    for name in proxies:
-        origin = get_proxy(name).origin
-        if (origin.kind == "file" and origin.name in files) or (
-            origin.kind == "package" and origin.entry_point
-        ):
-            out.append(name)
-    return out
-
-
 def run_isolating_plugins(
     plan: ScoringPlan,
     work: Sequence[tuple[str, Sequence[str]]],
     on_done: Callable[[str, list[ScoreRecord]], None],
     *,
     threads: int,
-    score_here: ScoreHere,
 ) -> None:
-    """Score `work`: isolated proxies (`isolated_proxies`) in a one-worker pool, the others
-    with `score_here(arch, proxies)`, one at a time; `on_done(arch, records)` once per
-    architecture with all its records, in the order of its proxies."""
-    away = set(isolated_proxies(plan, list(dict.fromkeys(p for _, ps in work for p in ps))))
+    """Score `work` one thing at a time: the plugin proxies a worker can load by itself
+    (`worker_loadable_plugins`) in a one-worker pool, the others here; `on_done(arch,
+    records)` once per architecture with all its records, in the order of its proxies."""
+    away = set(worker_loadable_plugins(plan, list(dict.fromkeys(p for _, ps in work for p in ps))))
     order = {arch: list(proxies) for arch, proxies in work}
     here = {arch: [p for p in ps if p not in away] for arch, ps in order.items()}
     pooled = [(arch, [p for p in ps if p in away]) for arch, ps in order.items()]
@@ -76,7 +57,7 @@ def run_isolating_plugins(
 
     def done(arch: str, records: list[ScoreRecord]) -> None:
         if here[arch]:
-            records = score_here(arch, here[arch]) + records
+            records = score_architecture(plan, arch, here[arch]) + records
         position = {proxy: i for i, proxy in enumerate(order[arch])}
         on_done(arch, sorted(records, key=lambda r: position[r.key.proxy]))
 

@@ -25,13 +25,7 @@ class SerialExecutor:
     def run(self, plan: ScoringPlan, work, on_done) -> None:
         with torch_threads(self.threads):
             if self.isolate_plugins:
-                run_isolating_plugins(
-                    plan,
-                    work,
-                    on_done,
-                    threads=self.threads,
-                    score_here=lambda arch, proxies: score_architecture(plan, arch, proxies),
-                )
+                run_isolating_plugins(plan, work, on_done, threads=self.threads)
                 return
             for arch, proxies in work:
                 on_done(arch, score_architecture(plan, arch, proxies))
