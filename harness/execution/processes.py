@@ -132,7 +132,7 @@ class ProcessExecutor:
                 raise HarnessError(
                     f"executor processes: worker processes died {unexplained} times before "
                     f"scoring ({broken}); a plugin may end the process at import (rerun with "
-                    "--executor serial to see its error)"
+                    "--executor serial and HARNESS_PLUGINS_IN_PROCESS=1 to see its error)"
                 )
             isolate.update(state.running)
 
