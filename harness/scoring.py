@@ -16,7 +16,7 @@ import torch
 
 from harness.inputs import Batches, load_batches
 from harness.proxies import DEFAULT_PROXY_TIMEOUT, ProxyContext, compute_proxies, get_proxy
-from harness.proxies.plugins import load_includes
+from harness.proxies.plugins import include_files, load_includes
 from harness.seeds import derive_seed
 from harness.spaces.networks import seeded_network
 from harness.store import ScoreKey, ScoreRecord
@@ -120,6 +120,21 @@ class ScoringPlan:
 
     def keys(self, arch: str, proxies: Iterable[str] | None = None) -> list[ScoreKey]:
         return [self.key(arch, p) for p in (self.proxies if proxies is None else proxies)]
+
+
+def worker_loadable_plugins(plan: ScoringPlan, proxies: Iterable[str]) -> list[str]:
+    """The plugin proxies among `proxies` that a fresh worker process loads by itself:
+    those of the plan's include files and of installed packages' entry points (not
+    built-ins, nor proxies registered by other code of this process)."""
+    files = {str(f) for path in plan.includes for f in include_files(path)}
+    out = []
+    for name in proxies:
+        origin = get_proxy(name).origin
+        if (origin.kind == "file" and origin.name in files) or (
+            origin.kind == "package" and origin.entry_point
+        ):
+            out.append(name)
+    return out
 
 
 def needs_second_batch(proxies: Iterable[str]) -> bool:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import torch
 
-from harness.scoring import arch_seed, proxy_context
+from harness.proxies import base, register_proxy
+from harness.proxies.base import ProxyOrigin, registering_from
+from harness.proxies.plugins import load_includes
+from harness.scoring import arch_seed, proxy_context, worker_loadable_plugins
 from harness.spaces import get_space
 from harness.spaces.networks import seeded_network
 
@@ -36,3 +41,29 @@ def test_the_context_holds_the_network_a_run_builds_and_the_batches():
     assert torch.equal(ctx.images, first[0]) and ctx.second_batch is not None
     assert torch.equal(ctx.second_batch[0], second[0])
     assert ctx.build_variant is not None and ctx.cache == {}
+
+
+def test_a_worker_loads_the_plugins_of_include_files_and_entry_points(tmp_path, synthetic_plan):
+    """What the serial executor scores in a child: proxies a fresh process registers by
+    itself (the plan's include files, entry points), not built-ins nor proxies some other
+    code of this process registered (a package module imported by a script)."""
+    file = tmp_path / "loadable.py"
+    file.write_text(
+        "from harness.proxies import register_proxy\n"
+        "register_proxy(name='wl_file', version='1', description='x')(lambda ctx: 1.0)\n"
+    )
+    entry = ProxyOrigin(kind="package", name="pkg", version="1", entry_point="wl = pkg.proxies")
+    imported = ProxyOrigin(kind="package", name="pkg", version="1")
+    names = ["params", "wl_file", "wl_entry", "wl_imported"]
+    try:
+        load_includes([file])
+        for name, origin in (("wl_entry", entry), ("wl_imported", imported)):
+            with registering_from(origin, __name__):
+                register_proxy(name=name, version="1", description="x")(lambda ctx: 1.0)
+        with_file = dataclasses.replace(synthetic_plan(("params",)), includes=(str(file),))
+        assert worker_loadable_plugins(with_file, names) == ["wl_file", "wl_entry"]
+        assert worker_loadable_plugins(synthetic_plan(("params",)), names) == ["wl_entry"]
+    finally:
+        for name in names[1:]:
+            if name in base.PROXIES:
+                base.PROXIES.unregister(name)

@@ -45,9 +45,10 @@ EXECUTORS: Registry[ExecutorFactory] = Registry("executor", on_duplicate="error"
 @EXECUTORS.register("serial")
 def _serial(*, workers: int, threads: int, address: str) -> Executor:
     # deferred: pulls in torch, numpy, pandas, scipy, tqdm
+    from harness.execution.isolation import plugins_in_process
     from harness.execution.serial import SerialExecutor
 
-    return SerialExecutor(threads=threads)
+    return SerialExecutor(threads=threads, isolate_plugins=not plugins_in_process())
 
 
 @EXECUTORS.register("processes")

@@ -90,6 +90,8 @@ class _Pool:
 class ProcessExecutor:
     workers: int = 2
     threads: int = 1
+    #: tasks handed to each worker at once (more keeps it busy; fewer loses less on Ctrl-C)
+    tasks_per_worker: int = 2
     name: str = "processes"
 
     def run(self, plan: ScoringPlan, work, on_done) -> None:
@@ -130,7 +132,7 @@ class ProcessExecutor:
                 raise HarnessError(
                     f"executor processes: worker processes died {unexplained} times before "
                     f"scoring ({broken}); a plugin may end the process at import (rerun with "
-                    "--executor serial to see its error)"
+                    "--executor serial and HARNESS_PLUGINS_IN_PROCESS=1 to see its error)"
                 )
             isolate.update(state.running)
 
@@ -150,10 +152,10 @@ class ProcessExecutor:
         before it broke, what broke it)."""
         done: set[str] = set()
         queue = iter(batch)
-        # Keep at most two tasks per worker in flight, so an interrupt loses little.
+        # Keep at most `tasks_per_worker` tasks per worker in flight (an interrupt loses little).
         for arch, proxies in queue:
             state.tasks[state.pool.submit(_score, arch, proxies)] = (arch, proxies)
-            if len(state.tasks) >= 2 * state.workers:
+            if len(state.tasks) >= self.tasks_per_worker * state.workers:
                 break
         while state.tasks:
             finished, _ = wait(list(state.tasks), timeout=POLL, return_when=FIRST_COMPLETED)

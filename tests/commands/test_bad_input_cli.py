@@ -98,6 +98,13 @@ FAULT_CASES: list[Case] = [
         fast=True,
     ),  # fmt: skip
     Case(
+        "run-plugins-in-process-value",
+        RUN,
+        "HARNESS_PLUGINS_IN_PROCESS must be 0 or 1, got 'yes'",
+        env=(("HARNESS_PLUGINS_IN_PROCESS", "yes"),),
+        fast=True,
+    ),  # fmt: skip
+    Case(
         "leaderboard-data-dir-absent",
         ("leaderboard", "--data-dir", "{absent}"),
         "the data folder does not exist",

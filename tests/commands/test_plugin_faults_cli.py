@@ -2,21 +2,29 @@
 
 A plugin that calls sys.exit at import is an error naming it; a proxy that loops for ever
 is stopped at its time limit and recorded as a failure; one that returns a string or None
-is recorded as a failure with the reason; the run goes on and writes its results. (A
-crashing worker of the process executor: tests/execution/test_process_faults.py.)
+is recorded as a failure with the reason; the run goes on and writes its results. A
+plugin proxy that ends its process under `--executor serial` (scored in a child process)
+is a recorded failure too, unless HARNESS_PLUGINS_IN_PROCESS=1. (A crashing worker of the
+process executor: tests/execution/test_process_faults.py; the serial executor's child:
+tests/execution/test_serial_isolation.py.)
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 import textwrap
 import time
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 
 from harness.cli import main
+from harness.execution.isolation import IN_PROCESS_ENV
 from harness.proxies import base
 from harness.proxies.plugins import PluginError, _load_entry_point
 
@@ -36,6 +44,16 @@ PLUGIN = textwrap.dedent(
     @register_proxy(name="pf_none", version="1", description="None")
     def pf_none(ctx):
         return None
+    """
+)
+CRASH_PLUGIN = textwrap.dedent(
+    """
+    import os
+    from harness.proxies import register_proxy
+
+    @register_proxy(name="crash_exit", version="1", description="os._exit(7)")
+    def crash_exit(ctx):
+        os._exit(7)
     """
 )
 RUN = ["run", "--archs", "3", "--executor", "serial", "--no-progress",
@@ -102,6 +120,58 @@ def test_the_default_limit_is_not_recorded(tmp_path, capsys):
     assert code == 0, capsys.readouterr().err
     config = json.loads((out / "results.json").read_text())["config"]
     assert "proxy_timeout" not in config and "proxy_timeouts" not in config
+
+
+@pytest.fixture
+def crash_plugin(tmp_path):
+    path = tmp_path / "crashes.py"
+    path.write_text(CRASH_PLUGIN)
+    yield path
+    if "crash_exit" in base.PROXIES:
+        base.PROXIES.unregister("crash_exit")
+
+
+@pytest.mark.timeout(300)
+def test_a_serial_run_records_a_plugin_ending_its_process_and_completes(
+    crash_plugin, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # where a staging folder would be left behind
+    monkeypatch.delenv(IN_PROCESS_ENV, raising=False)
+    store, out = tmp_path / "s.sqlite", tmp_path / "out"
+    code = main([*RUN[:2], "2", *RUN[3:], "--proxies", "params,crash_exit", "--include",
+                 str(crash_plugin), "--set", f'store="{store}"', "--out", str(out)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0, err
+    rows = {r["proxy"]: r for r in json.loads((out / "results.json").read_text())["rows"]}
+    assert rows["crash_exit"]["n_failed"] == 2 and rows["params"]["n_failed"] == 0
+    with sqlite3.connect(store) as conn:
+        found = conn.execute("SELECT arch, proxy, status, error FROM scores").fetchall()
+    crashed = {
+        (arch, status, error) for arch, proxy, status, error in found if proxy == "crash_exit"
+    }
+    assert crashed == {
+        (arch, "error", f"proxy crash_exit crashed on architecture {arch} (exit code 7)")
+        for arch, *_ in found
+    }
+    assert {status for _, proxy, status, _ in found if proxy == "params"} == {"ok"}
+    assert err.count("proxy crash_exit crashed on architecture") == 2
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".harness-partial")] == []
+
+
+@pytest.mark.timeout(300)
+def test_plugins_in_process_end_the_serial_run_with_them(crash_plugin, tmp_path):
+    """HARNESS_PLUGINS_IN_PROCESS=1 (to debug a plugin) scores it in the run's process."""
+    store, out = tmp_path / "s.sqlite", tmp_path / "out"
+    argv = [*RUN, "--proxies", "params,crash_exit", "--include", str(crash_plugin),
+            "--set", f'store="{store}"', "--out", str(out)]  # fmt: skip
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": root, IN_PROCESS_ENV: "1"}
+    done = subprocess.run([sys.executable, "-m", "harness.cli", *argv], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=240)  # fmt: skip
+    assert done.returncode == 7, done.stderr
+    assert "crashed on architecture" not in done.stderr
+    assert not out.exists()
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".harness-partial")]  # left
 
 
 def test_an_installed_plugin_calling_sys_exit_is_named(tmp_path, monkeypatch):
