@@ -211,8 +211,9 @@ ANCHORS: tuple[Anchor, ...] = tuple(
              (0.607, 0.475, 0.490)),
             ("ZenNAS", "zen", (0.102, 0.079, 0.091), (0.103, 0.072, 0.109),
              (0.120, 0.115, 0.073)),
-            # GradSign: its own paper's ρ (VKDNW's †), no τ or nDCG
-            ("GradSign (its paper's)", "gradsign", (None, None, None),
+            # GradSign: its own paper's ρ (VKDNW's †), no τ or nDCG; made with its own
+            # code's sum over weights (`grad_conflict`), i.e. our gradsign_sum
+            ("GradSign (its paper's)", "gradsign_sum", (None, None, None),
              (0.765, 0.793, 0.783), (None, None, None)),
             ("ZiCo", "zico", (0.607, 0.614, 0.587), (0.802, 0.809, 0.779),
              (0.751, 0.607, 0.523)),

@@ -14,6 +14,16 @@ is the batch size (every sample pushes every weight the same way).
 Each sample is forwarded alone, as in the reference, so train-mode BatchNorm normalises
 with that sample's own statistics; every forward updates the copy's running statistics,
 which no later step reads (train mode).
+
+**gradsign_sum**: the same |sum of signs| summed over the weight elements (`nansum`)
+instead of averaged: the measure of GradSign's own code for its paper's Spearman
+experiments, `cmu-catalyst/GradSign@26412be`
+`zero-cost-nas-code/foresight/pruners/measures/grad_conflict.py` `get_grad_conflict`
+(also `naswot-code/gradsign.py`). The port above (`zero-cost-nas-code/gradsign.py`, which
+AZ-NAS and VKDNW copied) takes the mean. The two differ by the factor "number of weight
+elements", so the sum also rewards size: on the default 200-cell sample the mean ranks
+against accuracy (negative tau) and the sum with it. Both read one set of per-sample
+passes per architecture (`shared_pass`).
 """
 
 from __future__ import annotations
@@ -23,7 +33,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from harness.proxies.base import ProxyContext, register_proxy
-from harness.proxies.passes import batch_for, labels_for, private_copy
+from harness.proxies.passes import batch_for, labels_for, private_copy, shared_pass
+
+#: `ctx.cache` key of the per-element |sum of signs| shared by gradsign and gradsign_sum.
+SIGNS_KEY = "gradsign_sign_sums"
 
 
 def _weights(net: nn.Module) -> list[torch.Tensor]:
@@ -32,6 +45,11 @@ def _weights(net: nn.Module) -> list[torch.Tensor]:
 
 def sign_agreement(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
     """mean over weight elements of |sum over samples of sign(d loss_i / d w)|."""
+    return float(torch.nanmean(sign_sums(net, images, labels)))
+
+
+def sign_sums(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Per weight element (module order, float64): |sum over samples of sign(d loss_i/d w)|."""
     weights = _weights(net)
     if not weights:
         raise ValueError("the network has no Conv2d or Linear weights")
@@ -50,8 +68,7 @@ def sign_agreement(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -
             ]
         )
         total = signs if total is None else total + signs
-    agreement = total.abs().double()
-    return float(torch.nanmean(agreement))
+    return total.abs().double()
 
 
 @register_proxy(
@@ -62,6 +79,22 @@ def sign_agreement(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -
     description="GradSign: mean over weights of |sum of per-sample gradient signs|",
 )
 def gradsign(ctx: ProxyContext) -> float:
-    """GradSign on the context batch; see the module docstring."""
+    """GradSign on the context batch (the mean); see the module docstring."""
+    return float(torch.nanmean(shared_pass(ctx, SIGNS_KEY, _context_sign_sums)))
+
+
+@register_proxy(
+    name="gradsign_sum",
+    version="1",
+    needs=("data", "labels", "own_pass"),
+    permutation_invariant=True,
+    description="GradSign as its own code sums it: sum over weights of |sum of gradient signs|",
+)
+def gradsign_sum(ctx: ProxyContext) -> float:
+    """GradSign's official `grad_conflict` (the sum); see the module docstring."""
+    return float(torch.nansum(shared_pass(ctx, SIGNS_KEY, _context_sign_sums)))
+
+
+def _context_sign_sums(ctx: ProxyContext) -> torch.Tensor:
     net = private_copy(ctx)
-    return sign_agreement(net, batch_for(net, ctx), labels_for(ctx))
+    return sign_sums(net, batch_for(net, ctx), labels_for(ctx))

@@ -31,7 +31,7 @@ DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "conformance"
 FAST_CELLS = 2
 #: References of the VKDNW / AZ-NAS / GradSign rows (`data/reference_scores_vkdnw_aznas.csv`)
-ISSUE_22_REFERENCES = ("ondratybl/VKDNW", "cvlab-yonsei/AZ-NAS")
+ISSUE_22_REFERENCES = ("ondratybl/VKDNW", "cvlab-yonsei/AZ-NAS", "cmu-catalyst/GradSign")
 
 #: Registered proxies no reference implementation computes, and why (the docstrings say so).
 WITHOUT_REFERENCE = {
@@ -112,7 +112,7 @@ def test_the_fast_set_conforms(reference):
         if not r.reference.startswith(ISSUE_22_REFERENCES)
         or (r.arch, r.variant) == (first.arch, first.variant)
     ]
-    assert {"vkdnw", "gradsign", "az_expressivity"} <= {r.proxy for r in fast}
+    assert {"vkdnw", "gradsign", "gradsign_sum", "az_expressivity"} <= {r.proxy for r in fast}
     results = check_rows(fast, images, labels)
     assert len({c.harness_proxy for c in results}) >= 19
     assert all(c.weights_match for c in results), "the networks moved: rebuild the references"
