@@ -41,7 +41,7 @@ def test_vkdnw_table_1_rows_are_there_with_their_statistics():
     assert rows[("V-n", "vkdnw_agg")] == (0.785, 0.636, 0.664)
     assert rows[("V-τ", "az_nas")] == (0.712, 0.696, 0.673)
     assert rows[("V-τ", "layers")] == (0.626, 0.646, 0.623)
-    assert rows[("V-ρ", "gradsign")] == (0.765, 0.793, 0.783)
+    assert rows[("V-ρ", "gradsign_sum")] == (0.765, 0.793, 0.783)
     assert ("V-τ", "gradsign") not in rows  # VKDNW quotes GradSign's own ρ only
     assert published.SOURCES["V-n"].statistic == "ndcg"
     # a proxy no run scored is "not run", not an error
