@@ -122,7 +122,7 @@ def run_ours(work: Workload, tally: Tally) -> None:
 
 
 def relative_difference(a: float, b: float) -> float:
-    if a == b:
+    if a == b or not (math.isfinite(a) or math.isfinite(b)):  # equal, or both failed
         return 0.0
     if not (math.isfinite(a) and math.isfinite(b)):
         return math.inf

@@ -96,3 +96,10 @@ def test_runs_both_sides_and_reports_the_ratios(tmp_path, capsys, clean_foresigh
     # the stand-in's scores are not ours: the difference column says so
     line = next(row for row in out.splitlines() if row.startswith("| synflow → synflow_nobn"))
     assert float(line.rstrip(" |").rsplit("|", 1)[1]) > 0.1
+
+
+def test_relative_difference_counts_a_shared_failure_as_agreement():
+    nan = float("nan")
+    assert speed.relative_difference(nan, nan) == 0.0
+    assert speed.relative_difference(nan, 1.0) == float("inf")
+    assert speed.relative_difference(1.1, 1.0) == pytest.approx(0.1)
