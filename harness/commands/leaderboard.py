@@ -31,7 +31,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "them) instead of ranking a table",
     )
     p.add_argument("--table", default="suite-zero-nb201", help="table (suite-zero-nb201)")
-    p.add_argument("--dataset", default="cifar10", help="dataset of the proxy scores (cifar10)")
+    p.add_argument(
+        "--dataset",
+        help="dataset of the proxy scores (default: the dataset of the target the table "
+        "declares; suite-zero-nb201: cifar10)",
+    )
     p.add_argument(
         "--target",
         help="ground truth: dataset/split/epochs, dataset/metric/split/epochs, dataset/metric "
@@ -86,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError("--format latex ranks a table; a merge of --results writes md, "
                               "csv and html")  # fmt: skip
         return merge(args)
+    args.dataset = args.dataset or _default_dataset(args.table)
     rid = run_id("leaderboard", args.table, args.dataset)
     if args.targets:
         if args.target or args.combinations or args.truth_table:
@@ -210,6 +215,17 @@ def merge(args: argparse.Namespace) -> int:
     else:
         print(merged_frame(merged).to_json(orient="records", indent=2))
     return 0
+
+
+def _default_dataset(table: str) -> str:
+    """The proxies' dataset the table declares (through its default target)."""
+    # deferred: pulls in numpy, pandas
+    from harness.tables import default_dataset
+
+    dataset = default_dataset(table)
+    if dataset is None:
+        raise ConfigError(f"table {table} declares no default target: give --dataset")
+    return dataset
 
 
 def _combinations(args: argparse.Namespace) -> list[str]:
