@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from scipy.stats import kendalltau
 
 import harness.spaces.nb201 as nb201
@@ -42,7 +41,6 @@ def probe_tables():
 
 
 def test_a_run_ranks_its_proxies_against_another_tables_cost(probe_tables, tmp_path):
-    torch.set_num_threads(1)
     config = load_run_config(
         None,
         [

@@ -15,7 +15,6 @@ def _batch(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def test_the_context_holds_the_network_a_run_builds_and_the_batches():
-    torch.set_num_threads(1)
     arch = get_space("nb201").sample_keys(1, 0)[0]
     first, second = _batch(0), _batch(1)
     ctx = proxy_context(
@@ -36,3 +35,8 @@ def test_the_context_holds_the_network_a_run_builds_and_the_batches():
     assert torch.equal(ctx.images, first[0]) and ctx.second_batch is not None
     assert torch.equal(ctx.second_batch[0], second[0])
     assert ctx.build_variant is not None and ctx.cache == {}
+
+
+def test_scoring_tests_run_on_one_torch_thread_set_in_conftest():
+    """The conftest's one fixture (`ONE_THREAD_PATHS`) covers this file: no test sets it."""
+    assert torch.get_num_threads() == 1
