@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.commands._common import add_failures_option, output_dir, run_id, table_policy
 from harness.config import load_run_config
 from harness.errors import ConfigError
 from harness.outputs import StagedOutput
 from harness.report import load_documents
+
+if TYPE_CHECKING:
+    from harness.leaderboard import LeaderboardOptions
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -104,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
     # deferred: pulls in numpy, pandas, scipy
-    from harness.leaderboard import LeaderboardOptions, rank_table
+    from harness.leaderboard import rank_table
     from harness.report.leaderboard_table import render, to_csv, to_markdown
 
     board = rank_table(
@@ -112,12 +116,7 @@ def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
         run_id=rid,
         dataset=args.dataset,
         target=args.target,
-        options=LeaderboardOptions(
-            n_resamples=args.resamples,
-            confidence=args.confidence,
-            seed=args.seed,
-            failures=args.failures or "worst",
-        ),
+        options=_options(args),
         data_dir=args.data_dir,
         truth_table=args.truth_table,
         duplicates=args.duplicates,
@@ -142,7 +141,7 @@ def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
 
 def _rank_targets(args: argparse.Namespace, rid: str, stage: Path) -> int:
     # deferred: pulls in numpy, pandas, scipy
-    from harness.leaderboard import LeaderboardOptions, rank_table_targets
+    from harness.leaderboard import rank_table_targets
     from harness.report import target_matrix
     from harness.report.leaderboard_table import render, to_csv
 
@@ -152,12 +151,7 @@ def _rank_targets(args: argparse.Namespace, rid: str, stage: Path) -> int:
         run_id=rid,
         dataset=args.dataset,
         targets=targets,
-        options=LeaderboardOptions(
-            n_resamples=args.resamples,
-            confidence=args.confidence,
-            seed=args.seed,
-            failures=args.failures or "worst",
-        ),
+        options=_options(args),
         data_dir=args.data_dir,
         duplicates=args.duplicates,
         table_policy=table_policy(args),
@@ -215,6 +209,20 @@ def merge(args: argparse.Namespace) -> int:
     else:
         print(merged_frame(merged).to_json(orient="records", indent=2))
     return 0
+
+
+def _options(args: argparse.Namespace) -> LeaderboardOptions:
+    """The figures' settings of a table's leaderboard (failed architectures ranked worst
+    unless --failures says otherwise)."""
+    # deferred: pulls in numpy, pandas, scipy
+    from harness.leaderboard import LeaderboardOptions  # noqa: F811
+
+    return LeaderboardOptions(
+        n_resamples=args.resamples,
+        confidence=args.confidence,
+        seed=args.seed,
+        failures=args.failures or "worst",
+    )
 
 
 def _default_dataset(table: str) -> str:
