@@ -32,8 +32,8 @@ import pandas as pd
 import torch
 
 from harness.proxies import ProxyContext, compute_proxies
+from harness.scoring import proxy_context
 from harness.spaces.nb201 import parse
-from harness.spaces.networks import build_network, seeded_network
 from harness.stats import kendall_tau
 
 #: Network column of the reference file -> `build_network` options.
@@ -239,42 +239,23 @@ def computed_as(row: ReferenceRow) -> str:
     return "ntk_cond_full" if row.proxy == "ntk_cond" else harness_proxy(row)
 
 
-def _network(row: ReferenceRow) -> torch.nn.Module:
-    network, _ = seeded_network(
+def _context(row: ReferenceRow, images: torch.Tensor, labels: torch.Tensor) -> ProxyContext:
+    """The row's network (its own seed and geometry) and batch, through the one set-up
+    of scoring (`harness.scoring.proxy_context`)."""
+    second = None
+    if row.proxy == "zico":  # the reference fed ZiCo the two halves of the batch
+        half = images.shape[0] // 2
+        images, labels, second = images[:half], labels[:half], (images[half:], labels[half:])
+    return proxy_context(
         row.space,
         row.arch,
+        images,
+        labels,
         seed=row.seed,
         num_classes=10,
         variant=row.variant,
-        **NETWORK_OPTIONS[row.network],
-    )
-    return network
-
-
-def _context(
-    row: ReferenceRow, network: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor
-) -> ProxyContext:
-    def build(**options):
-        return build_network(row.space, row.arch, num_classes=10, variant=row.variant, **options)
-
-    if row.proxy == "zico":  # the reference fed ZiCo the two halves of the batch
-        half = images.shape[0] // 2
-        return ProxyContext(
-            network=network,
-            images=images[:half],
-            labels=labels[:half],
-            num_classes=10,
-            seed=row.seed,
-            build_variant=build,
-            second_batch=(images[half:], labels[half:]),
-        )
-    return ProxyContext(
-        network=network,
-        images=images,
-        labels=labels,
-        num_classes=10,
-        seed=row.seed,
-        build_variant=build,
+        second_batch=second,
+        network_options=NETWORK_OPTIONS[row.network],
     )
 
 
@@ -297,13 +278,13 @@ def relative_error(ours: float, reference: float) -> float:
 
 def compare_row(row: ReferenceRow, images: torch.Tensor, labels: torch.Tensor) -> Comparison:
     """The harness's score of `row`'s network and batch, compared with the reference's."""
-    network = _network(row)
-    weights_match = _weights_match(row, network)
+    context = _context(row, images, labels)
+    weights_match = _weights_match(row, context.network)
     name, runs = harness_proxy(row), computed_as(row)
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        outcome = compute_proxies([runs], _context(row, network, images, labels))[runs]
+        outcome = compute_proxies([runs], context)[runs]
     finally:
         torch.set_num_threads(previous)
     error = relative_error(outcome.score, row.ref_score)

@@ -23,6 +23,7 @@ from harness.results import (
 )
 from harness.stats import common_rows, summarise
 from harness.tables import (
+    VALID_SUFFIX,
     BenchmarkTable,
     Target,
     list_tables,
@@ -333,7 +334,7 @@ def reference_rows(
 
 def check_dataset(available: list[str], dataset: str, table_name: str) -> str:
     """The dataset name as the table spells it (`cifar10` also finds `cifar10-valid`)."""
-    for candidate in (dataset, f"{dataset}-valid"):
+    for candidate in (dataset, f"{dataset}{VALID_SUFFIX}"):
         if candidate in available:
             return candidate
     raise ConfigError(

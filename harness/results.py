@@ -65,6 +65,8 @@ class ResultRow:
 #: Row fields that are correlations or their interval ends, in [-1, 1] where present
 #: (the typed figures of `harness.stats.FIGURES` with bounds).
 CORRELATION_COLUMNS: tuple[str, ...] = figure_keys(column=True, bounded=True)
+#: The count columns of a row (n, n_failed): the typed counts of `harness.stats.FIGURES`.
+COUNT_COLUMNS: tuple[str, ...] = tuple(f.name for f in list_figures(column=True) if f.count)
 #: The figure columns of a row (counts, then correlations with their interval ends), in
 #: the order tables and CSV files show them: the typed figures of `harness.stats.FIGURES`.
 FIGURE_COLUMNS: tuple[str, ...] = figure_keys(column=True)
@@ -255,7 +257,7 @@ def validate_document(raw: dict[str, Any]) -> None:
             check_value(raw["config"][name], hint, f"config.{name}")
     for i, row in enumerate(raw["rows"]):
         where = f"rows[{i}]"
-        for name in ("n", "n_failed"):
+        for name in COUNT_COLUMNS:
             if row[name] < 0:
                 raise SchemaError(f"{where}.{name}", f"must be >= 0, got {row[name]}")
         for name in CORRELATION_COLUMNS:

@@ -8,9 +8,10 @@ workers ran it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -18,7 +19,7 @@ from harness.inputs import Batches, load_batches
 from harness.proxies import DEFAULT_PROXY_TIMEOUT, ProxyContext, compute_proxies, get_proxy
 from harness.proxies.plugins import include_files, load_includes
 from harness.seeds import derive_seed
-from harness.spaces.networks import seeded_network
+from harness.spaces.networks import build_network, seeded_network
 from harness.store import ScoreKey, ScoreRecord
 from harness.tables import num_classes_for
 
@@ -237,19 +238,34 @@ def proxy_context(
     images: torch.Tensor,
     labels: torch.Tensor,
     *,
-    run_seed: int,
+    run_seed: int | None = None,
     num_classes: int,
     variant: str,
-    device: torch.device,
+    device: torch.device | str = "cpu",
     second_batch: tuple[torch.Tensor, torch.Tensor] | None = None,
+    seed: int | None = None,
+    network_options: Mapping[str, Any] | None = None,
 ) -> ProxyContext:
     """What a proxy scores `arch` with, as a run sets it up: the network with its initial
     weights under the architecture's seed (`arch_seed`), the builder of its variants, and
-    the batch (and second batch) on `device`. The one set-up of scoring, bench and check."""
-    seed = arch_seed(run_seed, arch)
+    the batch (and second batch) on `device`. The one set-up of scoring, bench, check and
+    conformance.
+
+    Conformance gives a reference row's own `seed` instead of `run_seed` (the network is
+    seeded with it as it is), and its geometry as `network_options` (`build_network`'s
+    `C`, `N`): the scored network is built with them, its variants as the space builds
+    them, as the references did."""
+    if (run_seed is None) == (seed is None):
+        raise ValueError("proxy_context takes run_seed or seed, one of them")
+    seed = arch_seed(run_seed, arch) if seed is None else seed
     network, build = seeded_network(
-        space, arch, seed=seed, num_classes=num_classes, variant=variant, device=device
-    )
+        space, arch, seed=seed, num_classes=num_classes, variant=variant, device=device,
+        **(network_options or {}),
+    )  # fmt: skip
+    if network_options:
+        build = functools.partial(
+            build_network, space, arch, num_classes=num_classes, variant=variant
+        )
     return ProxyContext(
         network=network,
         images=images.to(device),

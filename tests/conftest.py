@@ -29,15 +29,31 @@ def real_data_dir() -> Path:
     return found
 
 
-#: Test folders that run torch on one thread: tiny tensors, where intra-op threads only
-#: contend on a shared machine (100x slower).
-ONE_THREAD_FOLDERS = ("proxies", "distill", "bench")
+#: Test folders and files that run torch on one thread: tiny tensors, where intra-op
+#: threads only contend on a shared machine (100x slower). The one place a test asks for
+#: it: name its folder or file here.
+ONE_THREAD_PATHS = (
+    "proxies",
+    "distill",
+    "bench",
+    "search/test_runner.py",
+    "commands/test_ablate_cli.py",
+    "test_scoring.py",
+    "test_one_entry.py",
+    "test_experiment_targets.py",
+)
+
+
+@pytest.fixture
+def one_thread_paths() -> tuple[str, ...]:
+    """`ONE_THREAD_PATHS`, for the test that checks they exist."""
+    return ONE_THREAD_PATHS
 
 
 @pytest.fixture(autouse=True)
 def _one_torch_thread(request: pytest.FixtureRequest):
     tests = Path(__file__).resolve().parent
-    if not any(Path(request.path).is_relative_to(tests / f) for f in ONE_THREAD_FOLDERS):
+    if not any(Path(request.path).is_relative_to(tests / f) for f in ONE_THREAD_PATHS):
         yield
         return
     import torch  # deferred: most test folders never need torch

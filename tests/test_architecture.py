@@ -47,7 +47,7 @@ PIPELINE = {
 #: Feature packages: built on the pipeline, never on the shell; `report` renders documents.
 FEATURES = {
     "report": {"results", "stats"},
-    "conformance": {"proxies", "spaces", "stats"},
+    "conformance": {"proxies", "scoring", "spaces", "stats"},
     "bench": {"execution", "inputs", "proxies", "scoring", "spaces"},
     "check": {"bench", "execution", "proxies", "spaces"},
     "search": {

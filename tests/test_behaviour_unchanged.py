@@ -69,6 +69,13 @@ COMMANDS: list[tuple[str, list[str]]] = [
                 "--failures", "common", "--resamples", "50", "--out", "report"]),
     ("leaderboard-drop", ["leaderboard", "--results", "run/results.json", "--failures", "drop",
                           "--out", "leaderboard-drop"]),
+    # issue 26: a table's shipped scores with the dataset and target the table declares,
+    # and combine's tables and learning curves read from the figure list
+    ("leaderboard-table", ["leaderboard", "--table", "suite-zero-nb201", "--resamples", "50",
+                           "--out", "leaderboard-table"]),
+    ("combine", ["combine", str(REPO / "benchmarks" / "combine_suite_zero.toml"), "--ks",
+                 "10,50", "--splits", "3", "--models", "ridge,logistic", "--transfer",
+                 "cifar100", "--no-progress", "--out", "combine"]),
 ]  # fmt: skip
 
 _VOLATILE_KEYS = {"run_id", "created", "git_revision", "machine"}
@@ -84,7 +91,7 @@ _VOLATILE_HEADERS = _VOLATILE_KEYS | {"git", "git revision", "run id"}
 _TIMING_TEXT = re.compile(r"\b\d+(\.\d+)?\s?(s|ms|min)\b( wall| CPU)?")
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)?")
 _GIT = re.compile(r"\bgit ([0-9a-f]{7,40}|unknown)(-dirty)?\b")
-_RUN_ID = re.compile(r"\b(run|search|distill|leaderboard|compare)-[\w.-]*\d{8}T\d{6}\w*")
+_RUN_ID = re.compile(r"\b(run|search|distill|leaderboard|compare|combine)-[\w.-]*\d{8}T\d{6}\w*")
 
 
 def _mask_json(value: object) -> object:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from scipy.stats import kendalltau
 
 import harness.spaces.nb201 as nb201
@@ -22,6 +21,7 @@ LATENCY = dict(zip(ARCHS, np.linspace(9.0, 1.0, len(ARCHS)), strict=True))
 
 @pytest.fixture
 def probe_tables():
+    TABLES.discover()  # else the restore leaves it marked discovered without the built-ins
     saved = TABLES.snapshot()
     accuracy = BenchmarkTable(
         name="probe-accuracy",
@@ -42,7 +42,6 @@ def probe_tables():
 
 
 def test_a_run_ranks_its_proxies_against_another_tables_cost(probe_tables, tmp_path):
-    torch.set_num_threads(1)
     config = load_run_config(
         None,
         [

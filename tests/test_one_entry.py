@@ -15,7 +15,6 @@ import types
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 import harness.spaces.nb201 as nb201
 import harness.spaces.nb201_network as nb201_network
@@ -120,7 +119,6 @@ def probes():
 
 
 def test_a_probe_figure_space_and_table_show_up_in_run_and_report(probes, tmp_path):
-    torch.set_num_threads(1)
     config = load_run_config(
         None,
         [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 import torch
 
 from harness.proxies import base, register_proxy
@@ -20,7 +21,6 @@ def _batch(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def test_the_context_holds_the_network_a_run_builds_and_the_batches():
-    torch.set_num_threads(1)
     arch = get_space("nb201").sample_keys(1, 0)[0]
     first, second = _batch(0), _batch(1)
     ctx = proxy_context(
@@ -67,3 +67,35 @@ def test_a_worker_loads_the_plugins_of_include_files_and_entry_points(tmp_path, 
         for name in names[1:]:
             if name in base.PROXIES:
                 base.PROXIES.unregister(name)
+
+
+def test_scoring_tests_run_on_one_torch_thread_set_in_conftest():
+    """The conftest's one fixture (`ONE_THREAD_PATHS`) covers this file: no test sets it."""
+    assert torch.get_num_threads() == 1
+
+
+def test_a_reference_rows_seed_and_geometry_set_up_the_context_conformance_scores():
+    """Conformance's rows: the network seeded with the row's own seed and built with its
+    geometry (C=3, N=1); the variants as the space builds them, without that geometry."""
+    arch = get_space("nb201").sample_keys(1, 0)[0]
+    ctx = proxy_context(
+        "nb201", arch, *_batch(0), seed=42, num_classes=10, variant="as_trained",
+        network_options={"C": 3, "N": 1},
+    )  # fmt: skip
+    assert ctx.seed == 42
+    network, _ = seeded_network("nb201", arch, seed=42, num_classes=10, C=3, N=1)
+    ours, theirs = ctx.network.state_dict(), network.state_dict()
+    assert ours.keys() == theirs.keys()
+    assert all(torch.equal(ours[name], theirs[name]) for name in ours)
+    plain, _ = seeded_network("nb201", arch, seed=42, num_classes=10)
+    variant = ctx.build_variant()
+    count = sum(p.numel() for p in variant.parameters())
+    assert count == sum(p.numel() for p in plain.parameters())
+    assert count != sum(p.numel() for p in network.parameters())
+
+
+@pytest.mark.parametrize("seeds", [{}, {"run_seed": 0, "seed": 42}])
+def test_the_context_takes_a_run_seed_or_a_seed(seeds):
+    arch = get_space("nb201").sample_keys(1, 0)[0]
+    with pytest.raises(ValueError, match="run_seed or seed"):
+        proxy_context("nb201", arch, *_batch(0), num_classes=10, variant="as_trained", **seeds)

@@ -32,15 +32,13 @@ from harness.combine.models import FitError, fit_combination, unlabelled_ranks
 from harness.combine.splits import Split, draw_splits
 from harness.seeds import derive_seed
 from harness.stats import (
+    COMPARED_BY,
     PooledDifference,
     PooledInterval,
     kendall_tau,
     list_figures,
     pooled_splits,
 )
-
-#: The figure (of `harness.stats.FIGURES`) the comparators are chosen and compared by.
-COMPARED_BY = "kendall"
 
 #: Candidate names of the comparators inside a pooled computation.
 BEST_PROXY = "best single proxy"

@@ -19,6 +19,7 @@ from harness.combine.evaluate import BEST_LABEL_FREE, BEST_PROXY
 from harness.combine.runner import HELD_OUT, LEARNED, WHOLE_SET
 from harness.report.leaderboard_table import to_markdown
 from harness.results import ResultRow, ResultsDocument
+from harness.stats import Figure, list_figures
 
 #: Okabe-Ito: distinguishable under the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")
@@ -87,6 +88,12 @@ def needed_k(rows: Sequence[ResultRow], model: str, comparator: str = BEST_PROXY
     return None
 
 
+def held_out_figures() -> list[Figure]:
+    """The figures a learning curve shows (`harness.stats.FIGURES`): the correlations
+    pooled over the train/held-out splits (Kendall τ, Spearman ρ)."""
+    return list_figures(column=True, interval=True, pooled=True)
+
+
 def _k(row: ResultRow) -> int:
     return int(row.extra["k"])
 
@@ -106,13 +113,9 @@ def curve_frame(rows: Sequence[ResultRow]) -> pd.DataFrame:
             "splits": row.extra["splits"],
             "fit_failures": row.extra.get("fit_failures", 0),
             "held_out": row.n,
-            "kendall": row.kendall,
-            "kendall_lo": row.kendall_lo,
-            "kendall_hi": row.kendall_hi,
-            "spearman": row.spearman,
-            "spearman_lo": row.spearman_lo,
-            "spearman_hi": row.spearman_hi,
         }
+        for figure in held_out_figures():
+            record.update(zip(figure.keys, figure.ends(row), strict=True))
         for comparator, short in ((BEST_PROXY, "best_proxy"), (BEST_LABEL_FREE, "best_label_free")):
             difference = row.extra.get("versus", {}).get(comparator)
             if difference is None:
@@ -409,14 +412,19 @@ def plot_learning_curves(document: ResultsDocument, path: Path) -> Path:
 
     rows = document.rows
     labels = [x for x in evaluation_labels(rows) if not x.startswith("leakage")]
+    panels = held_out_figures()
     figure, axes = plt.subplots(
-        max(1, len(labels)), 2, figsize=(9.5, 3.3 * max(1, len(labels))), squeeze=False
+        max(1, len(labels)),
+        len(panels),
+        figsize=(4.75 * len(panels), 3.3 * max(1, len(labels))),
+        squeeze=False,
     )
     for line, label in enumerate(labels):
         learned = learned_rows(rows, label)
         models = list(dict.fromkeys(str(r.extra["model"]) for r in learned))
         comparators = {r.extra["comparator"]: r for r in comparator_rows(rows, label)}
-        for column, statistic in enumerate(("kendall", "spearman")):
+        for column, shown in enumerate(panels):
+            statistic = shown.name
             ax = axes[line, column]
             for index, model in enumerate(models):
                 own = sorted((r for r in learned if r.extra["model"] == model), key=_k)
@@ -440,7 +448,7 @@ def plot_learning_curves(document: ResultsDocument, path: Path) -> Path:
                 ax.set_xticks(ks_all, [str(k) for k in ks_all])
                 ax.minorticks_off()
             ax.set_xlabel("labelled architectures k")
-            ax.set_ylabel("held-out Kendall τ" if statistic == "kendall" else "held-out Spearman ρ")
+            ax.set_ylabel(f"held-out {shown.label}")
             ax.set_title(label if column == 0 else "", fontsize=9, loc="left")
             ax.grid(alpha=0.3)
         axes[line, 0].legend(frameon=False, fontsize=7)

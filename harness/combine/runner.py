@@ -38,7 +38,6 @@ from harness.combine.data import (
 from harness.combine.evaluate import (
     BEST_LABEL_FREE,
     BEST_PROXY,
-    COMPARED_BY,
     CurvePoint,
     Evaluation,
     comparators,
@@ -50,7 +49,7 @@ from harness.combine.leakage import LeakageResult, leakage_test
 from harness.config import RunConfig
 from harness.errors import DataError
 from harness.results import PerArchValues, ResultRow, ResultsDocument, row_from_summary
-from harness.stats import compare_proxies, list_figures, spearman_rho, summarise
+from harness.stats import COMPARED_BY, compare_proxies, list_figures, spearman_rho, summarise
 from harness.tables import load_table, resolve_target
 
 WHOLE_SET = "whole set"

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.commands._common import add_failures_option, output_dir, run_id, table_policy
 from harness.config import load_run_config
 from harness.errors import ConfigError
 from harness.outputs import StagedOutput
 from harness.report import load_documents
+
+if TYPE_CHECKING:
+    from harness.leaderboard import LeaderboardOptions
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -31,7 +35,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "them) instead of ranking a table",
     )
     p.add_argument("--table", default="suite-zero-nb201", help="table (suite-zero-nb201)")
-    p.add_argument("--dataset", default="cifar10", help="dataset of the proxy scores (cifar10)")
+    p.add_argument(
+        "--dataset",
+        help="dataset of the proxy scores (default: the dataset of the target the table "
+        "declares; suite-zero-nb201: cifar10)",
+    )
     p.add_argument(
         "--target",
         help="ground truth: dataset/split/epochs, dataset/metric/split/epochs, dataset/metric "
@@ -86,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError("--format latex ranks a table; a merge of --results writes md, "
                               "csv and html")  # fmt: skip
         return merge(args)
+    args.dataset = args.dataset or _default_dataset(args.table)
     rid = run_id("leaderboard", args.table, args.dataset)
     if args.targets:
         if args.target or args.combinations or args.truth_table:
@@ -99,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
     # deferred: pulls in numpy, pandas, scipy
-    from harness.leaderboard import LeaderboardOptions, rank_table
+    from harness.leaderboard import rank_table
     from harness.report.leaderboard_table import render, to_csv, to_markdown
 
     board = rank_table(
@@ -107,12 +116,7 @@ def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
         run_id=rid,
         dataset=args.dataset,
         target=args.target,
-        options=LeaderboardOptions(
-            n_resamples=args.resamples,
-            confidence=args.confidence,
-            seed=args.seed,
-            failures=args.failures or "worst",
-        ),
+        options=_options(args),
         data_dir=args.data_dir,
         truth_table=args.truth_table,
         duplicates=args.duplicates,
@@ -137,7 +141,7 @@ def _rank_table(args: argparse.Namespace, rid: str, stage: Path) -> int:
 
 def _rank_targets(args: argparse.Namespace, rid: str, stage: Path) -> int:
     # deferred: pulls in numpy, pandas, scipy
-    from harness.leaderboard import LeaderboardOptions, rank_table_targets
+    from harness.leaderboard import rank_table_targets
     from harness.report import target_matrix
     from harness.report.leaderboard_table import render, to_csv
 
@@ -147,12 +151,7 @@ def _rank_targets(args: argparse.Namespace, rid: str, stage: Path) -> int:
         run_id=rid,
         dataset=args.dataset,
         targets=targets,
-        options=LeaderboardOptions(
-            n_resamples=args.resamples,
-            confidence=args.confidence,
-            seed=args.seed,
-            failures=args.failures or "worst",
-        ),
+        options=_options(args),
         data_dir=args.data_dir,
         duplicates=args.duplicates,
         table_policy=table_policy(args),
@@ -210,6 +209,31 @@ def merge(args: argparse.Namespace) -> int:
     else:
         print(merged_frame(merged).to_json(orient="records", indent=2))
     return 0
+
+
+def _options(args: argparse.Namespace) -> LeaderboardOptions:
+    """The figures' settings of a table's leaderboard (failed architectures ranked worst
+    unless --failures says otherwise)."""
+    # deferred: pulls in numpy, pandas, scipy
+    from harness.leaderboard import LeaderboardOptions  # noqa: F811
+
+    return LeaderboardOptions(
+        n_resamples=args.resamples,
+        confidence=args.confidence,
+        seed=args.seed,
+        failures=args.failures or "worst",
+    )
+
+
+def _default_dataset(table: str) -> str:
+    """The proxies' dataset the table declares (through its default target)."""
+    # deferred: pulls in numpy, pandas
+    from harness.tables import default_dataset
+
+    dataset = default_dataset(table)
+    if dataset is None:
+        raise ConfigError(f"table {table} declares no default target: give --dataset")
+    return dataset
 
 
 def _combinations(args: argparse.Namespace) -> list[str]:

@@ -33,6 +33,8 @@ from harness.proxies import get_proxy
 from harness.results import FIGURE_COLUMNS, PerArchValues, ResultRow, ResultsDocument
 from harness.scoring import ScoringPlan, scoring_batches
 from harness.stats import (
+    COMPARED_BY,
+    FIGURES,
     compare_runs,
     correlations,
     list_figures,
@@ -297,7 +299,8 @@ def summarise_methods(
     """Final-epoch figures per method (per seed; mean with a t-interval over seeds) and,
     per seed, the paired bootstrap difference of each RD-NAS run against SPOS."""
     final = {(h.label, h.seed): h.evaluations[-1] for h in histories if h.evaluations}
-    out: dict = {"statistic": "kendall", "confidence": config.eval.confidence, "methods": {}}
+    out: dict = {"statistic": COMPARED_BY, "confidence": config.eval.confidence, "methods": {}}
+    correlation_names = [f.name for f in list_figures(column=True, interval=True)]
     for method in methods:
         per_seed = {}
         for seed in config.seed_list:
@@ -305,13 +308,9 @@ def summarise_methods(
             if record is None:
                 continue
             point = correlations(_scores(config, record), truth)
-            per_seed[seed] = {
-                "kendall": point.kendall,
-                "spearman": point.spearman,
-                "pearson": point.pearson,
-            }
+            per_seed[seed] = {name: getattr(point, name) for name in correlation_names}
         entry: dict = {"per_seed": per_seed}
-        for stat in ("kendall", "spearman", "pearson"):
+        for stat in correlation_names:
             mean, low, high = seed_interval(
                 [v[stat] for v in per_seed.values()], config.eval.confidence
             )
@@ -371,12 +370,19 @@ def _teacher_reference(
         confidence=config.eval.confidence,
         seed=config.seed,
     ).to_dict()
-    return {
-        "reference": {
-            k: s[k]
-            for k in ("n", "n_failed", "kendall", "kendall_lo", "kendall_hi", "spearman", "pearson")
-        }
-    }
+    return {"reference": {k: s[k] for k in reference_keys()}}
+
+
+def reference_keys() -> list[str]:
+    """The figures a teacher's reference keeps (from `harness.stats.FIGURES`): the typed
+    counts, the compared figure with its interval, then the other correlations' estimates."""
+    counts = [f.name for f in list_figures(column=True) if f.count]
+    correlations = list_figures(column=True, interval=True)
+    return [
+        *counts,
+        *FIGURES[COMPARED_BY].keys,
+        *(f.name for f in correlations if f.name != COMPARED_BY),
+    ]
 
 
 def _notes(config: DistillConfig, teacher: Teacher | None) -> list[str]:

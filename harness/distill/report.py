@@ -13,6 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from harness.results import CORRELATION_COLUMNS, ResultRow, ResultsDocument
+from harness.stats import list_figures
 
 
 def _number(value: float | None, digits: int = 3) -> str:
@@ -42,6 +43,8 @@ def to_markdown(document: ResultsDocument) -> str:
     resolved = config.get("resolved", {})
     confidence = summary.get("confidence", 0.95)
     pct = f"{confidence * 100:g}%"
+    shown = list_figures(column=True, interval=True)
+    headers = " | ".join(f.label for f in shown)
     lines = [
         f"# RD-NAS vs SPOS · {resolved.get('space')} supernet trained on "
         f"{resolved.get('data_source')} · ranked against {resolved.get('target')}",
@@ -52,30 +55,28 @@ def to_markdown(document: ResultsDocument) -> str:
         "",
         f"## Final epoch, per seed (bootstrap {pct} interval over subnets)",
         "",
-        "| method | seed | epoch | Kendall τ | Spearman ρ | Pearson r | mean acc % | n |",
-        "|---|---:|---:|---|---|---|---:|---:|",
+        f"| method | seed | epoch | {headers} | mean acc % | n |",
+        "|---|---:|---:|" + "---|" * len(shown) + "---:|---:|",
     ]
     for row in sorted(
         final_rows(document.rows), key=lambda r: (r.extra["method"], r.extra["seed"])
     ):
+        cells = " | ".join(_interval(*f.ends(row)) for f in shown)
         lines.append(
-            f"| {row.proxy} | {row.extra['seed']} | {row.extra['epoch']} | "
-            f"{_interval(row.kendall, row.kendall_lo, row.kendall_hi)} | "
-            f"{_interval(row.spearman, row.spearman_lo, row.spearman_hi)} | "
-            f"{_interval(row.pearson, row.pearson_lo, row.pearson_hi)} | "
+            f"| {row.proxy} | {row.extra['seed']} | {row.extra['epoch']} | {cells} | "
             f"{_number(row.extra.get('mean_accuracy'), 2)} | {row.n} |"
         )
     lines += [
         "",
         f"## Final epoch, mean over seeds (Student-t {pct} interval over seeds)",
         "",
-        "| method | seeds | Kendall τ | Spearman ρ | Pearson r |",
-        "|---|---:|---|---|---|",
+        f"| method | seeds | {headers} |",
+        "|---|---:|" + "---|" * len(shown),
     ]
     for label, entry in summary.get("methods", {}).items():
         cells = [
-            _interval(entry[s]["mean"], entry[s]["low"], entry[s]["high"])
-            for s in ("kendall", "spearman", "pearson")
+            _interval(entry[f.name]["mean"], entry[f.name]["low"], entry[f.name]["high"])
+            for f in shown
         ]
         lines.append(f"| {label} | {len(entry['per_seed'])} | " + " | ".join(cells) + " |")
     differences = {

@@ -37,18 +37,18 @@ from harness.report.style import (
 )
 from harness.report.target_matrix import matrix_figures, target_matrix
 from harness.results import ResultRow
-from harness.stats import top_k_overlap
+from harness.stats import list_figures, top_k_overlap
 
 #: k of the top-k curves, in percent of the usable architectures.
 TOP_K_PERCENTAGES: tuple[int, ...] = tuple(range(1, 51))
 #: Above this many architectures a rank plot bins points (hexbin) instead of scattering.
 HEXBIN_ABOVE = 300
 
-_STATISTIC_LABELS = {"kendall": "Kendall τ", "spearman": "Spearman ρ", "pearson": "Pearson r"}
-
 
 def statistic_label(statistic: str) -> str:
-    return _STATISTIC_LABELS.get(statistic, statistic)
+    """A correlation's label (`harness.stats.FIGURES`); another name as it is."""
+    labels = {f.name: f.label for f in list_figures(column=True, interval=True)}
+    return labels.get(statistic, statistic)
 
 
 def _finite(value: float | None) -> bool:

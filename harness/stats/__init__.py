@@ -44,6 +44,7 @@ from harness.stats.failures import (
     policy_values,
 )
 from harness.stats.figures import (
+    COMPARED_BY,
     FIGURES,
     SEED_REDUCERS,
     SUMMARY_SETTINGS,
@@ -82,6 +83,7 @@ __all__ = [
     "DEFAULT_GAP_EDGES",
     "DEFAULT_PERCENTAGES",
     "FAILURE_POLICIES",
+    "COMPARED_BY",
     "FIGURES",
     "POLICY_MEANINGS",
     "common_rows",

@@ -206,6 +206,9 @@ class Figure:
 
 
 FIGURES: Registry[Figure] = Registry("figure", on_duplicate="error")
+#: The figure proxies and methods are ranked and compared by where one figure is chosen
+#: (combine's comparators, distill's summary): Kendall τ.
+COMPARED_BY = "kendall"
 
 
 def register_figure(figure: Figure, *, replace: bool = False) -> Figure:
@@ -213,13 +216,26 @@ def register_figure(figure: Figure, *, replace: bool = False) -> Figure:
     return FIGURES.register(figure.name, figure, replace=replace)
 
 
-def list_figures(*, column: bool | None = None, table: str | None = None) -> list[Figure]:
-    """The registered figures in order, optionally only typed columns (or only extras)
-    or only those a table shows."""
+def list_figures(
+    *,
+    column: bool | None = None,
+    table: str | None = None,
+    interval: bool | None = None,
+    pooled: bool | None = None,
+) -> list[Figure]:
+    """The registered figures in order, optionally only typed columns (or only extras),
+    only those a table shows, only intervals (or only plain values), only those pooled
+    over repeated train/held-out splits (or only those that are not).
+
+    `list_figures(column=True, interval=True)` are the correlations (Kendall τ,
+    Spearman ρ, Pearson r): what distill's and combine's own tables show."""
     return [
         f
         for f in FIGURES.values()
-        if (column is None or f.column == column) and (table is None or table in f.tables)
+        if (column is None or f.column == column)
+        and (table is None or table in f.tables)
+        and (interval is None or f.interval == interval)
+        and (pooled is None or (f.over_splits == "pooled") == pooled)
     ]
 
 

@@ -33,6 +33,7 @@ from harness.tables._registry import (
     table_info,
 )
 from harness.tables.base import (
+    VALID_SUFFIX,
     BenchmarkTable,
     SourceFile,
     num_classes_for,
@@ -48,9 +49,16 @@ from harness.tables.manifest import (
     load_manifest,
     verify_data_dir,
 )
-from harness.tables.targets import Target, has_target, resolve_target, resolve_targets
+from harness.tables.targets import (
+    Target,
+    default_dataset,
+    has_target,
+    resolve_target,
+    resolve_targets,
+)
 
 __all__ = [
+    "VALID_SUFFIX",
     "BenchmarkTable",
     "FileStatus",
     "ManifestEntry",
@@ -65,6 +73,7 @@ __all__ = [
     "load_table",
     "parse_target",
     "register_table",
+    "default_dataset",
     "resolve_target",
     "resolve_targets",
     "split_target_name",

@@ -75,6 +75,8 @@ def check_target_name(name: str) -> None:
 
 
 #: Classes of the classifier head for each NAS-Bench-201 data set name.
+#: A dataset's name for its models trained on the train split alone (`cifar10-valid`).
+VALID_SUFFIX = "-valid"
 _NUM_CLASSES = {"cifar10": 10, "cifar10-valid": 10, "cifar100": 100, "imagenet16-120": 120}
 
 
@@ -216,7 +218,7 @@ class BenchmarkTable:
 
         candidates: list[TargetName] = []
         for fold in (False, True):
-            for wanted in (dataset, f"{dataset}-valid"):
+            for wanted in (dataset, f"{dataset}{VALID_SUFFIX}"):
                 candidates = matching(wanted, fold)
                 if candidates:
                     break

@@ -25,7 +25,13 @@ import pandas as pd
 
 from harness.errors import ConfigError
 from harness.tables._registry import POLICY_OPTIONS, TABLES, load_table, table_info
-from harness.tables.base import BenchmarkTable, TargetName, parse_target, split_target_name
+from harness.tables.base import (
+    VALID_SUFFIX,
+    BenchmarkTable,
+    TargetName,
+    parse_target,
+    split_target_name,
+)
 
 #: Separates a table name from its target in `table:target` (`hw-nas-bench:cifar10/...`).
 TABLE_SEPARATOR = ":"
@@ -77,6 +83,18 @@ class Target:
 
     def __str__(self) -> str:
         return self.column
+
+
+def default_dataset(table_name: str) -> str | None:
+    """The image dataset a table's shipped proxy scores are ranked for when none is named:
+    the dataset the target its registration declares names first, read as the proxies' images
+    (`cifar10-valid`, NAS-Bench-201's CIFAR-10 trained on its train split alone, is
+    CIFAR-10's: the inverse of `BenchmarkTable.default_target`'s `{dataset}-valid`).
+    None where the table declares no default target."""
+    declared = table_info(table_name).default_target
+    if not declared:
+        return None
+    return declared.split("/", 1)[0].removesuffix(VALID_SUFFIX)
 
 
 def has_target(table: BenchmarkTable, spec: str) -> bool:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import torch
-
 from harness.bench.workload import load_inputs, make_workload
 from harness.scoring import arch_seed
 from harness.spaces import get_space
 
 
 def test_bench_measures_on_the_context_a_run_sets_up():
-    torch.set_num_threads(1)
     arch = get_space("nb201").sample_keys(1, 0)[0]
     batch, second, _ = load_inputs("synthetic", batch_size=4, seed=0, num_classes=10)
     work = make_workload(

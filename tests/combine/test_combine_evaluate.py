@@ -13,7 +13,6 @@ from harness.combine.data import TransferSet
 from harness.combine.evaluate import (
     BEST_LABEL_FREE,
     BEST_PROXY,
-    COMPARED_BY,
     comparators,
     held_out_design,
     run_splits,
@@ -22,7 +21,7 @@ from harness.combine.evaluate import (
 from harness.combine.models import fit_combination
 from harness.combine.runner import curve_rows
 from harness.combine.splits import draw_splits
-from harness.stats import FIGURES
+from harness.stats import COMPARED_BY, FIGURES
 from harness.stats.figures import split_figures
 
 FEATURES = ["strong", "weak", "noise"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 
 from harness.ablation import expand_grid, read_grid, run_ablation, settings_of, toml_literal
 from harness.cli import main
@@ -25,14 +24,6 @@ source = "synthetic"
 "input.batch_size" = [4, 8]
 seed = [0, 1, 2]
 """
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 @pytest.fixture

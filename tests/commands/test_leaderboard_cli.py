@@ -225,3 +225,9 @@ def test_leaderboard_prints_and_writes_latex(real_data_dir, tmp_path, capsys):
     with pytest.raises(SystemExit):  # a command that prints no LaTeX refuses it up front
         main(["tables", "--format", "latex"])
     assert "prints no LaTeX" in capsys.readouterr().err
+
+
+def test_a_table_declaring_no_target_needs_dataset(tmp_path, capsys):
+    """No data set is spelled by the command: a table that declares no target asks for it."""
+    assert main(["leaderboard", "--table", "generic", "--out", str(tmp_path / "out")]) == 2
+    assert "declares no default target: give --dataset" in capsys.readouterr().err

@@ -25,22 +25,18 @@ ARCHS = 8
 
 
 def make_plan():
-    from harness.inputs import load_batch
+    from harness.inputs import Batches, load_batch
     from harness.scoring import ScoringPlan
 
     batch = load_batch("synthetic", **SHAPE)
-    return ScoringPlan(
+    return ScoringPlan.for_batch(
+        Batches(batch, None, []),
         space="nb201",
         dataset="cifar10",
-        num_classes=10,
         network_variant="as_trained",
         device="cpu",
         run_seed=0,
         proxies=PROXIES,
-        images=batch.images,
-        labels=batch.labels,
-        input_source=batch.source,
-        input_hash=batch.content_hash,
     )
 
 

@@ -7,7 +7,6 @@ import zlib
 
 import numpy as np
 import pytest
-import torch
 
 from harness.config import load_run_config
 from harness.errors import ConfigError, UnknownNameError
@@ -16,14 +15,6 @@ from harness.search import runner
 from harness.search.config import load_search_config
 from harness.search.report import plot_regret, summary_csv, summary_markdown
 from harness.store import ScoreStore
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture

@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from harness.errors import ConfigError
-from harness.tables import BenchmarkTable, Target, load_table, register_table, resolve_target
+from harness.tables import (
+    BenchmarkTable,
+    Target,
+    default_dataset,
+    load_table,
+    register_table,
+    resolve_target,
+)
 from harness.tables._registry import TABLES
 from harness.tables.base import frame_from_columns
 
@@ -25,6 +32,7 @@ def _table(name: str, columns: dict[str, list[float]]) -> BenchmarkTable:
 def probe_tables():
     """Two registered probe tables: scores without ground truth naming the table that has
     it, and a latency table (a target of another kind) declaring its default."""
+    TABLES.discover()  # else the restore leaves it marked discovered without the built-ins
     saved = TABLES.snapshot()
     truth = _table("probe-truth", {"cifar10/accuracy/test/200": [90.0, 80.0, 70.0]})
     scores = _table("probe-scores", {"cifar10/loss/test/1": [1.0, 2.0, 3.0]})
@@ -78,3 +86,15 @@ def test_a_table_declaring_no_truth_table_says_it_has_no_such_target(probe_table
     table = load_table("probe-truth", tmp_path)
     with pytest.raises(ConfigError, match="has no target 'cifar100/test/200' to rank"):
         resolve_target(table, "cifar100/test/200", join_truth=True, data_dir=tmp_path)
+
+
+def test_the_default_dataset_is_what_the_declared_target_names(probe_tables):
+    """`harness leaderboard` without --dataset: the table's declared target decides."""
+    assert default_dataset("probe-latency") == "pixel3"
+    assert default_dataset("probe-truth") is None  # declares no default target
+
+
+def test_the_built_in_tables_default_to_the_images_their_target_names():
+    # NAS-Bench-201's CIFAR-10 trained on its train split is CIFAR-10's images
+    assert default_dataset("suite-zero-nb201") == "cifar10"
+    assert default_dataset("hw-nas-bench") == "cifar10"
