@@ -5,7 +5,9 @@ seed, so every proxy sees the same resampled rows (`paired_replicates` draws the
 a fresh generator per proxy). Here the rows are drawn once per chunk and everything
 that depends only on the truth and the drawn rows is computed once for all scores:
 the row counts, the truth's value groups and their totals, the truth's average ranks
-and their sums, the truth's standardised sums (Pearson) and the ideal DCG (nDCG).
+and their sums and the ideal DCG (nDCG). Kendall's Fenwick tree (above
+KENDALL_MATRIX_MAX_ROWS rows) runs once per score over all resamples, in integers; the
+rest runs on parts of each chunk small enough to stay in the CPU's caches.
 
 Every replicate equals `paired_replicates([(x, truth)], ...)` bit for bit:
 
@@ -39,6 +41,13 @@ from harness.stats._resample import (
 from harness.stats._rows import MIN_ROWS
 from harness.stats.ndcg import NDCG_SHARE, discount_cumsum
 
+#: Resamples are drawn in chunks of `_resample.BLOCK_ELEMENTS`; everything but a matrix
+#: product is computed on parts of a chunk of about this many elements (resamples x rows),
+#: whose working arrays stay in the CPU's caches (about 2x faster than whole chunks at
+#: 9,445 rows); every statistic there is computed resample by resample, so the parts give
+#: the numbers the whole chunk gives.
+SUB_CHUNK_ELEMENTS = 2**18
+
 
 class _TruthChunk:
     """The truth's share of one chunk of resamples: counts, group totals, ranks, sums."""
@@ -53,8 +62,6 @@ class _TruthChunk:
         self.weighted_ranks = counts * ranks  # c_i b_i, summed per score group below
         self.rank_sum = self.weighted_ranks.sum(axis=1)
         self.rank_squares = np.einsum("rn,rn->r", self.weighted_ranks, ranks)
-        b = truth.y_standardised
-        self.value_sum, self.value_squares = counts @ b, counts @ (b * b)
         self.ideal = None
         if truth.gains is not None:
             k = np.maximum(1.0, np.ceil(NDCG_SHARE * self.drawn - 1e-9))[:, None]
@@ -70,10 +77,33 @@ def _pearson(sum_a, sum_b, sum_ab, sum_aa, sum_bb, n) -> np.ndarray:
         )
 
 
+def _whole_chunk(
+    column: _Column, counts: np.ndarray, statistics: Sequence[str], block_elements: int
+) -> dict[str, np.ndarray]:
+    """What is computed over a whole chunk of resamples at once, as `paired_replicates`
+    does (a matrix product's rounding may depend on its shape): Pearson r before its
+    undefined resamples are masked, and c' M c of Kendall's matrix form."""
+    whole = {}
+    if "pearson" in statistics:
+        a, b = column.x_standardised, column.y_standardised
+        whole["pearson"] = _pearson(
+            counts @ a,
+            counts @ b,
+            counts @ (a * b),
+            counts @ (a * a),
+            counts @ (b * b),
+            counts.sum(axis=1),
+        )
+    if "kendall" in statistics and column.n <= KENDALL_MATRIX_MAX_ROWS:
+        whole["kendall"] = _concordance_form(column.x, column.y, counts, block_elements)
+    return whole
+
+
 def _score_replicates(
-    column: _Column, chunk: _TruthChunk, statistics: Sequence[str], block_elements: int
+    column: _Column, chunk: _TruthChunk, statistics: Sequence[str], whole: dict[str, np.ndarray]
 ) -> np.ndarray:
-    """(len(statistics), R) replicates of one score against the chunk's truth."""
+    """(len(statistics), R) replicates of one score against the chunk's truth (`whole`:
+    `_whole_chunk`'s values for the chunk's resamples)."""
     counts, groups = chunk.counts, column.x_groups
     x_totals = groups.totals(counts)
     untied_x = chunk.n_squared - np.einsum("rg,rg->r", x_totals, x_totals)
@@ -84,9 +114,8 @@ def _score_replicates(
             replicates[s] = untied_x  # tau-b once every chunk is drawn (`_fenwick_kendall`)
             continue
         if statistic == "kendall":
-            form = _concordance_form(column.x, column.y, counts, block_elements)
             with np.errstate(invalid="ignore", divide="ignore"):
-                value = form / np.sqrt(untied_x * chunk.untied)
+                value = whole["kendall"] / np.sqrt(untied_x * chunk.untied)
         elif statistic == "spearman":
             below = np.cumsum(x_totals, axis=1) - x_totals
             ranks = below + (x_totals + 1) / 2.0 - (chunk.drawn[:, None] + 1) / 2.0
@@ -102,15 +131,7 @@ def _score_replicates(
                 chunk.drawn,
             )
         elif statistic == "pearson":
-            a = column.x_standardised
-            value = _pearson(
-                counts @ a,
-                chunk.value_sum,
-                counts @ (a * column.y_standardised),
-                counts @ (a * a),
-                chunk.value_squares,
-                chunk.drawn,
-            )
+            value = whole["pearson"].copy()
         elif statistic == "ndcg":
             replicates[s] = np.clip(_ndcg(column, chunk, x_totals), 0.0, 1.0)
             continue
@@ -154,12 +175,19 @@ def shared_truth_replicates(
     for indices in resample_index_chunks(rng, n, n_resamples):
         chunk = slice(done, done + indices.shape[0])
         counts = _row_counts(indices, n)
-        shared = _TruthChunk(columns[0], counts.astype(np.float64))
+        weights = counts.astype(np.float64)
+        step = max(1, SUB_CHUNK_ELEMENTS // n)
+        parts = [slice(s, min(s + step, len(weights))) for s in range(0, len(weights), step)]
+        truths = [_TruthChunk(columns[0], weights[part]) for part in parts]
         for c, column in enumerate(columns):
-            replicates[c, :, chunk] = _score_replicates(column, shared, statistics, block_elements)
+            whole = _whole_chunk(column, weights, statistics, block_elements)
+            for part, shared in zip(parts, truths, strict=True):
+                replicates[c, :, done + part.start : done + part.stop] = _score_replicates(
+                    column, shared, statistics, {k: v[part] for k, v in whole.items()}
+                )
         if fenwick:
             counts_of_chunks.append(counts.astype(np.int32))
-            untied_truth.append(shared.untied)
+            untied_truth += [shared.untied for shared in truths]
         done = chunk.stop
     if fenwick:
         k = list(statistics).index("kendall")

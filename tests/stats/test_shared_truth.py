@@ -47,9 +47,17 @@ def kendall_path(request, monkeypatch):
     return request.param
 
 
+@pytest.fixture(params=["whole", "parts"])
+def chunk_parts(request, monkeypatch):
+    """Chunks computed whole or in parts of 7 resamples (the whole-space case)."""
+    if request.param == "parts":
+        monkeypatch.setattr(_shared_truth, "SUB_CHUNK_ELEMENTS", 120 * 7)
+    return request.param
+
+
 @pytest.mark.parametrize("failures", ["worst", "drop", "common"])
 @pytest.mark.parametrize("shift", [0.0, -80.0])  # -80: a negative truth, nDCG undefined
-def test_shared_summaries_equal_one_summary_per_score(kendall_path, failures, shift):
+def test_shared_summaries_equal_one_summary_per_score(kendall_path, chunk_parts, failures, shift):
     truth, scores = _scores(120)
     truth = truth + shift
     kwargs = {"n_resamples": 150, "seed": 9, "failures": failures}
@@ -61,7 +69,7 @@ def test_shared_summaries_equal_one_summary_per_score(kendall_path, failures, sh
     assert not math.isnan(shared[3].kendall_lo)  # intervals were drawn, not all undefined
 
 
-def test_shared_replicates_equal_paired_replicates_bit_for_bit(kendall_path):
+def test_shared_replicates_equal_paired_replicates_bit_for_bit(kendall_path, chunk_parts):
     truth, scores = _scores(90, seed=2)
     keep = np.isfinite(truth)
     clean = [np.nan_to_num(s[keep], posinf=9.0, nan=-9.0) for s in scores]
