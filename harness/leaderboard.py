@@ -21,7 +21,7 @@ from harness.results import (
     row_from_summary,
     sort_by_kendall,
 )
-from harness.stats import common_rows, summarise
+from harness.stats import common_rows, summarise_shared
 from harness.tables import (
     VALID_SUFFIX,
     BenchmarkTable,
@@ -269,17 +269,21 @@ def reference_rows(
     seconds = scores.groupby("proxy")["seconds"].mean()
     rows: list[ResultRow] = []
     keep = common_rows({p: wide[p].to_numpy(dtype=float) for p in wide.columns}, options.failures)
-    for proxy in wide.columns:
-        x = wide[proxy].to_numpy(dtype=float)
-        summary = summarise(
-            x[keep],
-            y[keep],
-            higher_is_better=True,  # Suite-Zero scores are oriented so that higher is better
-            n_resamples=options.n_resamples,
-            confidence=options.confidence,
-            seed=options.seed,
-            failures=options.failures,
-        )
+    combined = reference_combinations(wide, combinations)
+    proxies = [str(p) for p in wide.columns]
+    # every proxy and combination against the one truth: resamples and the truth's share
+    # of each replicate computed once (the same figures as one `summarise` per column)
+    summaries = summarise_shared(
+        [wide[p].to_numpy(dtype=float)[keep] for p in wide.columns]
+        + [values[keep] for values, _ in combined.values()],
+        y[keep],
+        higher_is_better=True,  # Suite-Zero scores are oriented so that higher is better
+        n_resamples=options.n_resamples,
+        confidence=options.confidence,
+        seed=options.seed,
+        failures=options.failures,
+    )
+    for proxy, summary in zip(proxies, summaries, strict=False):
         secs = seconds.get(proxy, np.nan)
         rows.append(
             row_from_summary(
@@ -287,22 +291,15 @@ def reference_rows(
                 space=space,
                 dataset=dataset,
                 target=target,
-                proxy=str(proxy),
+                proxy=proxy,
                 higher_is_better=True,
                 seconds_per_arch=float(secs) if np.isfinite(secs) else None,
                 origin="reference",
             )
         )
-    for name, (values, extra) in reference_combinations(wide, combinations).items():
-        summary = summarise(
-            values[keep],
-            y[keep],
-            higher_is_better=True,
-            n_resamples=options.n_resamples,
-            confidence=options.confidence,
-            seed=options.seed,
-            failures=options.failures,
-        )
+    for (name, (values, extra)), summary in zip(
+        combined.items(), summaries[len(proxies) :], strict=True
+    ):
         member_seconds = [seconds.get(m, np.nan) for m in extra["members"]]
         total = float(np.sum(member_seconds))
         rows.append(

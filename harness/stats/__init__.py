@@ -6,6 +6,7 @@ takes the score and the ground truth as parallel 1-D arrays plus
 with a non-finite score or truth are left out and counted, never filled in.
 
     summarise(score, truth)                  every leaderboard figure at once
+    summarise_shared(scores, truth)          the same for many scores against one truth
     correlations / kendall_tau / spearman_rho / pearson_r    point estimates (scipy)
     ndcg_at_k                                nDCG@k as VKDNW defines it (top-weighted)
     bootstrap_correlations                   paired percentile intervals (vectorised)
@@ -76,7 +77,7 @@ from harness.stats.rank import (
 )
 from harness.stats.seeds import SeedCorrelations, seed_correlations
 from harness.stats.splits import PooledDifference, PooledInterval, PooledSplits, pooled_splits
-from harness.stats.summary import CorrelationSummary, summarise
+from harness.stats.summary import CorrelationSummary, summarise, summarise_shared
 from harness.stats.topk import DEFAULT_PERCENTAGES, TopRanked, top_k_overlap, top_ranked
 
 __all__ = [
@@ -137,6 +138,7 @@ __all__ = [
     "seed_correlations",
     "spearman_rho",
     "summarise",
+    "summarise_shared",
     "top_k_overlap",
     "top_ranked",
 ]

@@ -186,24 +186,33 @@ def _ndcg_replicates(
         return np.full(counts.shape[0], np.nan)
     k = np.maximum(1.0, np.ceil(NDCG_SHARE * drawn - 1e-9))[:, None]
     cumulative = discount_cumsum(column.n, column.n)
-
-    def dcg(groups: _ValueGroups, totals: np.ndarray) -> np.ndarray:
-        gains = column.gains[groups.order]
-        gain_sums = np.add.reduceat(counts[:, groups.order] * gains, groups.starts, axis=1)
-        totals, gain_sums = totals[:, ::-1], gain_sums[:, ::-1]  # highest value first
-        end = np.cumsum(totals, axis=1)
-        discounts = (
-            cumulative[np.minimum(end, k).astype(np.int64)]
-            - cumulative[np.minimum(end - totals, k).astype(np.int64)]
-        )
-        mean_gain = np.divide(gain_sums, totals, out=np.zeros_like(gain_sums), where=totals > 0)
-        return np.einsum("rg,rg->r", mean_gain, discounts)
-
-    ideal = dcg(column.y_groups, y_totals)
+    ideal = _ndcg_dcg(column.y_groups, y_totals, column, counts, k, cumulative)
     with np.errstate(invalid="ignore", divide="ignore"):
-        value = dcg(column.x_groups, x_totals) / ideal
+        value = _ndcg_dcg(column.x_groups, x_totals, column, counts, k, cumulative) / ideal
     value[(ideal <= 0) | (drawn < MIN_ROWS)] = np.nan
     return value
+
+
+def _ndcg_dcg(
+    groups: _ValueGroups,
+    totals: np.ndarray,
+    column: _Column,
+    counts: np.ndarray,
+    k: np.ndarray,
+    cumulative: np.ndarray,
+) -> np.ndarray:
+    """DCG@k of each resample ranked by the values `groups` groups (`totals`: the drawn
+    rows per group), `column`'s gains; `cumulative` the cumulative discounts."""
+    gains = column.gains[groups.order]
+    gain_sums = np.add.reduceat(counts[:, groups.order] * gains, groups.starts, axis=1)
+    totals, gain_sums = totals[:, ::-1], gain_sums[:, ::-1]  # highest value first
+    end = np.cumsum(totals, axis=1)
+    discounts = (
+        cumulative[np.minimum(end, k).astype(np.int64)]
+        - cumulative[np.minimum(end - totals, k).astype(np.int64)]
+    )
+    mean_gain = np.divide(gain_sums, totals, out=np.zeros_like(gain_sums), where=totals > 0)
+    return np.einsum("rg,rg->r", mean_gain, discounts)
 
 
 @functools.lru_cache(maxsize=4)

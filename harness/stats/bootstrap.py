@@ -22,11 +22,13 @@ from numpy.typing import ArrayLike
 from harness.stats._resample import paired_replicates
 from harness.stats._rows import (
     MIN_ROWS,
+    UsableRows,
     check_confidence,
     check_resamples,
     make_generator,
     usable_rows,
 )
+from harness.stats._shared_truth import shared_truth_replicates
 from harness.stats.rank import RESAMPLED_STATISTICS, check_statistic, point_estimate
 
 
@@ -170,9 +172,17 @@ def bootstrap_correlations(
         replicates = paired_replicates(
             [(rows.score, rows.truth)], RESAMPLED_STATISTICS, n_resamples, rng
         )
+    return _correlations(rows, replicates[0], confidence)
+
+
+def _correlations(
+    rows: UsableRows, replicates: np.ndarray, confidence: float
+) -> BootstrapCorrelations:
+    """The figures of one proxy's usable rows from its (statistics x resamples) replicates."""
+    n_resamples = replicates.shape[1]
     intervals = {
         name: percentile_interval(
-            point_estimate(name, rows.score, rows.truth), replicates[0, t], confidence
+            point_estimate(name, rows.score, rows.truth), replicates[t], confidence
         )
         for t, name in enumerate(RESAMPLED_STATISTICS)
     }
@@ -180,3 +190,46 @@ def bootstrap_correlations(
         undefined = np.full(n_resamples, np.nan)
         intervals["pearson"] = percentile_interval(float("nan"), undefined, confidence)
     return BootstrapCorrelations(n=rows.n, n_failed=rows.n_failed, **intervals)
+
+
+def bootstrap_correlations_shared(
+    scores: Sequence[ArrayLike],
+    truth: ArrayLike,
+    *,
+    higher_is_better: bool = True,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    failures: str = "drop",
+) -> list[BootstrapCorrelations]:
+    """`bootstrap_correlations(score, truth, ...)` for each of `scores`, equal to it figure
+    for figure, with the resamples drawn and the truth's share computed once for every
+    score whose usable rows have the same truth (with an int `seed` each of those calls
+    draws the same resamples; a Generator would be drawn on from call to call, so it is
+    refused here)."""
+    if isinstance(seed, np.random.Generator):
+        raise TypeError("bootstrap_correlations_shared needs an int seed")
+    confidence = check_confidence(confidence)
+    n_resamples = check_resamples(n_resamples)
+    make_generator(seed)  # refuses None
+    rows = [
+        usable_rows(s, truth, higher_is_better=higher_is_better, failures=failures) for s in scores
+    ]
+    replicates: list[np.ndarray | None] = [None] * len(rows)
+    groups: dict[bytes, list[int]] = {}
+    for i, r in enumerate(rows):
+        if r.n < MIN_ROWS:
+            replicates[i] = np.full((len(RESAMPLED_STATISTICS), n_resamples), np.nan)
+        else:
+            groups.setdefault(r.truth.tobytes(), []).append(i)
+    for members in groups.values():
+        shared = shared_truth_replicates(
+            [rows[i].score for i in members],
+            rows[members[0]].truth,
+            RESAMPLED_STATISTICS,
+            n_resamples,
+            make_generator(seed),
+        )
+        for i, values in zip(members, shared, strict=True):
+            replicates[i] = values
+    return [_correlations(r, v, confidence) for r, v in zip(rows, replicates, strict=True)]

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from harness.stats._rows import usable_rows
+from harness.stats.bootstrap import bootstrap_correlations_shared
 from harness.stats.figures import (
     FIGURES,
     SUMMARY_SETTINGS,
@@ -92,6 +93,11 @@ def summarise(
         failures=failures,
         top_k=top_k,
     )
+    return _summary(data)
+
+
+def _summary(data: FigureInput) -> CorrelationSummary:
+    seed = data.seed
     return CorrelationSummary(
         figures=MappingProxyType(
             {
@@ -99,9 +105,51 @@ def summarise(
                 for k, v in compute_figures(data).items()
             }
         ),
-        failures=failures,
-        confidence=confidence,
-        n_resamples=n_resamples,
+        failures=data.failures,
+        confidence=data.confidence,
+        n_resamples=data.n_resamples,
         seed=int(seed) if isinstance(seed, int | np.integer) else None,
-        higher_is_better=higher_is_better,
+        higher_is_better=data.higher_is_better,
     )
+
+
+def summarise_shared(
+    scores: Sequence[ArrayLike],
+    truth: ArrayLike,
+    *,
+    higher_is_better: bool = True,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    top_k: Sequence[float] = DEFAULT_PERCENTAGES,
+    failures: str = "drop",
+) -> list[CorrelationSummary]:
+    """`summarise(score, truth, ...)` for each of `scores` against one truth, equal to it
+    figure for figure; the bootstrap's resamples and the truth's share of each replicate
+    are computed once for all of them (`bootstrap_correlations_shared`), which makes
+    many proxies against one target several times faster. `seed` must be an int."""
+    bootstraps = bootstrap_correlations_shared(
+        scores,
+        truth,
+        higher_is_better=higher_is_better,
+        n_resamples=n_resamples,
+        confidence=confidence,
+        seed=seed,
+        failures=failures,
+    )
+    summaries = []
+    for score, bootstrap in zip(scores, bootstraps, strict=True):
+        data = FigureInput(
+            rows=usable_rows(score, truth, higher_is_better=higher_is_better, failures=failures),
+            score=np.asarray(score),
+            truth=np.asarray(truth),
+            higher_is_better=higher_is_better,
+            n_resamples=n_resamples,
+            confidence=confidence,
+            seed=seed,
+            failures=failures,
+            top_k=top_k,
+        )
+        data.bootstrap = bootstrap  # the cached property, computed with the others
+        summaries.append(_summary(data))
+    return summaries
