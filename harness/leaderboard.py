@@ -212,10 +212,8 @@ def rank_table_targets(
     return TargetsLeaderboard(document, rows, resolved, title)
 
 
-def _scored_table(
-    table_name: str, dataset: str, duplicates: str, policy: dict[str, Any], data_dir: str | None
-) -> tuple[BenchmarkTable, str]:
-    """The table whose shipped scores a leaderboard ranks, and its name of `dataset`."""
+def require_rankable(table_name: str) -> None:
+    """A one-line error unless a leaderboard can load `table_name` without a run config."""
     needs = table_info(table_name).required_options()
     if needs:
         raise ConfigError(
@@ -223,6 +221,13 @@ def _scored_table(
             "gives ([run.table_options]); harness leaderboard ranks the reference scores of "
             f"{', '.join(list_tables('suite-zero-*'))}"
         )
+
+
+def _scored_table(
+    table_name: str, dataset: str, duplicates: str, policy: dict[str, Any], data_dir: str | None
+) -> tuple[BenchmarkTable, str]:
+    """The table whose shipped scores a leaderboard ranks, and its name of `dataset`."""
+    require_rankable(table_name)
     takes_duplicates = "duplicates" in table_info(table_name).options()
     table = load_table(
         table_name, data_dir, **({"duplicates": duplicates} if takes_duplicates else {}), **policy

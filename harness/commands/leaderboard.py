@@ -228,10 +228,12 @@ def _options(args: argparse.Namespace) -> LeaderboardOptions:
 def _default_dataset(table: str) -> str:
     """The proxies' dataset the table declares (through its default target)."""
     # deferred: pulls in numpy, pandas
+    from harness.leaderboard import require_rankable
     from harness.tables import default_dataset
 
     dataset = default_dataset(table)
     if dataset is None:
+        require_rankable(table)  # a table only a run config loads: say that first
         raise ConfigError(f"table {table} declares no default target: give --dataset")
     return dataset
 

@@ -228,6 +228,24 @@ def test_leaderboard_prints_and_writes_latex(real_data_dir, tmp_path, capsys):
 
 
 def test_a_table_declaring_no_target_needs_dataset(tmp_path, capsys):
-    """No data set is spelled by the command: a table that declares no target asks for it."""
+    """No data set is spelled by the command: a table that declares no target asks for it;
+    one that only a run config can load says that first (`generic`)."""
+    from harness.tables import BenchmarkTable, register_table
+    from harness.tables._registry import TABLES
+    from harness.tables.base import frame_from_columns
+
+    cell = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|"
+    frame = frame_from_columns([cell], {"cifar10/accuracy/test/200": [90.0]})
+    TABLES.discover()  # else the restore leaves it marked discovered without the built-ins
+    saved = TABLES.snapshot()
+    try:
+        register_table("probe-no-target", description="probe")(
+            lambda data_dir: BenchmarkTable(name="probe-no-target", space="nb201", frame=frame)
+        )
+        out = str(tmp_path / "out")
+        assert main(["leaderboard", "--table", "probe-no-target", "--out", out]) == 2
+        assert "declares no default target: give --dataset" in capsys.readouterr().err
+    finally:
+        TABLES.restore(saved)
     assert main(["leaderboard", "--table", "generic", "--out", str(tmp_path / "out")]) == 2
-    assert "declares no default target: give --dataset" in capsys.readouterr().err
+    assert "which only a run config gives" in capsys.readouterr().err
