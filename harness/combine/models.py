@@ -19,6 +19,11 @@ computed over training and held-out architectures together.
 - **gbt**: `GradientBoostingRegressor` (100 trees, depth 2, rate 0.1, subsample 0.8)
   fitted to the accuracy ranks (0..1); the score is the prediction.
 
+- **forest**: `RandomForestRegressor` with scikit-learn's defaults (100 trees, full depth,
+  bootstrap), GRAF's predictor (Kadlecova et al., ICML 2024: `RandomForestRegressor()` in
+  its tutorial), fitted to the accuracy ranks (0..1); the score is the prediction. Trees
+  split on orderings, so the rank features change nothing but the target's scale.
+
 Weights: the linear models' coefficients (on rank features in [0, 1], comparable across
 proxies), the trees' impurity-based feature importances.
 """
@@ -133,6 +138,15 @@ def _fit_gbt(features: np.ndarray, truth: np.ndarray, seed: int):
     return model.fit(features, accuracy_ranks(truth))
 
 
+def _fit_forest(features: np.ndarray, truth: np.ndarray, seed: int):
+    # deferred: pulls in sklearn
+    from sklearn.ensemble import RandomForestRegressor
+
+    _check_varied("forest", truth)
+    model = RandomForestRegressor(random_state=seed % 2**32, n_jobs=1)
+    return model.fit(features, accuracy_ranks(truth))
+
+
 def _predict(model, features: np.ndarray) -> np.ndarray:
     return np.asarray(model.predict(features), dtype=float)
 
@@ -180,6 +194,14 @@ for _spec in (
         "gbt",
         "gradient-boosted regression trees on the ranks (100 trees, depth 2)",
         _fit_gbt,
+        _predict,
+        _importances,
+        "importance",
+    ),
+    ModelSpec(
+        "forest",
+        "random forest on the ranks (scikit-learn's defaults: GRAF's predictor)",
+        _fit_forest,
         _predict,
         _importances,
         "importance",

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from harness.combine.evaluate import BEST_LABEL_FREE, BEST_PROXY
+from harness.combine.models import get_model
 from harness.combine.runner import HELD_OUT, LEARNED, WHOLE_SET
 from harness.report.leaderboard_table import to_markdown
 from harness.results import ResultRow, ResultsDocument
@@ -143,7 +144,7 @@ def weights_frame(rows: Sequence[ResultRow]) -> pd.DataFrame:
                     "model": row.extra["model"],
                     "k": row.extra["k"],
                     "feature": feature,
-                    "kind": "importance" if row.extra["model"] == "gbt" else "coefficient",
+                    "kind": get_model(row.extra["model"]).weights_kind,
                     "mean": weight,
                     "sd": sd.get(feature),
                 }
@@ -262,9 +263,13 @@ def _weights_table(rows: Sequence[ResultRow]) -> list[str]:
     at = [r for r in rows if _k(r) == largest]
     features = list(at[0].extra.get("features", []))
     header = "| feature | " + " | ".join(str(r.extra["model"]) for r in at) + " |"
+    trees = [
+        r.extra["model"] for r in at if get_model(r.extra["model"]).weights_kind == "importance"
+    ]
     lines = [
         f"Fitted weights at k = {largest} (mean ± sd over the splits; ridge, logistic and "
-        "pairwise: coefficients on rank features in [0, 1]; gbt: impurity importances):",
+        f"pairwise: coefficients on rank features in [0, 1]; {' and '.join(trees or ['gbt'])}: "
+        "impurity importances):",
         "",
         header,
         "|---|" + "---:|" * len(at),

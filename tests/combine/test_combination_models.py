@@ -72,3 +72,17 @@ def test_pair_differences_cover_both_orders_and_skip_ties():
 def test_unknown_model_says_what_exists():
     with pytest.raises(UnknownNameError, match="ridge"):
         get_model("ridg")
+
+
+def test_forest_is_scikit_learns_default_forest_on_the_ranks():
+    from sklearn.ensemble import RandomForestRegressor
+
+    features, truth = _data(n=80, seed=3)
+    fitted = fit_combination("forest", features[:40], truth[:40], seed=7)
+    ranks = rank_features(40).fit(features[:40])
+    target = (stats.rankdata(truth[:40]) - 1) / 39
+    reference = RandomForestRegressor(random_state=7).fit(ranks.transform(features[:40]), target)
+    expected = reference.predict(ranks.transform(features[40:]))
+    assert fitted.score(features[40:]) == pytest.approx(expected)
+    other = fit_combination("forest", features[:40], truth[:40], seed=8).score(features[40:])
+    assert not np.allclose(other, expected)  # the seed reaches the forest

@@ -48,3 +48,15 @@ def test_needed_k_and_the_plain_statements():
     assert "(but not at k = 100)" in ridge and "label-free combination (vote) from k = 50" in ridge
     assert "gbt does not beat the best single proxy (meco)** significantly at any k" in gbt
     assert "significantly worse at k = 10" in gbt and "does not beat the best label-free" in gbt
+
+
+def test_the_weights_table_names_the_tree_models_that_ran():
+    from harness.combine.report import _weights_table
+
+    rows = [_row(model, 100, 0.0, 0.1) for model in ("ridge", "forest", "gbt")]
+    for row in rows:
+        row.extra.update(features=["a"], feature_weights={"a": 0.5}, feature_weights_sd={"a": 0})
+    text = "\n".join(_weights_table(rows))
+    assert "forest and gbt: impurity importances" in text
+    assert "| feature | ridge | forest | gbt |" in text
+    assert "gbt: impurity importances" in "\n".join(_weights_table(rows[:1]))
