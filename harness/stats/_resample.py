@@ -248,12 +248,21 @@ def _concordance_sum(column: _Column, counts: np.ndarray, untied_x: np.ndarray) 
     term is the number of pairs not tied in x, untied_x / 2. Every sum is of integers
     below 2**53, so exact in float64.
     """
+    weights = np.ascontiguousarray(counts.T)
+    return fenwick_pair_sums(column, weights, np.float64, np.float64) - untied_x / 2
+
+
+def fenwick_pair_sums(
+    column: _Column, weights: np.ndarray, tree_dtype: type, total_dtype: type
+) -> np.ndarray:
+    """sum over rows b of c_b (W_<(b) + W_<=(b)) for every resample (`weights`: n x R
+    row counts), rows visited a whole group of equal x at a time (see
+    `_concordance_sum`); the tree and the totals in the dtypes given."""
     rank = column.y_groups.of_row.tolist()
     size = int(column.y_groups.starts.size)
     both, updates = _fenwick_paths(size)
-    weights = np.ascontiguousarray(counts.T)
-    tree = np.zeros((size + 1, counts.shape[0]))
-    total = np.zeros(counts.shape[0])
+    tree = np.zeros((size + 1, weights.shape[1]), dtype=tree_dtype)
+    total = np.zeros(weights.shape[1], dtype=total_dtype)
     groups = column.x_groups
     bounds = [*groups.starts.tolist(), column.n]
     for start, end in zip(bounds[:-1], bounds[1:], strict=True):
@@ -262,7 +271,7 @@ def _concordance_sum(column: _Column, counts: np.ndarray, untied_x: np.ndarray) 
             total += weights[b] * tree[both[rank[b]]].sum(axis=0)
         for b in members:
             tree[updates[rank[b]]] += weights[b]
-    return total - untied_x / 2
+    return total
 
 
 def _column_replicates(

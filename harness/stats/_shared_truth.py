@@ -33,9 +33,9 @@ from harness.stats._resample import (
     KENDALL_MATRIX_MAX_ROWS,
     _Column,
     _concordance_form,
-    _fenwick_paths,
     _ndcg_dcg,
     _row_counts,
+    fenwick_pair_sums,
     resample_index_chunks,
 )
 from harness.stats._rows import MIN_ROWS
@@ -205,18 +205,7 @@ def _fenwick_kendall(
     """Kendall tau-b of every resample (`weights`: n x R row counts, int32) as
     `_resample._concordance_sum` counts it, over all resamples at once and in integers
     (every count and sum is an integer: the same numbers, fewer and smaller passes)."""
-    rank = column.y_groups.of_row.tolist()
-    both, updates = _fenwick_paths(int(column.y_groups.starts.size))
-    tree = np.zeros((column.y_groups.starts.size + 1, weights.shape[1]), dtype=np.int32)
-    total = np.zeros(weights.shape[1], dtype=np.int64)
-    groups = column.x_groups
-    bounds = [*groups.starts.tolist(), column.n]
-    for start, end in zip(bounds[:-1], bounds[1:], strict=True):
-        members = groups.order[start:end].tolist()
-        for b in members:
-            total += weights[b] * tree[both[rank[b]]].sum(axis=0)
-        for b in members:
-            tree[updates[rank[b]]] += weights[b]
+    total = fenwick_pair_sums(column, weights, np.int32, np.int64)
     concordance = total.astype(np.float64) - untied_x / 2
     with np.errstate(invalid="ignore", divide="ignore"):
         value = concordance / np.sqrt(untied_x / 2) / np.sqrt(untied_y / 2)
