@@ -41,6 +41,16 @@ class LeaderboardOptions:
     seed: int = 0
     #: "worst", "drop" or "common" (see harness.stats._rows)
     failures: str = "worst"
+    #: "bootstrap" (percentile, `n_resamples`) or "jackknife" (normal; whole spaces)
+    interval: str = "bootstrap"
+
+    def settings(self) -> dict[str, Any]:
+        """What a results document's config records of the figures' settings: the
+        bootstrap's resamples, or the interval method (and no resamples) otherwise."""
+        resamples = self.n_resamples if self.interval == "bootstrap" else None
+        method = {} if self.interval == "bootstrap" else {"interval": self.interval}
+        return {"bootstrap_resamples": resamples, **method, "confidence": self.confidence,
+                "seed": self.seed, "failures": self.failures}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -101,10 +111,7 @@ def rank_table(
         "dataset": dataset,
         "duplicates": duplicates if "duplicates" in table_info(table_name).options() else None,
         "target": truth.column,
-        "bootstrap_resamples": options.n_resamples,
-        "confidence": options.confidence,
-        "seed": options.seed,
-        "failures": options.failures,
+        **options.settings(),
         "combinations": list(combinations),
         "images": reference_images(table.name, dataset),
     }
@@ -192,10 +199,7 @@ def rank_table_targets(
         "targets": [t.column for t in resolved],
         "target_specs": list(targets),
         "lower_is_better": [t.column for t in resolved if not t.higher_is_better],
-        "bootstrap_resamples": options.n_resamples,
-        "confidence": options.confidence,
-        "seed": options.seed,
-        "failures": options.failures,
+        **options.settings(),
         "images": reference_images(table.name, dataset),
     }
     document = ResultsDocument.create(
@@ -287,6 +291,7 @@ def reference_rows(
         confidence=options.confidence,
         seed=options.seed,
         failures=options.failures,
+        interval=options.interval,
     )
     for proxy, summary in zip(proxies, summaries, strict=False):
         secs = seconds.get(proxy, np.nan)

@@ -79,6 +79,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     add_failures_option(p, recompute=False)
     p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (1000)")
     p.add_argument("--confidence", type=float, default=0.95, help="interval level (0.95)")
+    p.add_argument(
+        "--interval",
+        choices=("bootstrap", "jackknife"),
+        default="bootstrap",
+        help="how intervals are made: paired percentile bootstrap with --resamples "
+        "(default), or the jackknife's normal interval, no resampling, seconds on a whole "
+        "space (harness.stats.jackknife)",
+    )
     p.set_defaults(handler=run, prints_latex=True)
 
 
@@ -90,6 +98,9 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.confidence < 1:
         raise ConfigError(f"--confidence must lie in (0, 1), got {args.confidence}")
     if args.results:
+        if args.interval != "bootstrap":
+            raise ConfigError("--interval jackknife ranks a table; a merge of --results "
+                              "bootstraps over the runs")  # fmt: skip
         if args.format == "latex":
             raise ConfigError("--format latex ranks a table; a merge of --results writes md, "
                               "csv and html")  # fmt: skip
@@ -222,6 +233,7 @@ def _options(args: argparse.Namespace) -> LeaderboardOptions:
         confidence=args.confidence,
         seed=args.seed,
         failures=args.failures or "worst",
+        interval=args.interval,
     )
 
 

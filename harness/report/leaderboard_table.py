@@ -126,6 +126,14 @@ def _seconds(value: float | None) -> str:
     return f"{value:.3g}"
 
 
+def interval_label(rows: Sequence[ResultRow]) -> str:
+    """How the rows' intervals read in a column or matrix heading: "95% CI" (the first
+    row's confidence), with ", jackknife" when they are jackknife intervals."""
+    level = next((r.extra["confidence"] for r in rows if r.extra.get("confidence")), 0.95)
+    jackknife = any(r.extra.get("interval") == "jackknife" for r in rows)
+    return f"{100 * float(level):g}% CI" + (", jackknife" if jackknife else "")
+
+
 def failure_header(rows: Sequence[ResultRow]) -> str | None:
     """The line saying which failure policy the rows' figures used (None if none says)."""
     policies = sorted({str(r.extra["failures"]) for r in rows if r.extra.get("failures")})
@@ -206,10 +214,11 @@ def to_markdown(
     if seeds:
         lines += [seeds, ""]
         columns = figure_columns(
-            "leaderboard", seeded=True, interval="95% CI", seed_label=", mean of seeds"
+            "leaderboard", seeded=True, interval=interval_label(rows), seed_label=", mean of seeds"
         )
         return "\n".join(lines + _markdown_lines(rows, columns)) + "\n"
-    lines += _markdown_lines(rows, figure_columns("leaderboard", seeded=False, interval="95% CI"))
+    columns = figure_columns("leaderboard", seeded=False, interval=interval_label(rows))
+    lines += _markdown_lines(rows, columns)
     members = members_note(rows)
     if members:
         lines += ["", escape_markdown(members)]

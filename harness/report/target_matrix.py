@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from harness.report.latex import booktabs, latex_cell, latex_escape
-from harness.report.leaderboard_table import failure_header
+from harness.report.leaderboard_table import failure_header, interval_label
 from harness.results import ResultRow
 from harness.stats import Figure, list_figures
 
@@ -130,11 +130,6 @@ def target_label(target: str) -> str:
     return f"{metric} ({dataset}, {split})"
 
 
-def _confidence(rows: Sequence[ResultRow]) -> str:
-    level = next((r.extra["confidence"] for r in rows if r.extra.get("confidence")), 0.95)
-    return f"{100 * float(level):g}% CI"
-
-
 def _mean_text(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
@@ -154,7 +149,7 @@ def to_markdown(
     if lower_is_better:
         lines += [LOWER_IS_BETTER_NOTE, ""]
     for matrix in target_matrices(rows, lower_is_better):
-        lines += [f"{escape_markdown(matrix.figure.label)} [{_confidence(rows)}]", ""]
+        lines += [f"{escape_markdown(matrix.figure.label)} [{interval_label(rows)}]", ""]
         heads = " | ".join(escape_markdown(h) for h in matrix.header())
         lines += [f"| proxy | mean | {heads} |", "|---|---:|" + "---|" * len(matrix.targets)]
         for proxy in matrix.proxies:
@@ -186,7 +181,7 @@ def to_html(rows: Sequence[ResultRow], *, title: str, lower_is_better: Sequence[
         best = "; ".join(f"{target_label(t)}: {p}" for t, p in matrix.best.items() if p)
         section.tables.append(
             ReportTable(
-                f"{matrix.figure.label} [{_confidence(rows)}]",
+                f"{matrix.figure.label} [{interval_label(rows)}]",
                 ("proxy", "mean", *matrix.header()),
                 body,
                 note=" ".join(n for n in (f"Best per target: {best}.", matrix.note()) if n),

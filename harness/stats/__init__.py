@@ -10,6 +10,8 @@ with a non-finite score or truth are left out and counted, never filled in.
     correlations / kendall_tau / spearman_rho / pearson_r    point estimates (scipy)
     ndcg_at_k                                nDCG@k as VKDNW defines it (top-weighted)
     bootstrap_correlations                   paired percentile intervals (vectorised)
+    jackknife_correlations                   jackknife normal intervals, O(n log n): whole
+                                             spaces (`summarise(..., interval="jackknife")`)
     mean_kendall_interval                    bootstrap interval of a mean tau over runs
     mean_statistic_interval                  the same for any resampled statistic (nDCG...)
     mean_t_interval                          mean over seeds with its Student-t interval
@@ -47,10 +49,12 @@ from harness.stats.failures import (
 from harness.stats.figures import (
     COMPARED_BY,
     FIGURES,
+    INTERVAL_METHODS,
     SEED_REDUCERS,
     SUMMARY_SETTINGS,
     Figure,
     FigureInput,
+    check_interval_method,
     figure_keys,
     finite_or_none,
     json_value,
@@ -58,6 +62,7 @@ from harness.stats.figures import (
     register_figure,
 )
 from harness.stats.intervals import MeanInterval, difference_from_intervals, mean_t_interval
+from harness.stats.jackknife import jackknife_correlations
 from harness.stats.ndcg import NDCG_SHARE, ndcg_at_k
 from harness.stats.pairwise import (
     DEFAULT_GAP_EDGES,
@@ -86,6 +91,9 @@ __all__ = [
     "FAILURE_POLICIES",
     "COMPARED_BY",
     "FIGURES",
+    "INTERVAL_METHODS",
+    "check_interval_method",
+    "jackknife_correlations",
     "POLICY_MEANINGS",
     "common_rows",
     "fill_worst",

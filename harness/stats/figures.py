@@ -33,9 +33,11 @@ from typing import Any
 
 import numpy as np
 
+from harness.errors import ConfigError
 from harness.registry import Registry
 from harness.stats._rows import MIN_ROWS, UsableRows
 from harness.stats.bootstrap import BootstrapCorrelations, Interval, bootstrap_correlations
+from harness.stats.jackknife import jackknife_correlations
 from harness.stats.pairwise import pairwise_accuracy
 from harness.stats.topk import DEFAULT_PERCENTAGES, TopRanked, top_k_overlap, top_ranked
 
@@ -43,6 +45,19 @@ from harness.stats.topk import DEFAULT_PERCENTAGES, TopRanked, top_k_overlap, to
 INTERVAL_ENDS: tuple[str, ...] = ("", "_lo", "_hi")
 #: The settings a summary records beside its figures (in this order, after them).
 SUMMARY_SETTINGS: tuple[str, ...] = ("confidence", "n_resamples", "seed", "higher_is_better")
+#: How interval figures get their intervals: the paired percentile bootstrap (default) or
+#: the jackknife's normal interval (`harness.stats.jackknife`: no resampling, for whole
+#: spaces). A summary records a method other than the default under `interval`.
+INTERVAL_METHODS: tuple[str, ...] = ("bootstrap", "jackknife")
+
+
+def check_interval_method(method: str) -> str:
+    """`method` if it is one of INTERVAL_METHODS, else ConfigError."""
+    if method not in INTERVAL_METHODS:
+        raise ConfigError(
+            f"unknown interval method {method!r} (known: {', '.join(INTERVAL_METHODS)})"
+        )
+    return method
 
 
 def finite_or_none(value: Any) -> Any:
@@ -79,9 +94,21 @@ class FigureInput:
     seed: int | np.random.Generator
     failures: str
     top_k: Sequence[float] = DEFAULT_PERCENTAGES
+    #: how the interval figures get their intervals (`INTERVAL_METHODS`)
+    interval: str = "bootstrap"
 
     @cached_property
     def bootstrap(self) -> BootstrapCorrelations:
+        """The interval figures (Kendall, Spearman, Pearson, nDCG) with their intervals:
+        percentile bootstrap, or jackknife normal (`harness.stats.jackknife`)."""
+        if check_interval_method(self.interval) == "jackknife":
+            return jackknife_correlations(
+                self.score,
+                self.truth,
+                higher_is_better=self.higher_is_better,
+                confidence=self.confidence,
+                failures=self.failures,
+            )
         return bootstrap_correlations(
             self.score,
             self.truth,

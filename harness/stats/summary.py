@@ -25,6 +25,7 @@ from harness.stats.figures import (
     FIGURES,
     SUMMARY_SETTINGS,
     FigureInput,
+    check_interval_method,
     compute_figures,
     finite_or_none,
     json_value,
@@ -45,6 +46,8 @@ class CorrelationSummary:
     n_resamples: int
     seed: int | None
     higher_is_better: bool
+    #: how the intervals were made (`INTERVAL_METHODS`); written only when not "bootstrap"
+    interval: str = "bootstrap"
 
     def __getattr__(self, name: str) -> Any:
         figures = self.__dict__.get("figures")
@@ -60,6 +63,8 @@ class CorrelationSummary:
         result.update((k, json_value(v)) for k, v in self.figures.items() if k not in counts)
         for name in SUMMARY_SETTINGS:
             result[name] = finite_or_none(getattr(self, name))
+        if self.interval != "bootstrap":
+            result["interval"] = self.interval
         return result
 
 
@@ -73,9 +78,12 @@ def summarise(
     seed: int | np.random.Generator = 0,
     top_k: Sequence[float] = DEFAULT_PERCENTAGES,
     failures: str = "drop",
+    interval: str = "bootstrap",
 ) -> CorrelationSummary:
     """Every leaderboard figure (`FIGURES`) for one proxy's scores against the ground
-    truth, with failed architectures dropped or ranked worst (`failures`).
+    truth, with failed architectures dropped or ranked worst (`failures`), intervals by
+    the percentile bootstrap or the jackknife (`interval`; the jackknife draws nothing,
+    so its summary records no resamples: `n_resamples` 0).
 
     `pairwise_accuracy` is over all pairs of usable rows, an estimator tie
     counting one half (see harness.stats.pairwise); top-k and top-1 break ties
@@ -92,12 +100,14 @@ def summarise(
         seed=seed,
         failures=failures,
         top_k=top_k,
+        interval=check_interval_method(interval),
     )
     return _summary(data)
 
 
 def _summary(data: FigureInput) -> CorrelationSummary:
     seed = data.seed
+    jackknife = data.interval == "jackknife"
     return CorrelationSummary(
         figures=MappingProxyType(
             {
@@ -107,9 +117,10 @@ def _summary(data: FigureInput) -> CorrelationSummary:
         ),
         failures=data.failures,
         confidence=data.confidence,
-        n_resamples=data.n_resamples,
+        n_resamples=0 if jackknife else data.n_resamples,
         seed=int(seed) if isinstance(seed, int | np.integer) else None,
         higher_is_better=data.higher_is_better,
+        interval=data.interval,
     )
 
 
@@ -123,11 +134,18 @@ def summarise_shared(
     seed: int = 0,
     top_k: Sequence[float] = DEFAULT_PERCENTAGES,
     failures: str = "drop",
+    interval: str = "bootstrap",
 ) -> list[CorrelationSummary]:
     """`summarise(score, truth, ...)` for each of `scores` against one truth, equal to it
     figure for figure; the bootstrap's resamples and the truth's share of each replicate
     are computed once for all of them (`bootstrap_correlations_shared`), which makes
-    many proxies against one target several times faster. `seed` must be an int."""
+    many proxies against one target several times faster. `seed` must be an int.
+    With `interval="jackknife"` each summary is `summarise`'s (nothing to share)."""
+    if check_interval_method(interval) == "jackknife":
+        options = {"higher_is_better": higher_is_better, "n_resamples": n_resamples,
+                   "confidence": confidence, "seed": seed, "top_k": top_k,
+                   "failures": failures, "interval": interval}  # fmt: skip
+        return [summarise(score, truth, **options) for score in scores]
     bootstraps = bootstrap_correlations_shared(
         scores,
         truth,
