@@ -9,11 +9,14 @@ never recompute scores and every figure can be traced back.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
+
+import numpy as np
 
 from harness import provenance
 from harness.errors import DataError
@@ -23,16 +26,30 @@ from harness.stats import figure_keys, finite_or_none, list_figures
 SCHEMA_VERSION = 1
 
 
+#: Element types of a list converted in one comprehension (`_json_safe`'s fast path).
+_PLAIN_NUMBERS = frozenset({float, np.float64, type(None)})
+
+
 def _json_safe(value: Any) -> Any:
+    """`value` as JSON holds it: dataclasses as dicts of their fields, NaN/inf as None,
+    keys as strings, tuples as lists, numpy scalars as Python numbers."""
     if isinstance(value, float):
         return finite_or_none(value)
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
+        if value and _PLAIN_NUMBERS.issuperset(map(type, value)):  # per-architecture values
+            return [v if v is None or math.isfinite(v) else None for v in map(_float, value)]
         return [_json_safe(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _json_safe(getattr(value, f.name)) for f in fields(value)}
     if hasattr(value, "item") and callable(value.item):  # numpy scalars
         return _json_safe(value.item())
     return value
+
+
+def _float(value: float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 @dataclass
@@ -178,7 +195,7 @@ class ResultsDocument:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return _json_safe(asdict(self))
+        return _json_safe(self)
 
     def write(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from harness.errors import DataError
@@ -61,6 +63,34 @@ def test_round_trip_with_non_finite_values_as_null(tmp_path):
     assert again.rows[0].proxy == "synflow"
     assert again.rows[0].kendall == 0.5
     assert again.per_arch[0].archs == ["a", "b", "c", "d"]
+
+
+def _asdict_reference(value):
+    """What a document's dict was before its one-pass conversion: `dataclasses.asdict`,
+    then NaN/inf to None, keys to strings, tuples to lists, numpy scalars unwrapped."""
+    if dataclasses.is_dataclass(value):
+        return _asdict_reference(dataclasses.asdict(value))
+    if isinstance(value, float):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _asdict_reference(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_asdict_reference(v) for v in value]
+    if isinstance(value, np.generic):
+        return _asdict_reference(value.item())
+    return value
+
+
+def test_to_dict_is_asdict_made_json_safe():
+    document = _document()
+    document.per_arch[0].scores["zen"] = [np.float64(1.5), None, np.float64("nan"), 2.0]
+    document.per_arch[0].scores["ints"] = [1, 2, np.int64(3), True]
+    document.per_arch[0].seed_scores = {"zen": [[np.float32(0.25), math.inf], [1.0, None]]}
+    document.config["mixed"] = (1, 2.5, "x", None, {3: np.float64(-math.inf)})
+    expected = _asdict_reference(document)
+    got = document.to_dict()
+    assert json.dumps(got) == json.dumps(expected)
+    assert got["per_arch"][0]["scores"]["ints"] == [1, 2, 3, True]
 
 
 @pytest.mark.parametrize(

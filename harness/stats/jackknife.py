@@ -52,21 +52,29 @@ JACKKNIFE_STATISTICS: tuple[str, ...] = ("kendall", "spearman", "pearson", "ndcg
 
 
 def strictly_dominated(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """For every row i, how many rows j have x_j < x_i and y_j < y_i (integer ranks or any
-    real values). Rows are ordered by x ascending, ties by y descending, so a row's
-    predecessors with a smaller y are exactly the rows below it in both; they are counted
-    by merging sorted blocks level by level: at level L every row in the right half of a
-    block of 2^(L+1) positions counts the rows of the left half with a smaller y (one sort
-    and two binary searches over all blocks at once, the block number added to the key)."""
-    n = x.size
-    counts = np.zeros(n, dtype=np.int64)
-    if n < 2:
-        return counts
-    y_rank = np.unique(y, return_inverse=True)[1].astype(np.int64).ravel()
-    order = np.lexsort((-y_rank, x))
+    """For every row i, how many rows j have x_j < x_i and y_j < y_i (any real values)."""
+    if x.size < 2:
+        return np.zeros(x.size, dtype=np.int64)
+    return _dominated_ranks(_dense_ranks(x), _dense_ranks(y))
+
+
+def _dense_ranks(values: np.ndarray) -> np.ndarray:
+    """0-based ranks of the distinct values (ties share one)."""
+    return np.unique(values, return_inverse=True)[1].astype(np.int64).ravel()
+
+
+def _dominated_ranks(x_rank: np.ndarray, y_rank: np.ndarray) -> np.ndarray:
+    """`strictly_dominated` of dense 0-based ranks. Rows are ordered by x ascending, ties
+    by y descending, so a row's predecessors with a smaller y are exactly the rows below
+    it in both; they are counted by merging sorted blocks level by level: at level L
+    every row in the right half of a block of 2^(L+1) positions counts the rows of the
+    left half with a smaller y (one sort and two binary searches over all blocks at once,
+    the block number added to the key)."""
+    n = x_rank.size
+    width = int(y_rank.max()) + 1
+    order = np.argsort(x_rank * width + (width - 1 - y_rank), kind="stable")
     ranks = y_rank[order]
     position = np.arange(n, dtype=np.int64)
-    width = int(ranks.max()) + 1
     found = np.zeros(n, dtype=np.int64)
     level = 0
     while (1 << level) < n:
@@ -78,6 +86,7 @@ def strictly_dominated(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         found[right] += np.searchsorted(left_keys, keys + ranks[right], side="left")
         found[right] -= np.searchsorted(left_keys, keys, side="left")
         level += 1
+    counts = np.empty(n, dtype=np.int64)
     counts[order] = found
     return counts
 
@@ -95,7 +104,7 @@ class _Ties:
     @classmethod
     def of(cls, values: np.ndarray) -> _Ties:
         _, group, sizes = np.unique(values, return_inverse=True, return_counts=True)
-        group = group.ravel()
+        group = group.astype(np.int64).ravel()
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         return cls(group=group, size=sizes[group], below=starts[group], starts=starts)
 
@@ -136,7 +145,7 @@ def _rank_leave_one_out(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.nd
     """Leave-one-out Kendall tau-b and Spearman rho of every row (see the module docstring)."""
     n = x.size
     tx, ty = _Ties.of(x), _Ties.of(y)
-    both_below = strictly_dominated(tx.group, ty.group)
+    both_below = _dominated_ranks(tx.group, ty.group)
     x_below_y_tied, xy_tied = _within_group_counts(ty.group, tx.group)
     y_below_x_tied, _ = _within_group_counts(tx.group, ty.group)
     x_above_y_tied = ty.size - x_below_y_tied - xy_tied
@@ -186,10 +195,20 @@ def _pearson_leave_one_out(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         a = (x - x.mean()) / x.std()
         b = (y - y.mean()) / y.std()
     m = x.size - 1
-    return _correlation(
+    value = _correlation(
         np.dot(a, b) - a * b, a.sum() - a, b.sum() - b, np.dot(a, a) - a * a,
         np.dot(b, b) - b * b, m,
     )  # fmt: skip
+    # a vector constant but for row i: its variance without i is 0, not a rounding residue
+    value[_constant_without(x) | _constant_without(y)] = np.nan
+    return value
+
+
+def _constant_without(values: np.ndarray) -> np.ndarray:
+    """Per row i: whether the other rows all hold one value."""
+    ties = _Ties.of(values)
+    distinct = ties.starts.size - (ties.size == 1)
+    return distinct <= 1
 
 
 def _dcg_leave_one_out(order_key: np.ndarray, gains: np.ndarray, k: int) -> np.ndarray:

@@ -34,8 +34,9 @@ it (`--target hw-nas-bench:cifar10/edgegpu_latency`, see `resolve_target`).
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -224,10 +225,9 @@ def _row_label(position: int, _raw: object = None) -> str:
 def _keys(raw: pd.DataFrame, label: str) -> list[str]:
     """The canonical keys of a file's `net` column (checked against `net_str` where the
     file has one), each once."""
-    to_key = _cached(get_space("nb201").key_from_naslib)
-    keys = canonical_keys(raw[KEY_COLUMN], to_key, label, _row_label)
+    keys = canonical_keys(raw[KEY_COLUMN], _naslib_key, label, _row_label)
     if STRING_COLUMN in raw.columns:
-        canonical = get_space("nb201").canonical_key
+        canonical = _string_key
         for position, (key, text) in enumerate(zip(keys, raw[STRING_COLUMN], strict=True)):
             try:
                 same = isinstance(text, str) and canonical(text) == key
@@ -245,16 +245,17 @@ def _keys(raw: pd.DataFrame, label: str) -> list[str]:
     return keys
 
 
-def _cached(convert: Callable[[str], str]) -> Callable[[str], str]:
-    """`convert` remembering its answers (a file repeats no key, but the files share them)."""
-    seen: dict[str, str] = {}
+@functools.cache
+def _naslib_key(text: str) -> str:
+    """NB201's canonical key of a NASLib cell string, remembered: the three tables' files
+    name the same 15,625 cells, and a multi-target leaderboard reads them all."""
+    return get_space("nb201").key_from_naslib(text)
 
-    def cached(text: str) -> str:
-        if text not in seen:
-            seen[text] = convert(text)
-        return seen[text]
 
-    return cached
+@functools.cache
+def _string_key(text: str) -> str:
+    """NB201's canonical key of a cell's `net_str`, remembered (as `_naslib_key`)."""
+    return get_space("nb201").canonical_key(text)
 
 
 def _read_targets(

@@ -293,6 +293,12 @@ CASES: list[Case] = [
     ),  # fmt: skip
     Case("leaderboard-seed-negative", ("leaderboard", "--seed", "-5"), "--seed must be"),
     Case(
+        "leaderboard-jackknife-merge",
+        ("leaderboard", "--results", "{doc_good}", "--interval", "jackknife"),
+        "--interval jackknife ranks a table",
+        fast=True,
+    ),  # fmt: skip
+    Case(
         "search-seeds-overflow",
         ("search", "--set", "seed=9223372036854775807", "--seeds", "2"),
         "seed + seeds - 1",

@@ -4,6 +4,7 @@ validation (one-line errors naming file and line), the short target forms, the
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -440,6 +441,44 @@ def test_one_leaderboard_ranks_against_several_targets(tmp_path, whole_space_hw,
     html = (out / "leaderboard.html").read_text()
     assert html.count("<table>") == 3 and "edgegpu_latency (cifar10, hardware) ↓" in html
     assert "n/a" in html and "http" not in html
+    capsys.readouterr()
+
+
+def test_jackknife_intervals_rank_every_target_without_resampling(tmp_path, whole_space_hw, capsys):
+    """`--interval jackknife`: the same estimates as the bootstrap's, jackknife intervals
+    (recomputed here from the leave-one-out values), the method in the config, every row
+    and every matrix heading, no resamples recorded."""
+    from harness.cli import main
+    from harness.stats.jackknife import jackknife_correlations
+
+    _latency_scored(tmp_path, whole_space_hw)
+    specs = "cifar10-valid/valid/200,hw-nas-bench:cifar10/edgegpu_latency"
+    out = tmp_path / "jack"
+    argv = ["leaderboard", "--table", "suite-zero-nb201-full", "--targets", specs, "--no-verify",
+            "--data-dir", str(tmp_path), "--interval", "jackknife", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    document = json.loads((out / "results.json").read_text())
+    config = document["config"]
+    assert config["interval"] == "jackknife" and config["bootstrap_resamples"] is None
+    extras = {(r["extra"]["interval"], r["extra"]["n_resamples"]) for r in document["rows"]}
+    assert extras == {("jackknife", 0)}
+    markdown = (out / "leaderboard.md").read_text()
+    assert markdown.count("[95% CI, jackknife]") == 3 and "[95% CI]" not in markdown
+    board = _targets_board(tmp_path, specs.split(","))  # the bootstrap's
+    booted = {(r.target, r.proxy): r for r in board.rows}
+    values = {v["target"]: v for v in document["per_arch"]}
+    finite = 0
+    for row in document["rows"]:
+        same = booted[(row["target"], row["proxy"])]
+        assert row["kendall"] == same.kendall and row["spearman"] == same.spearman
+        per_arch = values[row["target"]]
+        score = np.array([np.nan if v is None else v for v in per_arch["scores"][row["proxy"]]])
+        truth = np.array(per_arch["truth"], dtype=float)
+        expected = jackknife_correlations(score, truth, failures="worst").kendall
+        got = [math.nan if v is None else v for v in (row["kendall_lo"], row["kendall_hi"])]
+        assert got == pytest.approx([expected.low, expected.high], abs=1e-12, nan_ok=True)
+        finite += math.isfinite(got[0])
+    assert finite == 2  # the proxy tracking the latency, on both targets (the others constant)
     capsys.readouterr()
 
 
