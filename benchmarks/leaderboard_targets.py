@@ -2,6 +2,7 @@
 
     python3 -m benchmarks.leaderboard_targets                 # 40 targets, both sides
     python3 -m benchmarks.leaderboard_targets --targets 4     # the first 4 of the 40
+    python3 -m benchmarks.leaderboard_targets --methods       # bootstrap vs jackknife
 
 Both sides run the same command line (suite-zero-nb201-full, cifar10 scores, 1,000
 resamples, seed 0) in their own process, one after the other in this sitting: the old
@@ -12,6 +13,11 @@ memory are printed). Prints each side's wall and CPU seconds (the child's user +
 system), the ratio, the load (`os.getloadavg`) before and after, and whether the two
 results documents hold the same rows, figure for figure (run ids, times and timings
 masked).
+
+`--methods` times the working tree twice instead, with the bootstrap's intervals and with
+the jackknife's (`--interval jackknife`), and prints, per interval figure, whether the
+estimates are identical and the largest and median difference between the two methods'
+interval ends over the rows where both are defined.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -57,12 +64,15 @@ def _extract(commit: str, folder: Path) -> Path:
     return folder / "src"
 
 
-def _run(source: Path, out: Path, targets: list[str], resamples: int) -> tuple[float, float]:
-    """Wall and CPU seconds of the command run with `source` first on the path."""
+def _run(
+    source: Path, out: Path, targets: list[str], resamples: int, extra: tuple[str, ...] = ()
+) -> tuple[float, float]:
+    """Wall and CPU seconds of the command (plus `extra` options) run with `source` first
+    on the path."""
     env = {**os.environ, "PYTHONPATH": str(source), "PYTHONDONTWRITEBYTECODE": "1"}
     command = [sys.executable, "-m", "harness", "leaderboard", "--table",
                "suite-zero-nb201-full", "--dataset", "cifar10", "--targets", ",".join(targets),
-               "--resamples", str(resamples), "--seed", "0", "--out", str(out)]  # fmt: skip
+               "--resamples", str(resamples), "--seed", "0", "--out", str(out), *extra]  # fmt: skip
     timer = ["/usr/bin/time", "-v"] if Path("/usr/bin/time").exists() else []
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -93,18 +103,51 @@ def _rows(folder: Path) -> list:
     return _masked(json.loads((folder / "results.json").read_text())["rows"])
 
 
+def _value(row: dict, key: str):
+    """A figure's entry in a results row (a typed column or an `extra` entry)."""
+    return row[key] if key in row else row["extra"].get(key)
+
+
+def _compare_methods(boot: Path, jack: Path) -> None:
+    """Per interval figure: estimates identical?, and |jackknife - bootstrap| of the ends."""
+    booted = json.loads((boot / "results.json").read_text())["rows"]
+    rows = {(r["target"], r["proxy"]): r for r in booted}
+    jacked = json.loads((jack / "results.json").read_text())["rows"]
+    pairs = [(rows[(r["target"], r["proxy"])], r) for r in jacked]
+    for name in ("kendall", "spearman", "pearson", "ndcg"):
+        same = all(_value(b, name) == _value(j, name) for b, j in pairs)
+        ends = [(_value(b, name + end), _value(j, name + end))
+                for b, j in pairs for end in ("_lo", "_hi")]  # fmt: skip
+        gaps = [abs(j - b) for b, j in ends if b is not None and j is not None]
+        print(f"  {name:9s} estimates identical: {same}; |jackknife - bootstrap| of the "
+              f"interval ends: median {statistics.median(gaps):.4f}, max {max(gaps):.4f} "
+              f"({len(gaps)} ends)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--targets", type=int, default=len(TARGETS), help="first N of the 40")
     parser.add_argument("--resamples", type=int, default=1000)
     parser.add_argument("--base", default="55de6f7", help="the old side's commit")
     parser.add_argument("--new-only", action="store_true", help="time the working tree only")
+    parser.add_argument("--methods", action="store_true",
+                        help="the working tree's bootstrap against its jackknife")  # fmt: skip
     args = parser.parse_args()
     targets = TARGETS[: args.targets]
     print(f"{len(targets)} targets, {args.resamples} resamples; load before "
           f"{os.getloadavg()[0]:.2f} (1-min average), {os.cpu_count()} CPUs")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        if args.methods:
+            jack = _run(REPO, folder / "jack", targets, args.resamples, ("--interval", "jackknife"))
+            print(f"jackknife: wall {jack[0]:8.1f} s  CPU {jack[1]:8.1f} s")
+            boot = _run(REPO, folder / "boot", targets, args.resamples)
+            print(f"bootstrap: wall {boot[0]:8.1f} s  CPU {boot[1]:8.1f} s "
+                  f"({args.resamples} resamples)")  # fmt: skip
+            print(f"ratio bootstrap/jackknife: wall {boot[0] / jack[0]:.1f}x  CPU "
+                  f"{boot[1] / jack[1]:.1f}x; load after {os.getloadavg()[0]:.2f}")  # fmt: skip
+            _compare_methods(folder / "boot", folder / "jack")
+            return
         new = _run(REPO, folder / "new", targets, args.resamples)
         print(f"new  ({REPO.name}): wall {new[0]:8.1f} s  CPU {new[1]:8.1f} s")
         if args.new_only:
