@@ -44,6 +44,7 @@ from harness.proxies.passes import (
     measured_layers,
     private_copy,
     sum_of_elements,
+    use_cheap_double_backward,
 )
 
 _LOSS_PASS_NEEDS = ("data", "labels", "loss_grads")
@@ -133,8 +134,9 @@ def grasp(ctx: ProxyContext) -> float:
 
 
 def _graph_pass(ctx: ProxyContext) -> LossGradGraph:
-    """The CE forward and a backward with `create_graph`, on a private copy of its own."""
-    net = private_copy(ctx)
+    """The CE forward and a backward with `create_graph`, on a private copy of its own
+    (its average pools with a cheaper double backward: `use_cheap_double_backward`)."""
+    net = use_cheap_double_backward(private_copy(ctx))
     weights = tuple(module.weight for _, module in measured_layers(net))
     loss = torch.nn.functional.cross_entropy(logits_of(net(batch_for(net, ctx))), labels_for(ctx))
     grads = torch.autograd.grad(loss, weights, create_graph=True, allow_unused=True)

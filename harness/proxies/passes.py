@@ -146,6 +146,18 @@ def private_copy(ctx: ProxyContext) -> nn.Module:
     return net.train()
 
 
+def use_cheap_double_backward(net: nn.Module) -> nn.Module:
+    """Set `linear_double_backward` on every module of `net` that declares it (the spaces'
+    average pools, `ExcludePadAvgPool2d`): for a network whose backward is differentiated
+    again (grasp's Hg). Same values and gradients bit for bit, without the convolution
+    double backward's per-channel kernel gradients. For a private copy only; not
+    transform-safe (`torch.func`). Returns `net`."""
+    for module in net.modules():
+        if hasattr(module, "linear_double_backward"):
+            module.linear_double_backward = True
+    return net
+
+
 def _param_dtype(net: nn.Module) -> torch.dtype:
     for param in net.parameters():
         if param.is_floating_point():
@@ -263,8 +275,14 @@ def _build_loss_grad_pass(ctx: ProxyContext) -> LossGradPass:
 
 
 def _loss_grad_records(ctx: ProxyContext, keep_graph: list[LossGradGraph] | None) -> LossGradPass:
-    """Pass A; with `keep_graph` (a list), the backward keeps its graph, appended there."""
+    """Pass A; with `keep_graph` (a list), the backward keeps its graph, appended there.
+
+    A graph-keeping pass A is differentiated again (grasp's Hessian-vector product), so its
+    average pools skip the convolution double backward (`use_cheap_double_backward`): the
+    same records bit for bit, a cheaper second backward."""
     net = private_copy(ctx)
+    if keep_graph is not None:
+        use_cheap_double_backward(net)
     layers = measured_layers(net)
     weights = [module.weight for _, module in layers]
     fisher: dict[str, torch.Tensor] = {}

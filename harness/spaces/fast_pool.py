@@ -16,18 +16,78 @@ The cached constants are made with `torch.ones(..., dtype=, device=)`, never fro
 wrapped tensor, and a constant made from it would carry the transform's level out of the
 call into the cache, failing on the next call ("escaped" batched or dual tensor). Plain
 constants are the same in and out of a transform, so the module is transform-safe.
+
+**A cheaper second derivative** (`linear_double_backward`, off by default). grasp's
+Hessian-vector product differentiates a backward pass, and PyTorch's double backward of a
+convolution (`aten::_convolution_double_backward`) also forms the kernel's gradient, one
+small convolution per channel group, although the all-ones kernel is a constant: on an
+NB201 cell with pools that was 560 of grasp's 856 `mkldnn_convolution` calls. With the
+flag set on an instance, the window sums go through `_DepthwiseSum`: the same forward
+(`F.conv2d`) and the same input gradient (`aten::convolution_backward`, the kernel autograd
+itself calls), so outputs and first-order gradients are the same bit for bit, while the
+derivative of that input gradient is the window sum again (the map is linear in the
+incoming gradient and does not depend on the input) with no kernel gradient. A custom
+autograd function is not transform-safe, hence the flag: only grasp's private copy sets it.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.autograd.function import once_differentiable
 from torch.nn.modules.utils import _pair
+
+
+class _DepthwiseBackward(torch.autograd.Function):
+    """The input gradient of a constant-kernel depthwise convolution (the native kernel);
+    its own derivative is that convolution again, so no convolution double backward runs."""
+
+    @staticmethod
+    def forward(
+        ctx: Any, grad_out: torch.Tensor, x: torch.Tensor, kernel: torch.Tensor, settings: tuple
+    ) -> torch.Tensor:
+        stride, padding = settings
+        (grad_x, _, _) = torch.ops.aten.convolution_backward(
+            grad_out, x, kernel, None, stride, padding, [1, 1], False, [0, 0], x.shape[1],
+            [True, False, False],
+        )  # fmt: skip
+        ctx.save_for_backward(kernel)
+        ctx.settings = settings
+        return grad_x
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, v: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        (kernel,) = ctx.saved_tensors
+        stride, padding = ctx.settings
+        return F.conv2d(v, kernel, None, stride, padding, 1, v.shape[1]), None, None, None
+
+
+class _DepthwiseSum(torch.autograd.Function):
+    """`F.conv2d(x, kernel, groups=channels)` for a constant kernel, backward through
+    `_DepthwiseBackward` (same values and input gradient, bit for bit)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, kernel: torch.Tensor, settings: tuple) -> torch.Tensor:
+        stride, padding = settings
+        ctx.save_for_backward(x, kernel)
+        ctx.settings = settings
+        return F.conv2d(x, kernel, None, stride, padding, 1, x.shape[1])
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        x, kernel = ctx.saved_tensors
+        return _DepthwiseBackward.apply(grad_out, x, kernel, ctx.settings), None, None
 
 
 class ExcludePadAvgPool2d(nn.AvgPool2d):
     """`nn.AvgPool2d(kernel_size, stride, padding, count_include_pad=False)`, faster on CPU."""
+
+    #: differentiate the backward without a convolution double backward (module docstring)
+    linear_double_backward: bool = False
 
     def __init__(self, kernel_size: int, stride: int = 1, padding: int = 0) -> None:
         super().__init__(kernel_size, stride=stride, padding=padding, count_include_pad=False)
@@ -50,5 +110,8 @@ class ExcludePadAvgPool2d(nn.AvgPool2d):
         if x.dim() != 4:  # unbatched input: PyTorch's own kernel
             return super().forward(x)
         kernel, divisor = self._kernel_and_divisor(x)
+        if self.linear_double_backward:
+            settings = (list(_pair(self.stride)), list(_pair(self.padding)))
+            return _DepthwiseSum.apply(x, kernel, settings) * divisor
         sums = F.conv2d(x, kernel, stride=self.stride, padding=self.padding, groups=x.shape[1])
         return sums * divisor

@@ -60,3 +60,35 @@ def test_transform_safe_under_vmap_and_jacrev_called_twice():
         grads = vmap(jacrev(one))(x)
         torch.testing.assert_close(grads, vmap(jacrev(lambda s: reference(s[None]).sum()))(x))
     torch.testing.assert_close(pool(x), reference(x))
+
+
+def _hessian_vector(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[list, list]:
+    """grasp's two steps: dL/dW with its graph, then d(sum g * stop(g))/dW."""
+    weights = [m.weight for m in net.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+    loss = nn.functional.cross_entropy(net(x), y)
+    grads = torch.autograd.grad(loss, weights, create_graph=True)
+    inner = sum((g * g.detach()).sum() for g in grads)
+    return [g.detach() for g in grads], list(torch.autograd.grad(inner, weights))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("stride", [1, 2])
+def test_linear_double_backward_is_bit_identical(dtype, stride):
+    """The flag changes how the backward is differentiated, not one bit of the values,
+    the gradients or the Hessian-vector product."""
+
+    def network(cheap: bool) -> nn.Module:
+        torch.manual_seed(3)
+        pool = ExcludePadAvgPool2d(3, stride=stride, padding=1)
+        pool.linear_double_backward = cheap
+        size = 6 if stride == 1 else 3
+        return nn.Sequential(
+            nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), pool,
+            nn.Conv2d(4, 4, 1), nn.Flatten(), nn.Linear(4 * size * size, 5),
+        ).to(dtype)  # fmt: skip
+
+    torch.manual_seed(4)
+    x, y = torch.randn(8, 3, 6, 6, dtype=dtype), torch.randint(0, 5, (8,))
+    (grads, hvp), (cheap_grads, cheap_hvp) = (_hessian_vector(network(c), x, y) for c in (0, 1))
+    assert all(torch.equal(a, b) for a, b in zip(grads, cheap_grads, strict=True))
+    assert all(torch.equal(a, b) for a, b in zip(hvp, cheap_hvp, strict=True))
