@@ -176,10 +176,12 @@ def rank_table_targets(
     )
     scores = table.reference_scores[table.reference_scores["dataset"] == score_dataset]
     rows, per_arch, notes, sources = [], [], [], []
+    wide = wide_scores(scores) if not scores.empty else None
     for target in resolved:
         target_rows, values = reference_rows(
             scores,
             target.oriented_values(),
+            wide=wide,
             space=table.space,
             dataset=dataset,
             target=target.column,
@@ -251,6 +253,12 @@ def reference_images(table_name: str, dataset: str) -> dict[str, object]:
     }
 
 
+def wide_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """Long-form scores (arch, proxy, score) as one column per proxy, indexed by arch (the
+    first record of an architecture where a file repeats it)."""
+    return scores.pivot_table(index="arch", columns="proxy", values="score", aggfunc="first")
+
+
 def reference_rows(
     scores: pd.DataFrame,
     truth: pd.Series,
@@ -260,16 +268,19 @@ def reference_rows(
     target: str,
     options: LeaderboardOptions,
     combinations: Sequence[str] = (),
+    wide: pd.DataFrame | None = None,
 ) -> tuple[list[ResultRow], PerArchValues]:
     """Rows for every proxy in `scores` (long form: arch, proxy, score, seconds) vs `truth`,
     and for each named label-free combination of them (see `reference_combinations`).
+    `wide`: `wide_scores(scores)` when the caller ranks the same scores against several
+    truths (made here otherwise).
 
     Architectures without a ground-truth value are an error (the caller joined the
     tables); architectures whose score is missing for a proxy count as failed.
     """
     if scores.empty:
         raise DataError(f"no reference proxy scores for dataset {dataset!r}")
-    wide = scores.pivot_table(index="arch", columns="proxy", values="score", aggfunc="first")
+    wide = wide_scores(scores) if wide is None else wide
     archs = wide.index.intersection(truth.index)
     if len(archs) == 0:
         raise DataError(f"no architecture of the {dataset!r} scores has a {target!r} value")

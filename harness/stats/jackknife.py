@@ -99,14 +99,25 @@ class _Ties:
     group: np.ndarray
     size: np.ndarray  # per row: its group's size
     below: np.ndarray  # per row: rows with a smaller value
+    counts: np.ndarray  # per group, ascending values: its size
     starts: np.ndarray  # per group, ascending values: first position
 
     @classmethod
     def of(cls, values: np.ndarray) -> _Ties:
-        _, group, sizes = np.unique(values, return_inverse=True, return_counts=True)
+        _, group, counts = np.unique(values, return_inverse=True, return_counts=True)
         group = group.astype(np.int64).ravel()
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        return cls(group=group, size=sizes[group], below=starts[group], starts=starts)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        return cls(group, counts[group], starts[group], counts, starts)
+
+    @property
+    def constant_without(self) -> np.ndarray:
+        """Per row i: whether the other rows all hold one value."""
+        return self.starts.size - (self.size == 1) <= 1
+
+    @property
+    def tied_pairs(self) -> float:
+        """Pairs of rows tied with each other (n1 or n2 of tau-b)."""
+        return float(np.sum(self.counts * (self.counts - 1)) / 2)
 
     @property
     def above(self) -> np.ndarray:
@@ -141,10 +152,10 @@ def _correlation(sum_ab, sum_a, sum_b, sum_aa, sum_bb, m) -> np.ndarray:
         )
 
 
-def _rank_leave_one_out(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Leave-one-out Kendall tau-b and Spearman rho of every row (see the module docstring)."""
-    n = x.size
-    tx, ty = _Ties.of(x), _Ties.of(y)
+def _rank_leave_one_out(tx: _Ties, ty: _Ties) -> tuple[np.ndarray, np.ndarray]:
+    """Leave-one-out Kendall tau-b and Spearman rho of every row (see the module docstring),
+    from the tie groups of the score (`tx`) and the truth (`ty`)."""
+    n = tx.group.size
     both_below = _dominated_ranks(tx.group, ty.group)
     x_below_y_tied, xy_tied = _within_group_counts(ty.group, tx.group)
     y_below_x_tied, _ = _within_group_counts(tx.group, ty.group)
@@ -159,8 +170,8 @@ def _rank_leave_one_out(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.nd
     s = both_below + both_above - x_below_y_above - x_above_y_below
     total = s.sum() / 2
     pairs = m * (m - 1) / 2
-    ties_x = _pairs_within_groups(tx) - (tx.size - 1)
-    ties_y = _pairs_within_groups(ty) - (ty.size - 1)
+    ties_x = tx.tied_pairs - (tx.size - 1)
+    ties_y = ty.tied_pairs - (ty.size - 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         kendall = (total - s) / np.sqrt((pairs - ties_x) * (pairs - ties_y))
     kendall[(pairs - ties_x == 0) | (pairs - ties_y == 0)] = np.nan
@@ -183,13 +194,7 @@ def _rank_leave_one_out(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.nd
     return kendall, spearman
 
 
-def _pairs_within_groups(ties: _Ties) -> float:
-    """Pairs of rows tied with each other (n1 or n2 of tau-b)."""
-    sizes = np.bincount(ties.group)
-    return float(np.sum(sizes * (sizes - 1)) / 2)
-
-
-def _pearson_leave_one_out(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def _pearson_leave_one_out(x: np.ndarray, y: np.ndarray, tx: _Ties, ty: _Ties) -> np.ndarray:
     """Leave-one-out Pearson r of every row, from the sums on standardised values."""
     with np.errstate(invalid="ignore", divide="ignore"):
         a = (x - x.mean()) / x.std()
@@ -200,23 +205,16 @@ def _pearson_leave_one_out(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         np.dot(b, b) - b * b, m,
     )  # fmt: skip
     # a vector constant but for row i: its variance without i is 0, not a rounding residue
-    value[_constant_without(x) | _constant_without(y)] = np.nan
+    value[tx.constant_without | ty.constant_without] = np.nan
     return value
 
 
-def _constant_without(values: np.ndarray) -> np.ndarray:
-    """Per row i: whether the other rows all hold one value."""
-    ties = _Ties.of(values)
-    distinct = ties.starts.size - (ties.size == 1)
-    return distinct <= 1
-
-
-def _dcg_leave_one_out(order_key: np.ndarray, gains: np.ndarray, k: int) -> np.ndarray:
-    """DCG@k (ties in `order_key` averaged) of the rows ranked by `order_key`, descending,
-    with each row left out in turn."""
-    n = order_key.size
-    _, group, sizes = np.unique(-order_key, return_inverse=True, return_counts=True)
-    group = group.ravel()
+def _dcg_leave_one_out(ties: _Ties, gains: np.ndarray, k: int) -> np.ndarray:
+    """DCG@k (ties averaged) of the rows ranked by the value whose tie groups are `ties`,
+    descending, with each row left out in turn."""
+    n = ties.group.size
+    group = ties.starts.size - 1 - ties.group  # groups in descending order of the value
+    sizes = ties.counts[::-1]
     totals = np.bincount(group, weights=gains)
     ends = np.cumsum(sizes)
     starts = ends - sizes
@@ -233,15 +231,15 @@ def _dcg_leave_one_out(order_key: np.ndarray, gains: np.ndarray, k: int) -> np.n
     return before + own + after
 
 
-def _ndcg_leave_one_out(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def _ndcg_leave_one_out(y: np.ndarray, tx: _Ties, ty: _Ties) -> np.ndarray:
     """Leave-one-out nDCG@k (k = `ndcg_cutoff(n - 1)`) of every row."""
-    n = x.size
+    n = y.size
     gains = relevance_gains(y)
     if gains is None or n - 1 < MIN_ROWS:
         return np.full(n, np.nan)
     k = ndcg_cutoff(n - 1)
-    dcg = _dcg_leave_one_out(x, gains, k)
-    ideal = _dcg_leave_one_out(y, gains, k)
+    dcg = _dcg_leave_one_out(tx, gains, k)
+    ideal = _dcg_leave_one_out(ty, gains, k)
     with np.errstate(invalid="ignore", divide="ignore"):
         value = dcg / ideal
     value[ideal <= 0] = np.nan
@@ -256,12 +254,13 @@ def leave_one_out(x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
     if x.size - 1 < MIN_ROWS:
         nothing = np.full(x.size, np.nan)
         return dict.fromkeys(JACKKNIFE_STATISTICS, nothing)
-    kendall, spearman = _rank_leave_one_out(x, y)
+    tx, ty = _Ties.of(x), _Ties.of(y)  # each vector's tie groups, sorted once
+    kendall, spearman = _rank_leave_one_out(tx, ty)
     return {
         "kendall": np.clip(kendall, -1.0, 1.0),
         "spearman": np.clip(spearman, -1.0, 1.0),
-        "pearson": np.clip(_pearson_leave_one_out(x, y), -1.0, 1.0),
-        "ndcg": np.clip(_ndcg_leave_one_out(x, y), 0.0, 1.0),
+        "pearson": np.clip(_pearson_leave_one_out(x, y, tx, ty), -1.0, 1.0),
+        "ndcg": np.clip(_ndcg_leave_one_out(y, tx, ty), 0.0, 1.0),
     }
 
 
