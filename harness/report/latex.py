@@ -12,7 +12,7 @@ _LATEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
                   "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
                   "^": r"\textasciicircum{}", "τ": r"$\tau$", "ρ": r"$\rho$", "·": r"$\cdot$",
                   "ε": r"$\varepsilon$", "≈": r"$\approx$", "↓": r"$\downarrow$",
-                  "−": "$-$"}  # fmt: skip
+                  "−": "$-$", "†": r"\textsuperscript{\dag}"}  # fmt: skip
 
 
 def latex_escape(text: str) -> str:

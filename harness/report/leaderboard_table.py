@@ -126,6 +126,19 @@ def _seconds(value: float | None) -> str:
     return f"{value:.3g}"
 
 
+#: What † after a cell means (`harness.stats.jackknife.DOMINANT_SHARE`).
+UNRELIABLE_NOTE = (
+    "†: jackknife interval resting on one architecture (it carries more than half of the "
+    "leave-one-out variance), so not to be trusted; rank with the bootstrap (the default) "
+    "for these cells."
+)
+
+
+def unreliable_note(rows: Sequence[ResultRow]) -> str | None:
+    """`UNRELIABLE_NOTE` when some row's jackknife interval rests on one architecture."""
+    return UNRELIABLE_NOTE if any(r.extra.get("unreliable_intervals") for r in rows) else None
+
+
 def interval_label(rows: Sequence[ResultRow]) -> str:
     """How the rows' intervals read in a column or matrix heading: "95% CI" (the first
     row's confidence), with ", jackknife" when they are jackknife intervals."""
@@ -223,6 +236,7 @@ def to_markdown(
     if members:
         lines += ["", escape_markdown(members)]
     notes = undefined_notes(rows) if lower_is_better else []
+    notes += [note] if (note := unreliable_note(rows)) else []
     if notes:
         lines += ["", *(escape_markdown(n) for n in notes)]
     return "\n".join(lines) + "\n"
@@ -253,10 +267,14 @@ def to_latex(rows: Sequence[ResultRow], *, title: str | None = None) -> str:
         cells = [latex_escape(row.proxy), str(row.n)]
         for figure in shown:
             point, low, high = figure.ends(row)
-            cells.append(latex_cell(point, low, high, bold=best[figure.name] == i))
+            cell = latex_cell(point, low, high, bold=best[figure.name] == i)
+            if figure.name in row.extra.get("unreliable_intervals", ()):
+                cell += latex_escape("†")
+            cells.append(cell)
         body.append(cells)
     header = ["proxy", "n", *(f.label for f in shown)]
-    return booktabs(header, body, caption=title or "Leaderboard", align="lr" + "c" * len(shown))
+    caption = " ".join(t for t in (title or "Leaderboard", unreliable_note(rows)) if t)
+    return booktabs(header, body, caption=caption, align="lr" + "c" * len(shown))
 
 
 def to_csv(rows: Sequence[ResultRow]) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from harness.report.latex import booktabs, latex_cell, latex_escape
-from harness.report.leaderboard_table import failure_header, interval_label
+from harness.report.leaderboard_table import UNRELIABLE_NOTE, failure_header, interval_label
 from harness.results import ResultRow
 from harness.stats import Figure, list_figures
 
@@ -52,6 +52,8 @@ class TargetMatrix:
     means: dict[str, float | None]
     best: dict[str, str | None]
     lower_is_better: frozenset[str]
+    #: (proxy, target) cells whose jackknife interval rests on one architecture (marked †)
+    flagged: frozenset[tuple[str, str]] = frozenset()
 
     def undefined(self, proxy: str, target: str) -> bool:
         """Whether the cell is missing because the figure is undefined on a ↓ target."""
@@ -62,13 +64,16 @@ class TargetMatrix:
         )
 
     def note(self) -> str:
-        """Why some cells are n/a (empty when none is)."""
-        if not any(self.undefined(p, t) for p in self.proxies for t in self.targets):
-            return ""
-        return (
-            f"n/a: {self.figure.label} is undefined on the ↓ targets: "
-            f"{self.figure.undefined_negated}."
-        )
+        """Why some cells are n/a and what † means (empty when neither occurs)."""
+        notes = []
+        if any(self.undefined(p, t) for p in self.proxies for t in self.targets):
+            notes.append(
+                f"n/a: {self.figure.label} is undefined on the ↓ targets: "
+                f"{self.figure.undefined_negated}."
+            )
+        if self.flagged:
+            notes.append(UNRELIABLE_NOTE)
+        return " ".join(notes)
 
     def text(self, proxy: str, target: str) -> str:
         """A cell as Markdown and HTML show it: estimate [interval], "n/a" or "—"."""
@@ -78,7 +83,8 @@ class TargetMatrix:
         point, low, high = ends
         if low is None or high is None:
             return f"{point:.3f}"
-        return f"{point:.3f} [{low:.3f}, {high:.3f}]"
+        mark = " †" if (proxy, target) in self.flagged else ""
+        return f"{point:.3f} [{low:.3f}, {high:.3f}]{mark}"
 
     def header(self) -> list[str]:
         return [target_label(t) + (" ↓" if t in self.lower_is_better else "") for t in self.targets]
@@ -101,6 +107,9 @@ def target_matrix(
     """The matrix of one figure over the rows' proxies and targets."""
     targets = list(dict.fromkeys(r.target for r in rows))
     cells = {(r.proxy, r.target): _ends(figure, r) for r in rows}
+    flagged = frozenset(
+        (r.proxy, r.target) for r in rows if figure.name in r.extra.get("unreliable_intervals", ())
+    )
     proxies = list(dict.fromkeys(r.proxy for r in rows))
     means: dict[str, float | None] = {}
     for proxy in proxies:
@@ -111,7 +120,9 @@ def target_matrix(
     for target in targets:
         scored = [p for p in proxies if cells.get((p, target)) is not None]
         best[target] = max(scored, key=lambda p: cells[p, target][0], default=None)
-    return TargetMatrix(figure, proxies, targets, cells, means, best, frozenset(lower_is_better))
+    return TargetMatrix(
+        figure, proxies, targets, cells, means, best, frozenset(lower_is_better), flagged
+    )
 
 
 def target_matrices(
@@ -204,7 +215,10 @@ def to_latex(
                 missing = "n/a" if matrix.undefined(proxy, target) else "--"
                 point, low, high = ends if ends is not None else (None, None, None)
                 bold = matrix.best[target] == proxy
-                cells.append(latex_cell(point, low, high, bold=bold, missing=missing))
+                cell = latex_cell(point, low, high, bold=bold, missing=missing)
+                if (proxy, target) in matrix.flagged:
+                    cell += latex_escape("†")
+                cells.append(cell)
             body.append([latex_escape(proxy), *cells])
         label = f"{caption}: {matrix.figure.label}" if caption else matrix.figure.label
         if matrix.note():

@@ -54,6 +54,9 @@ class BootstrapCorrelations:
     spearman: Interval
     pearson: Interval
     ndcg: Interval
+    #: figures whose interval is not to be trusted (the jackknife's, when one architecture
+    #: carries most of its variance: `harness.stats.jackknife.DOMINANT_SHARE`)
+    unreliable: tuple[str, ...] = ()
 
 
 def percentile_interval(estimate: float, replicates: np.ndarray, confidence: float) -> Interval:

@@ -210,7 +210,9 @@ class Figure:
         if self.show_interval:
             _, low, high = self.ends(row)
             if low is not None and high is not None:
-                return f"{value:.3f} [{low:.3f}, {high:.3f}]"
+                # † a jackknife interval resting on one architecture (`stats.jackknife`)
+                mark = " †" if self.name in row.extra.get("unreliable_intervals", ()) else ""
+                return f"{value:.3f} [{low:.3f}, {high:.3f}]{mark}"
         if self.digits == 0:
             return str(value)
         return f"{value:.{self.digits}f}"

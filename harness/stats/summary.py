@@ -48,6 +48,8 @@ class CorrelationSummary:
     higher_is_better: bool
     #: how the intervals were made (`INTERVAL_METHODS`); written only when not "bootstrap"
     interval: str = "bootstrap"
+    #: figures whose jackknife interval rests on one architecture (written when any)
+    unreliable: tuple[str, ...] = ()
 
     def __getattr__(self, name: str) -> Any:
         figures = self.__dict__.get("figures")
@@ -65,6 +67,8 @@ class CorrelationSummary:
             result[name] = finite_or_none(getattr(self, name))
         if self.interval != "bootstrap":
             result["interval"] = self.interval
+        if self.unreliable:
+            result["unreliable_intervals"] = list(self.unreliable)
         return result
 
 
@@ -121,6 +125,7 @@ def _summary(data: FigureInput) -> CorrelationSummary:
         seed=int(seed) if isinstance(seed, int | np.integer) else None,
         higher_is_better=data.higher_is_better,
         interval=data.interval,
+        unreliable=data.bootstrap.unreliable if jackknife else (),
     )
 
 

@@ -77,3 +77,36 @@ def test_single_leaderboard_against_a_cost_says_why_ndcg_is_undefined():
     assert "nDCG@10% is undefined (—) here: its gain 2^truth − 1" in markdown.replace("\\", "")
     assert "undefined" not in to_markdown(rows)
     assert undefined_notes([_row("a", ACC, 0.2, 0.5)]) == []
+
+
+def test_a_jackknife_interval_resting_on_one_architecture_is_marked_and_explained():
+    from harness.report.target_matrix import UNRELIABLE_NOTE, to_latex, to_markdown
+
+    rows = [_row("a", ACC, 0.5, 0.7), _row("b", ACC, 0.3, 0.8)]
+    rows[0].extra.update(interval="jackknife", unreliable_intervals=["ndcg"])
+    ndcg = next(f for f in matrix_figures() if f.name == "ndcg")
+    matrix = target_matrix(rows, ndcg)
+    assert matrix.text("a", ACC) == "0.700 [0.600, 0.750] †"
+    assert matrix.text("b", ACC) == "0.800 [0.700, 0.850]"
+    assert matrix.note() == UNRELIABLE_NOTE
+    kendall = target_matrix(rows, matrix_figures()[0])
+    assert "†" not in kendall.text("a", ACC) and kendall.note() == ""
+    markdown = to_markdown(rows, title="t")
+    assert markdown.count(" †") == 1 and UNRELIABLE_NOTE in markdown
+    assert "[95% CI, jackknife]" in markdown
+    latex = to_latex(rows, caption="t")
+    assert latex.count(r"\textsuperscript{\dag}") == 2  # the cell and its caption's note
+
+
+def test_the_single_target_leaderboard_marks_the_same_cells():
+    from harness.report.leaderboard_table import UNRELIABLE_NOTE
+
+    rows = [_row("a", ACC, 0.5, 0.7), _row("b", ACC, 0.3, 0.8)]
+    rows[0].extra.update(interval="jackknife", unreliable_intervals=["ndcg"])
+    markdown = to_markdown(rows, title="t")
+    assert "0.700 [0.600, 0.750] †" in markdown and markdown.count("†") == 2
+    assert UNRELIABLE_NOTE in markdown and "95% CI, jackknife" in markdown
+    latex = to_latex(rows, title="t")
+    assert latex.count(r"\textsuperscript{\dag}") == 2
+    plain = [_row("a", ACC, 0.5, 0.7)]
+    assert "†" not in to_markdown(plain, title="t") and "dag" not in to_latex(plain, title="t")

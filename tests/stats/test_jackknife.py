@@ -14,7 +14,9 @@ from harness.errors import ConfigError
 from harness.stats import summarise, summarise_shared
 from harness.stats.bootstrap import bootstrap_correlations
 from harness.stats.jackknife import (
+    DOMINANT_SHARE,
     JACKKNIFE_STATISTICS,
+    dominant_share,
     jackknife_correlations,
     jackknife_standard_error,
     leave_one_out,
@@ -148,3 +150,24 @@ def test_summaries_record_the_method_and_no_resamples():
     ]
     with pytest.raises(ConfigError, match="unknown interval method 'delta'"):
         summarise(x, y, interval="delta")
+
+
+def test_an_interval_resting_on_one_architecture_is_flagged():
+    """nDCG@10% where one cell holds the whole gain moves with that one row: its jackknife
+    interval is flagged (more than DOMINANT_SHARE of the variance from one row), and so is
+    Pearson r's (that row is an outlier of both vectors), while the rank correlations'
+    on the same rows are not."""
+    rng = np.random.default_rng(8)
+    n = 400
+    y = rng.uniform(0, 2, n)
+    y[0] = 60.0  # one robust cell among near-zero accuracies (PGD at a large epsilon)
+    x = y + rng.normal(0, 1, n)
+    figures = jackknife_correlations(x, y)
+    assert figures.unreliable == ("pearson", "ndcg")
+    assert dominant_share(leave_one_out(x, y)["ndcg"]) > DOMINANT_SHARE
+    assert dominant_share(leave_one_out(x, y)["kendall"]) < 0.1
+    summary = summarise(x, y, interval="jackknife").to_dict()
+    assert summary["unreliable_intervals"] == ["pearson", "ndcg"]
+    smooth = summarise(*_vectors("untied", 400, seed=9), interval="jackknife").to_dict()
+    assert "unreliable_intervals" not in smooth
+    assert math.isnan(dominant_share(np.ones(5))) and math.isnan(dominant_share(np.array([1.0])))
