@@ -353,10 +353,22 @@ def _build_jacobian_pass(ctx: ProxyContext) -> JacobianPass:
     kernel = torch.zeros(batch, batch, dtype=torch.float64, device=ctx.device)
     name_kernel = kernel.clone()
     calls = name_calls = 0
+    # the agreement term of each ReLU input seen in this forward: NB201's edges out of one
+    # node all apply a ReLU to the same tensor, whose term is then computed once and added
+    # once per call, as before (sums of integers in float64: the same kernels bit for bit)
+    terms: list[tuple[torch.Tensor, int, torch.Tensor]] = []
+
+    def term_of(source: torch.Tensor) -> torch.Tensor:
+        for seen, version, term in terms:
+            if seen is source and version == source._version:
+                return term
+        term = agreement_kernel(source.detach().reshape(batch, -1) > 0)
+        terms.append((source, source._version, term))
+        return term
 
     def record_codes(module: nn.Module, inputs: Any, output: torch.Tensor) -> None:
         nonlocal kernel, name_kernel, calls, name_calls
-        term = agreement_kernel(inputs[0].detach().reshape(batch, -1) > 0)
+        term = term_of(inputs[0])
         name_kernel = name_kernel + term
         name_calls += 1
         if _relu_activation(module):
@@ -369,6 +381,7 @@ def _build_jacobian_pass(ctx: ProxyContext) -> JacobianPass:
     finally:
         for handle in handles:
             handle.remove()
+        terms.clear()
     jacobian = None
     if logits.requires_grad:
         (jacobian,) = torch.autograd.grad(

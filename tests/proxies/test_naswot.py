@@ -106,3 +106,33 @@ def test_nwot_counts_activations_and_nwot_relu_names_counts_wrappers_too():
     assert outcomes["nwot_relu_names"].score == pytest.approx(
         naswot_score(2 * result.relu_kernel), rel=1e-12
     )
+
+
+def test_an_nb201_cell_computes_each_relu_inputs_term_once_and_adds_it_per_call(monkeypatch):
+    """NB201 applies a ReLU to one node's output on every edge leaving it: pass B computes
+    that input's agreement term once and adds it once per ReLU call, and the kernel is the
+    per-call sum, exactly (the naive Hamming kernel over every ReLU call)."""
+    import harness.proxies.passes as passes
+    from harness.scoring import proxy_context
+
+    cell = (
+        "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|"
+        "+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|"
+    )
+    generator = torch.Generator().manual_seed(3)
+    images = torch.randn(6, 3, 32, 32, generator=generator)
+    labels = torch.randint(0, 10, (6,), generator=generator)
+    ctx = proxy_context("nb201", cell, images, labels, num_classes=10, variant="as_trained", seed=0)
+    computed = []
+    original = passes.agreement_kernel
+    monkeypatch.setattr(passes, "agreement_kernel", lambda c: computed.append(1) or original(c))
+    result = jacobian_pass(ctx)
+    assert len(computed) < result.relu_calls <= result.relu_name_calls
+    codes = naive.relu_codes(ctx.network, images)
+    assert len(codes) == result.relu_calls
+    expected = np.zeros((6, 6))
+    for c in codes:
+        for i in range(6):
+            for j in range(6):
+                expected[i, j] += c.shape[1] - int((c[i] != c[j]).sum())
+    np.testing.assert_array_equal(result.relu_kernel.numpy(), expected)
