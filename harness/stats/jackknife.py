@@ -15,8 +15,8 @@ values follows in closed form from per-row counts and sums computed once:
 - **Spearman rho**: row i's removal lowers the average rank of every row above it by 1 and
   of every row tied with it by 1/2, so every sum of the Pearson r of the ranks (sum r'q',
   sum r'^2, ...) is the full sum less terms made of the same dominance counts, per-group
-  sums and suffix sums of the ranks. All of them are multiples of 1/4 below 2^51: exact
-  in float64.
+  sums and suffix sums of the ranks. All of them are multiples of 1/4 below 2^51 (for n
+  up to about 150,000 rows): exact in float64.
 - **Pearson r**: the five sums less row i's terms (on standardised values).
 - **nDCG@k** (ties averaged, `harness.stats.ndcg`): the rows ranked after i move up one
   place, i's tie group loses i's gain and k becomes that of n - 1 rows, so DCG_(-i) is a
@@ -32,6 +32,9 @@ centred on the full-sample estimate (no bias correction) and clipped to the figu
 It suits large samples (whole-space tables): the jackknife standard error of a smooth
 statistic agrees with the bootstrap's to O(1/n). It is undefined (NaN) when any
 leave-one-out value is (a score or truth constant but for one row), or the estimate is.
+Where one row moves the figure (`DOMINANT_SHARE`) the interval is flagged unreliable.
+No reference implementation: the formulas are the textbook jackknife's; the tests are the
+check.
 """
 
 from __future__ import annotations
