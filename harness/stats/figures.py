@@ -101,22 +101,12 @@ class FigureInput:
     def bootstrap(self) -> BootstrapCorrelations:
         """The interval figures (Kendall, Spearman, Pearson, nDCG) with their intervals:
         percentile bootstrap, or jackknife normal (`harness.stats.jackknife`)."""
+        common = {"higher_is_better": self.higher_is_better, "confidence": self.confidence,
+                  "failures": self.failures}  # fmt: skip
         if check_interval_method(self.interval) == "jackknife":
-            return jackknife_correlations(
-                self.score,
-                self.truth,
-                higher_is_better=self.higher_is_better,
-                confidence=self.confidence,
-                failures=self.failures,
-            )
+            return jackknife_correlations(self.score, self.truth, **common)
         return bootstrap_correlations(
-            self.score,
-            self.truth,
-            higher_is_better=self.higher_is_better,
-            n_resamples=self.n_resamples,
-            confidence=self.confidence,
-            seed=self.seed,
-            failures=self.failures,
+            self.score, self.truth, n_resamples=self.n_resamples, seed=self.seed, **common
         )
 
     @cached_property

@@ -30,6 +30,7 @@ from harness.stats.figures import (
     finite_or_none,
     json_value,
 )
+from harness.stats.jackknife import jackknife_correlations
 from harness.stats.topk import DEFAULT_PERCENTAGES
 
 
@@ -145,21 +146,15 @@ def summarise_shared(
     figure for figure; the bootstrap's resamples and the truth's share of each replicate
     are computed once for all of them (`bootstrap_correlations_shared`), which makes
     many proxies against one target several times faster. `seed` must be an int.
-    With `interval="jackknife"` each summary is `summarise`'s (nothing to share)."""
+    With `interval="jackknife"` each score gets its own jackknife (nothing to share)."""
+    common = {"higher_is_better": higher_is_better, "confidence": confidence,
+              "failures": failures}  # fmt: skip
     if check_interval_method(interval) == "jackknife":
-        options = {"higher_is_better": higher_is_better, "n_resamples": n_resamples,
-                   "confidence": confidence, "seed": seed, "top_k": top_k,
-                   "failures": failures, "interval": interval}  # fmt: skip
-        return [summarise(score, truth, **options) for score in scores]
-    bootstraps = bootstrap_correlations_shared(
-        scores,
-        truth,
-        higher_is_better=higher_is_better,
-        n_resamples=n_resamples,
-        confidence=confidence,
-        seed=seed,
-        failures=failures,
-    )
+        bootstraps = [jackknife_correlations(score, truth, **common) for score in scores]
+    else:
+        bootstraps = bootstrap_correlations_shared(
+            scores, truth, n_resamples=n_resamples, seed=seed, **common
+        )
     summaries = []
     for score, bootstrap in zip(scores, bootstraps, strict=True):
         data = FigureInput(
@@ -172,6 +167,7 @@ def summarise_shared(
             seed=seed,
             failures=failures,
             top_k=top_k,
+            interval=interval,
         )
         data.bootstrap = bootstrap  # the cached property, computed with the others
         summaries.append(_summary(data))
