@@ -1,0 +1,202 @@
+"""A run's proxy scores beside a table's reference scores of the same proxies.
+
+    python3 benchmarks/reference_agreement.py reports/<run>/results.json
+    python3 benchmarks/reference_agreement.py RESULTS --table suite-zero-nb201-full \
+        --reference-dataset cifar10 --resamples 1000 --seed 0
+
+Answers "does our run rank the architectures as the published scores do?": for every
+proxy that both the run (a harness results document) and the table's reference scores
+have, on the architectures both scored (the same canonical key) with a finite score on
+both sides and a finite ground truth, against the *run's* ground truth (so the two sides
+differ only in their scores: images, batch, initialisation, implementation):
+
+* Kendall tau and Spearman rho of the run's scores and of the reference's, and the paired
+  bootstrap difference run - reference with its interval (`harness.stats.compare_proxies`);
+* Kendall tau between the two score vectors: do they order the same cells alike?
+
+Reference scores are read higher-is-better (the tables orient them so); the run's scores
+with the direction its rows record. Prints one Markdown table, and the run's provenance
+(git revision, input source, seed) beside the table's files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from harness.errors import DataError
+from harness.results import ResultsDocument
+from harness.stats import compare_proxies
+from harness.tables import BenchmarkTable, load_table
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """One proxy: the run's figures, the reference's, their difference, their agreement."""
+
+    proxy: str
+    n: int
+    kendall_run: float
+    kendall_reference: float
+    kendall_delta: float
+    kendall_low: float
+    kendall_high: float
+    spearman_run: float
+    spearman_reference: float
+    spearman_delta: float
+    spearman_low: float
+    spearman_high: float
+    #: Kendall tau between the run's and the reference's scores on the same n cells
+    scores_kendall: float
+
+
+def _run_scores(document: ResultsDocument) -> tuple[pd.DataFrame, pd.Series, dict[str, bool]]:
+    """The run's scores (arch x proxy), its truth (by arch) and each proxy's direction."""
+    if len(document.per_arch) != 1:
+        raise DataError(
+            f"results document {document.run_id}: has {len(document.per_arch)} groups of "
+            "per-architecture values; this compares one run on one target"
+        )
+    values = document.per_arch[0]
+    scores = pd.DataFrame(
+        {
+            p: pd.to_numeric(pd.Series(v, dtype=object), errors="coerce")
+            for p, v in values.scores.items()
+        }
+    )
+    scores.index = pd.Index(values.archs, name="arch")
+    truth = pd.Series(
+        pd.to_numeric(pd.Series(values.truth, dtype=object)).to_numpy(float), index=scores.index
+    )
+    direction = {row.proxy: bool(row.higher_is_better) for row in document.rows}
+    return scores.astype(float), truth, direction
+
+
+def _reference_scores(table: BenchmarkTable, dataset: str) -> pd.DataFrame:
+    """The table's reference scores on `dataset`, arch x proxy."""
+    refs = table.reference_scores
+    refs = refs[refs["dataset"] == dataset]
+    if len(refs) == 0:
+        known = ", ".join(sorted(set(table.reference_scores["dataset"]))) or "none"
+        raise DataError(f"table {table.name}: no reference scores on {dataset!r} (has: {known})")
+    return refs.pivot_table(index="arch", columns="proxy", values="score", aggfunc="first")
+
+
+def agreements(
+    document: ResultsDocument,
+    table: BenchmarkTable,
+    *,
+    dataset: str,
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> list[Agreement]:
+    """One `Agreement` per proxy in both, best run Kendall tau first."""
+    ours, truth, direction = _run_scores(document)
+    theirs = _reference_scores(table, dataset)
+    shared = sorted(set(ours.columns) & set(theirs.columns))
+    if not shared:
+        raise DataError(f"results document and table {table.name} share no proxy")
+    archs = ours.index.intersection(theirs.index)
+    if len(archs) == 0:
+        raise DataError(f"results document and table {table.name} share no architecture")
+    out = []
+    for proxy in shared:
+        a = ours.loc[archs, proxy].to_numpy(float)
+        b = theirs.loc[archs, proxy].to_numpy(float)
+        y = truth.loc[archs].to_numpy(float)
+        keep = np.isfinite(a) & np.isfinite(b) & np.isfinite(y)
+        a, b, y = a[keep], b[keep], y[keep]
+        up = direction.get(proxy, True)
+        figures = {
+            statistic: compare_proxies(
+                a,
+                b,
+                y,
+                higher_is_better_a=up,
+                statistic=statistic,
+                n_resamples=n_resamples,
+                seed=seed,
+            )  # fmt: skip
+            for statistic in ("kendall", "spearman")
+        }
+        tau, rho = figures["kendall"], figures["spearman"]
+        out.append(
+            Agreement(
+                proxy=proxy,
+                n=int(keep.sum()),
+                kendall_run=tau.estimate_a,
+                kendall_reference=tau.estimate_b,
+                kendall_delta=tau.delta,
+                kendall_low=tau.low,
+                kendall_high=tau.high,
+                spearman_run=rho.estimate_a,
+                spearman_reference=rho.estimate_b,
+                spearman_delta=rho.delta,
+                spearman_low=rho.low,
+                spearman_high=rho.high,
+                scores_kendall=float(sps.kendalltau(a if up else -a, b).statistic),
+            )
+        )
+    return sorted(out, key=lambda r: -r.kendall_run)
+
+
+def markdown(rows: list[Agreement], *, run: str, reference: str) -> str:
+    """The table: one line per proxy."""
+    lines = [
+        f"| proxy | n | τ {run} | τ {reference} | Δτ [95% CI] | ρ {run} | ρ {reference} "
+        f"| Δρ [95% CI] | τ(scores) |",
+        "|---|---:|---:|---:|---|---:|---:|---|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.proxy} | {r.n:,} | {r.kendall_run:.3f} | {r.kendall_reference:.3f} "
+            f"| {r.kendall_delta:+.3f} [{r.kendall_low:+.3f}, {r.kendall_high:+.3f}] "
+            f"| {r.spearman_run:.3f} | {r.spearman_reference:.3f} "
+            f"| {r.spearman_delta:+.3f} [{r.spearman_low:+.3f}, {r.spearman_high:+.3f}] "
+            f"| {r.scores_kendall:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("results", type=Path, help="a harness run's results.json")
+    parser.add_argument("--table", default="suite-zero-nb201-full")
+    parser.add_argument("--reference-dataset", default="cifar10",
+                        help="data set of the reference scores")  # fmt: skip
+    parser.add_argument("--data-dir", type=Path,
+                        default=Path(os.environ.get("HARNESS_DATA", "data")))  # fmt: skip
+    parser.add_argument("--resamples", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    try:
+        document = ResultsDocument.read(args.results)
+        table = load_table(args.table, args.data_dir)
+        rows = agreements(
+            document, table, dataset=args.reference_dataset,
+            n_resamples=args.resamples, seed=args.seed,
+        )  # fmt: skip
+    except DataError as exc:
+        print(f"reference_agreement: error: {exc}", file=sys.stderr)
+        return 2
+    resolved = document.config.get("resolved", {})
+    print(
+        f"run {document.run_id} (git {document.git_revision}, seed {document.seed}, "
+        f"target {document.per_arch[0].target}, input {resolved.get('input_source')} "
+        f"{resolved.get('input_hash', '')[:12]}) against table {table.name} "
+        f"({', '.join(s.name for s in table.sources)}), reference scores on "
+        f"{args.reference_dataset}; {args.resamples} paired resamples, seed {args.seed}\n"
+    )
+    print(markdown(rows, run="run", reference=table.name))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
