@@ -52,6 +52,7 @@ from harness.report.documents import load_documents
 from harness.results import ResultsDocument
 from harness.stats import compare_proxies, seed_correlations, summarise
 from harness.tables import load_table
+from harness.tables.suite_zero import HARNESS_PROXY
 
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 #: Ground-truth columns: the NB201 table's test accuracy, the Suite-Zero file's validation.
@@ -412,7 +413,7 @@ def suite_zero_table(runs: list[Run], truths: Truths, n_resamples: int) -> tuple
                 figure(np.array([[reference[proxy].get(a, np.nan) for a in all_archs]]),
                        truth_all, s, True, n_resamples=1) for s in ("spearman", "kendall")
             ]  # fmt: skip
-            harness_proxy = {"synflow": "synflow_nobn", "fisher": "fisher_fanin"}.get(proxy, proxy)
+            harness_proxy = HARNESS_PROXY.get(proxy, proxy)
             run = pick_run(runs, harness_proxy, dataset, "proxy_bn")
             cells = [dataset, f"{proxy} → {harness_proxy}",
                      f"{theirs_all[0].estimate:.3f} / {theirs_all[1].estimate:.3f} "

@@ -14,6 +14,11 @@ differ only in their scores: images, batch, initialisation, implementation):
   bootstrap difference run - reference with its interval (`harness.stats.compare_proxies`);
 * Kendall tau between the two score vectors: do they order the same cells alike?
 
+A reference proxy is paired with the harness proxy that computes its definition
+(`harness.tables.suite_zero.HARNESS_PROXY`: NASLib's synflow is our `synflow_nobn`, its
+fisher our `fisher_fanin`) when the run scored it; otherwise with the run's proxy of the
+same name, marked `≠` (another definition: read its difference as that, not as images).
+
 Reference scores are read higher-is-better (the tables orient them so); the run's scores
 with the direction its rows record. Prints one Markdown table, and the run's provenance
 (git revision, input source, seed) beside the table's files.
@@ -35,6 +40,7 @@ from harness.errors import DataError
 from harness.results import ResultsDocument
 from harness.stats import compare_proxies
 from harness.tables import BenchmarkTable, load_table
+from harness.tables.suite_zero import HARNESS_PROXY
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,9 @@ class Agreement:
     """One proxy: the run's figures, the reference's, their difference, their agreement."""
 
     proxy: str
+    #: the table's name of the proxy, and whether ours computes the same definition
+    reference_proxy: str
+    same_definition: bool
     n: int
     kendall_run: float
     kendall_reference: float
@@ -89,6 +98,20 @@ def _reference_scores(table: BenchmarkTable, dataset: str) -> pd.DataFrame:
     return refs.pivot_table(index="arch", columns="proxy", values="score", aggfunc="first")
 
 
+def pair_proxies(reference: list[str], ours: set[str]) -> list[tuple[str, str]]:
+    """(table's proxy, run's proxy) pairs: the harness proxy of the table's definition when
+    the run has it, else the run's proxy of the same name; proxies in one side only are
+    left out."""
+    pairs = []
+    for name in sorted(reference):
+        same = HARNESS_PROXY.get(name, name)
+        if same in ours:
+            pairs.append((name, same))
+        elif name in ours:
+            pairs.append((name, name))
+    return pairs
+
+
 def agreements(
     document: ResultsDocument,
     table: BenchmarkTable,
@@ -100,16 +123,16 @@ def agreements(
     """One `Agreement` per proxy in both, best run Kendall tau first."""
     ours, truth, direction = _run_scores(document)
     theirs = _reference_scores(table, dataset)
-    shared = sorted(set(ours.columns) & set(theirs.columns))
-    if not shared:
+    pairs = pair_proxies(list(theirs.columns), set(ours.columns))
+    if not pairs:
         raise DataError(f"results document and table {table.name} share no proxy")
     archs = ours.index.intersection(theirs.index)
     if len(archs) == 0:
         raise DataError(f"results document and table {table.name} share no architecture")
     out = []
-    for proxy in shared:
+    for reference_proxy, proxy in pairs:
         a = ours.loc[archs, proxy].to_numpy(float)
-        b = theirs.loc[archs, proxy].to_numpy(float)
+        b = theirs.loc[archs, reference_proxy].to_numpy(float)
         y = truth.loc[archs].to_numpy(float)
         keep = np.isfinite(a) & np.isfinite(b) & np.isfinite(y)
         a, b, y = a[keep], b[keep], y[keep]
@@ -130,6 +153,8 @@ def agreements(
         out.append(
             Agreement(
                 proxy=proxy,
+                reference_proxy=reference_proxy,
+                same_definition=HARNESS_PROXY.get(reference_proxy, reference_proxy) == proxy,
                 n=int(keep.sum()),
                 kendall_run=tau.estimate_a,
                 kendall_reference=tau.estimate_b,
@@ -150,17 +175,31 @@ def agreements(
 def markdown(rows: list[Agreement], *, run: str, reference: str) -> str:
     """The table: one line per proxy."""
     lines = [
-        f"| proxy | n | τ {run} | τ {reference} | Δτ [95% CI] | ρ {run} | ρ {reference} "
-        f"| Δρ [95% CI] | τ(scores) |",
+        f"| proxy (table → run) | n | τ {run} | τ {reference} | Δτ [95% CI] | ρ {run} "
+        f"| ρ {reference} | Δρ [95% CI] | τ(scores) |",
         "|---|---:|---:|---:|---|---:|---:|---|---:|",
     ]
+    differ = [r for r in rows if not r.same_definition]
     for r in rows:
+        label = r.proxy if r.proxy == r.reference_proxy else f"{r.reference_proxy} → {r.proxy}"
+        if not r.same_definition:
+            label += " ≠"
         lines.append(
-            f"| {r.proxy} | {r.n:,} | {r.kendall_run:.3f} | {r.kendall_reference:.3f} "
+            f"| {label} | {r.n:,} | {r.kendall_run:.3f} | {r.kendall_reference:.3f} "
             f"| {r.kendall_delta:+.3f} [{r.kendall_low:+.3f}, {r.kendall_high:+.3f}] "
             f"| {r.spearman_run:.3f} | {r.spearman_reference:.3f} "
             f"| {r.spearman_delta:+.3f} [{r.spearman_low:+.3f}, {r.spearman_high:+.3f}] "
             f"| {r.scores_kendall:.3f} |"
+        )
+    if differ:
+        lines.append("")
+        lines.append(
+            "≠: the run's proxy of that name computes another definition than the table's ("
+            + "; ".join(
+                f"{r.reference_proxy}: the table's is `{HARNESS_PROXY[r.reference_proxy]}`"
+                for r in differ
+            )
+            + "), so its difference is not the images' alone."
         )
     return "\n".join(lines)
 

@@ -138,7 +138,23 @@ def test_command_prints_the_table_and_exits_2_on_bad_input(case, tmp_path, monke
     out = capsys.readouterr().out
     assert "against table ref" in out and "input synthetic" in out
     lines = [line for line in out.splitlines() if line.startswith("| ")]
-    assert len(lines) == 1 + 2 and lines[0].startswith("| proxy | n | τ run | τ ref")
+    assert len(lines) == 1 + 2 and lines[0].startswith("| proxy (table → run) | n | τ run | τ ref")
     assert agreement.main([str(tmp_path / "missing.json")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "missing.json" in err[0] and "not found" in err[0]
+
+
+def test_a_naslib_name_pairs_with_the_proxy_of_its_definition():
+    rng = np.random.default_rng(1)
+    truth = rng.uniform(60, 95, len(RUN_ARCHS))
+    theirs = {"fisher": rng.normal(0, 1, 40), "synflow": rng.normal(0, 1, 40)}
+    both = _document(
+        {"fisher": list(truth), "fisher_fanin": list(truth + 1), "synflow": list(truth)}, truth
+    )
+    rows = {r.reference_proxy: r for r in agreement.agreements(
+        both, _table(theirs), dataset="cifar10", n_resamples=50)}  # fmt: skip
+    assert rows["fisher"].proxy == "fisher_fanin" and rows["fisher"].same_definition
+    assert rows["synflow"].proxy == "synflow" and not rows["synflow"].same_definition
+    text = agreement.markdown(list(rows.values()), run="run", reference="ref")
+    assert "| fisher → fisher_fanin | 30 |" in text and "| synflow ≠ | 30 |" in text
+    assert "synflow: the table's is `synflow_nobn`" in text and "fisher:" not in text
