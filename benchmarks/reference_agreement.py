@@ -20,8 +20,9 @@ fisher our `fisher_fanin`) when the run scored it; otherwise with the run's prox
 same name, marked `≠` (another definition: read its difference as that, not as images).
 
 Reference scores are read higher-is-better (the tables orient them so); the run's scores
-with the direction its rows record. Prints one Markdown table, and the run's provenance
-(git revision, input source, seed) beside the table's files.
+with the direction its rows record (a run with several seeds: its first seed's scores).
+Prints one Markdown table, and the run's provenance (git revision, input source, seed)
+beside the table's files.
 """
 
 from __future__ import annotations
