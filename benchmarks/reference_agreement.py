@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from harness.errors import DataError
+from harness.errors import DataError, HarnessError
 from harness.results import ResultsDocument
 from harness.stats import compare_proxies
 from harness.tables import BenchmarkTable, load_table
@@ -223,8 +223,9 @@ def main(argv: list[str] | None = None) -> int:
             document, table, dataset=args.reference_dataset,
             n_resamples=args.resamples, seed=args.seed,
         )  # fmt: skip
-    except DataError as exc:
-        print(f"reference_agreement: error: {exc}", file=sys.stderr)
+    except HarnessError as exc:  # bad files, names, values: one line, exit 2
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"reference_agreement: error: {message}", file=sys.stderr)
         return 2
     resolved = document.config.get("resolved", {})
     print(

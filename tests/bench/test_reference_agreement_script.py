@@ -158,3 +158,11 @@ def test_a_naslib_name_pairs_with_the_proxy_of_its_definition():
     text = agreement.markdown(list(rows.values()), run="run", reference="ref")
     assert "| fisher → fisher_fanin | 30 |" in text and "| synflow ≠ | 30 |" in text
     assert "synflow: the table's is `synflow_nobn`" in text and "fisher:" not in text
+
+
+def test_an_unknown_table_is_a_one_line_error(case, tmp_path, capsys):
+    document, *_ = case
+    path = document.write(tmp_path / "results.json")
+    assert agreement.main([str(path), "--table", "no-such-table"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "unknown table 'no-such-table'" in err[0]
