@@ -39,30 +39,23 @@ from scipy import stats as sps
 
 from harness.errors import DataError, HarnessError
 from harness.results import ResultsDocument
-from harness.stats import compare_proxies
+from harness.stats import ProxyDifference, compare_proxies
 from harness.tables import BenchmarkTable, load_table
 from harness.tables.suite_zero import HARNESS_PROXY
 
 
 @dataclass(frozen=True)
 class Agreement:
-    """One proxy: the run's figures, the reference's, their difference, their agreement."""
+    """One proxy: the run's figures beside the reference's (`estimate_a` / `estimate_b` of
+    each paired difference, run - reference), and how alike the two order the cells."""
 
     proxy: str
     #: the table's name of the proxy, and whether ours computes the same definition
     reference_proxy: str
     same_definition: bool
     n: int
-    kendall_run: float
-    kendall_reference: float
-    kendall_delta: float
-    kendall_low: float
-    kendall_high: float
-    spearman_run: float
-    spearman_reference: float
-    spearman_delta: float
-    spearman_low: float
-    spearman_high: float
+    kendall: ProxyDifference
+    spearman: ProxyDifference
     #: Kendall tau between the run's and the reference's scores on the same n cells
     scores_kendall: float
 
@@ -150,27 +143,17 @@ def agreements(
             )  # fmt: skip
             for statistic in ("kendall", "spearman")
         }
-        tau, rho = figures["kendall"], figures["spearman"]
         out.append(
             Agreement(
                 proxy=proxy,
                 reference_proxy=reference_proxy,
                 same_definition=HARNESS_PROXY.get(reference_proxy, reference_proxy) == proxy,
                 n=int(keep.sum()),
-                kendall_run=tau.estimate_a,
-                kendall_reference=tau.estimate_b,
-                kendall_delta=tau.delta,
-                kendall_low=tau.low,
-                kendall_high=tau.high,
-                spearman_run=rho.estimate_a,
-                spearman_reference=rho.estimate_b,
-                spearman_delta=rho.delta,
-                spearman_low=rho.low,
-                spearman_high=rho.high,
                 scores_kendall=float(sps.kendalltau(a if up else -a, b).statistic),
+                **figures,
             )
         )
-    return sorted(out, key=lambda r: -r.kendall_run)
+    return sorted(out, key=lambda r: -r.kendall.estimate_a)
 
 
 def markdown(rows: list[Agreement], *, run: str, reference: str) -> str:
@@ -185,13 +168,11 @@ def markdown(rows: list[Agreement], *, run: str, reference: str) -> str:
         label = r.proxy if r.proxy == r.reference_proxy else f"{r.reference_proxy} → {r.proxy}"
         if not r.same_definition:
             label += " ≠"
-        lines.append(
-            f"| {label} | {r.n:,} | {r.kendall_run:.3f} | {r.kendall_reference:.3f} "
-            f"| {r.kendall_delta:+.3f} [{r.kendall_low:+.3f}, {r.kendall_high:+.3f}] "
-            f"| {r.spearman_run:.3f} | {r.spearman_reference:.3f} "
-            f"| {r.spearman_delta:+.3f} [{r.spearman_low:+.3f}, {r.spearman_high:+.3f}] "
-            f"| {r.scores_kendall:.3f} |"
-        )
+        cells = [label, f"{r.n:,}"]
+        for d in (r.kendall, r.spearman):
+            cells += [f"{d.estimate_a:.3f}", f"{d.estimate_b:.3f}",
+                      f"{d.delta:+.3f} [{d.low:+.3f}, {d.high:+.3f}]"]  # fmt: skip
+        lines.append("| " + " | ".join([*cells, f"{r.scores_kendall:.3f}"]) + " |")
     if differ:
         lines.append("")
         lines.append(
