@@ -48,6 +48,7 @@ import numpy as np
 from scipy import stats
 
 from harness.errors import HarnessError
+from harness.leaderboard import wide_scores
 from harness.report.documents import load_documents
 from harness.results import ResultsDocument
 from harness.stats import compare_proxies, seed_correlations, summarise
@@ -387,7 +388,7 @@ def inside_counts(records: list[dict]) -> str:
 def _reference(truths: Truths, dataset: str) -> tuple[dict[str, dict[str, float]], list[str]]:
     scores = truths.suite_zero.reference_scores
     scores = scores[scores["dataset"] == dataset]
-    wide = scores.pivot_table(index="arch", columns="proxy", values="score", aggfunc="first")
+    wide = wide_scores(scores)
     return {p: wide[p].to_dict() for p in wide.columns}, list(wide.index)
 
 

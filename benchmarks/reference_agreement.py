@@ -38,6 +38,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from harness.errors import DataError, HarnessError
+from harness.leaderboard import wide_scores
 from harness.results import ResultsDocument
 from harness.stats import ProxyDifference, compare_proxies
 from harness.tables import BenchmarkTable, load_table
@@ -68,18 +69,11 @@ def _run_scores(document: ResultsDocument) -> tuple[pd.DataFrame, pd.Series, dic
             "per-architecture values; this compares one run on one target"
         )
     values = document.per_arch[0]
-    scores = pd.DataFrame(
-        {
-            p: pd.to_numeric(pd.Series(v, dtype=object), errors="coerce")
-            for p, v in values.scores.items()
-        }
-    )
-    scores.index = pd.Index(values.archs, name="arch")
-    truth = pd.Series(
-        pd.to_numeric(pd.Series(values.truth, dtype=object)).to_numpy(float), index=scores.index
-    )
+    index = pd.Index(values.archs, name="arch")  # a failed score (None) reads as NaN
+    scores = pd.DataFrame(values.scores, index=index, dtype=float)
+    truth = pd.Series(values.truth, index=index, dtype=float)
     direction = {row.proxy: bool(row.higher_is_better) for row in document.rows}
-    return scores.astype(float), truth, direction
+    return scores, truth, direction
 
 
 def _reference_scores(table: BenchmarkTable, dataset: str) -> pd.DataFrame:
@@ -89,7 +83,7 @@ def _reference_scores(table: BenchmarkTable, dataset: str) -> pd.DataFrame:
     if len(refs) == 0:
         known = ", ".join(sorted(set(table.reference_scores["dataset"]))) or "none"
         raise DataError(f"table {table.name}: no reference scores on {dataset!r} (has: {known})")
-    return refs.pivot_table(index="arch", columns="proxy", values="score", aggfunc="first")
+    return wide_scores(refs)
 
 
 def pair_proxies(reference: list[str], ours: set[str]) -> list[tuple[str, str]]:
@@ -123,13 +117,13 @@ def agreements(
     archs = ours.index.intersection(theirs.index)
     if len(archs) == 0:
         raise DataError(f"results document and table {table.name} share no architecture")
+    ours, theirs, truth = ours.loc[archs], theirs.loc[archs], truth.loc[archs].to_numpy(float)
     out = []
     for reference_proxy, proxy in pairs:
-        a = ours.loc[archs, proxy].to_numpy(float)
-        b = theirs.loc[archs, reference_proxy].to_numpy(float)
-        y = truth.loc[archs].to_numpy(float)
-        keep = np.isfinite(a) & np.isfinite(b) & np.isfinite(y)
-        a, b, y = a[keep], b[keep], y[keep]
+        a = ours[proxy].to_numpy(float)
+        b = theirs[reference_proxy].to_numpy(float)
+        keep = np.isfinite(a) & np.isfinite(b) & np.isfinite(truth)
+        a, b, y = a[keep], b[keep], truth[keep]
         up = direction.get(proxy, True)
         figures = {
             statistic: compare_proxies(
