@@ -21,7 +21,7 @@ from harness.proxies.plugins import include_files, load_includes
 from harness.seeds import derive_seed
 from harness.spaces.networks import build_network, seeded_network
 from harness.store import ScoreKey, ScoreRecord
-from harness.tables import num_classes_for
+from harness.tables import num_classes_for, scored_dataset
 
 if TYPE_CHECKING:
     from harness.config import InputConfig
@@ -102,7 +102,10 @@ class ScoringPlan:
 
     def key(self, arch: str, proxy: str) -> ScoreKey:
         """The store key of one score. A proxy that reads the second batch is keyed by
-        both batches' hashes ("first+second"), so its scores never mix with others'."""
+        both batches' hashes ("first+second"), so its scores never mix with others'. The
+        key's data set is the network's (`harness.tables.scored_dataset`): a run against a
+        `cifar10-valid` target reuses the scores of one against `cifar10` on the same
+        images."""
         spec = get_proxy(proxy)
         input_hash = self.input_hash
         if "second_batch" in spec.needs and self.second_input_hash is not None:
@@ -110,7 +113,7 @@ class ScoringPlan:
         return ScoreKey(
             space=self.space,
             arch=arch,
-            dataset=self.dataset,
+            dataset=scored_dataset(self.dataset),
             proxy=proxy,
             proxy_version=spec.store_version,
             seed=self.run_seed,

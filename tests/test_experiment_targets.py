@@ -3,6 +3,8 @@ the canonical keys, and a lower-is-better target is ranked against its negation.
 
 from __future__ import annotations
 
+import sqlite3
+
 import numpy as np
 import pytest
 from scipy.stats import kendalltau
@@ -64,3 +66,55 @@ def test_a_run_ranks_its_proxies_against_another_tables_cost(probe_tables, tmp_p
     expected = kendalltau(values.scores["params"], [-LATENCY[a] for a in values.archs])[0]
     assert row.kendall == pytest.approx(expected)
     assert any("lower latency_ms is better" in note for note in document.notes)
+
+
+def test_a_cifar10_valid_target_reuses_the_cifar10_scores_of_a_store(tmp_path):
+    """`cifar10-valid` names CIFAR-10's networks trained on the train split alone: the same
+    10-class network on the same images, so a store keys its scores as CIFAR-10's and a run
+    against a `cifar10-valid` target scores nothing a `cifar10` run has stored."""
+    TABLES.discover()
+    saved = TABLES.snapshot()
+    columns = {
+        "cifar10/accuracy/test/200": np.linspace(60, 90, 10),
+        "cifar10-valid/accuracy/valid/200": np.linspace(50, 95, 10) ** 1.5,
+    }
+    frame = frame_from_columns(ARCHS, columns)
+    table = BenchmarkTable(name="probe-two", space="nb201", frame=frame)
+    register_table("probe-two", description="probe")(lambda data_dir: table)
+    store = tmp_path / "scores.sqlite"
+
+    def run(target: str):
+        config = load_run_config(
+            None,
+            [
+                "table=probe-two",
+                f'target="{target}"',
+                "archs=8",
+                'proxies="params,synflow"',
+                f'store="{store}"',
+                'input.source="synthetic"',
+                "input.batch_size=4",
+                "bootstrap_resamples=20",
+                'executor="serial"',
+            ],
+        )
+        return run_experiment(config, data_dir=str(tmp_path), run_id=target[:7], progress=False)
+
+    def stored() -> list[tuple]:
+        with sqlite3.connect(store) as db:
+            query = "select arch, dataset, proxy, score from scores order by 1, 3"
+            return db.execute(query).fetchall()
+
+    try:
+        first = run("cifar10/accuracy/test/200").document
+        before = stored()
+        second = run("cifar10-valid/accuracy/valid/200").document
+        after = stored()
+    finally:
+        TABLES.restore(saved)
+    assert len(before) == 16 and {row[1] for row in before} == {"cifar10"}
+    assert after == before  # nothing scored again
+    assert [r.target for r in second.rows] == ["cifar10-valid/accuracy/valid/200"] * 2
+    (a,), (b,) = first.per_arch, second.per_arch
+    assert a.archs == b.archs and a.scores == b.scores
+    assert a.truth != b.truth

@@ -38,6 +38,7 @@ from harness.tables.base import (
     SourceFile,
     num_classes_for,
     parse_target,
+    scored_dataset,
     split_target_name,
     target_name,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "load_generic",
     "load_manifest",
     "num_classes_for",
+    "scored_dataset",
     "load_table",
     "parse_target",
     "register_table",

@@ -92,6 +92,17 @@ def num_classes_for(dataset: str) -> int:
         ) from None
 
 
+def scored_dataset(dataset: str) -> str:
+    """The data set whose networks a proxy scores for a target of `dataset`, as a score
+    store keys it: `cifar10-valid` (NAS-Bench-201's CIFAR-10 models trained on the train
+    split alone) builds CIFAR-10's 10-class network on CIFAR-10's images, so its scores are
+    CIFAR-10's; every other name is itself. (The images are keyed by their own hash.)"""
+    name = dataset.lower()
+    if name.endswith(VALID_SUFFIX) and name in _NUM_CLASSES:
+        return dataset[: -len(VALID_SUFFIX)]
+    return dataset
+
+
 def empty_reference_scores() -> pd.DataFrame:
     """A reference-score frame with no rows but the right columns and dtypes."""
     return pd.DataFrame(

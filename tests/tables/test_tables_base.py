@@ -15,6 +15,7 @@ from harness.tables import (
     list_tables,
     load_table,
     parse_target,
+    scored_dataset,
     split_target_name,
     target_name,
 )
@@ -186,3 +187,18 @@ def test_a_table_without_a_declared_target_ranks_against_its_first_column():
         ),
     )
     assert resolve_target(table, "", registered="generic").column == "x/loss/test/1"
+
+
+@pytest.mark.parametrize(
+    ("dataset", "scored"),
+    [
+        ("cifar10-valid", "cifar10"),
+        ("CIFAR10-valid", "CIFAR10"),
+        ("cifar10", "cifar10"),
+        ("cifar100", "cifar100"),
+        ("ImageNet16-120", "ImageNet16-120"),
+        ("mystery-valid", "mystery-valid"),  # not a known "trained on train alone" name
+    ],
+)
+def test_a_store_keys_cifar10_valid_scores_as_cifar10s(dataset, scored):
+    assert scored_dataset(dataset) == scored
