@@ -3,8 +3,6 @@ the canonical keys, and a lower-is-better target is ranked against its negation.
 
 from __future__ import annotations
 
-import sqlite3
-
 import numpy as np
 import pytest
 from scipy.stats import kendalltau
@@ -12,6 +10,7 @@ from scipy.stats import kendalltau
 import harness.spaces.nb201 as nb201
 from harness.config import load_run_config
 from harness.experiment import run_experiment
+from harness.store import ScoreStore
 from harness.tables import BenchmarkTable, register_table
 from harness.tables._registry import TABLES
 from harness.tables.base import frame_from_columns
@@ -28,7 +27,13 @@ def probe_tables():
     accuracy = BenchmarkTable(
         name="probe-accuracy",
         space="nb201",
-        frame=frame_from_columns(ARCHS, {"cifar10/accuracy/test/200": np.linspace(60, 90, 10)}),
+        frame=frame_from_columns(
+            ARCHS,
+            {
+                "cifar10/accuracy/test/200": np.linspace(60, 90, 10),
+                "cifar10-valid/accuracy/valid/200": np.linspace(50, 95, 10) ** 1.5,
+            },
+        ),
     )
     rows = list(reversed(ARCHS))  # the cost table lists the cells in another order
     cost = BenchmarkTable(
@@ -68,26 +73,17 @@ def test_a_run_ranks_its_proxies_against_another_tables_cost(probe_tables, tmp_p
     assert any("lower latency_ms is better" in note for note in document.notes)
 
 
-def test_a_cifar10_valid_target_reuses_the_cifar10_scores_of_a_store(tmp_path):
+def test_a_cifar10_valid_target_reuses_the_cifar10_scores_of_a_store(probe_tables, tmp_path):
     """`cifar10-valid` names CIFAR-10's networks trained on the train split alone: the same
     10-class network on the same images, so a store keys its scores as CIFAR-10's and a run
     against a `cifar10-valid` target scores nothing a `cifar10` run has stored."""
-    TABLES.discover()
-    saved = TABLES.snapshot()
-    columns = {
-        "cifar10/accuracy/test/200": np.linspace(60, 90, 10),
-        "cifar10-valid/accuracy/valid/200": np.linspace(50, 95, 10) ** 1.5,
-    }
-    frame = frame_from_columns(ARCHS, columns)
-    table = BenchmarkTable(name="probe-two", space="nb201", frame=frame)
-    register_table("probe-two", description="probe")(lambda data_dir: table)
     store = tmp_path / "scores.sqlite"
 
     def run(target: str):
         config = load_run_config(
             None,
             [
-                "table=probe-two",
+                "table=probe-accuracy",
                 f'target="{target}"',
                 "archs=8",
                 'proxies="params,synflow"',
@@ -101,17 +97,14 @@ def test_a_cifar10_valid_target_reuses_the_cifar10_scores_of_a_store(tmp_path):
         return run_experiment(config, data_dir=str(tmp_path), run_id=target[:7], progress=False)
 
     def stored() -> list[tuple]:
-        with sqlite3.connect(store) as db:
-            query = "select arch, dataset, proxy, score from scores order by 1, 3"
-            return db.execute(query).fetchall()
+        with ScoreStore(store) as scores:
+            records = scores.records()[["arch", "dataset", "proxy", "score"]]
+        return sorted(records.itertuples(index=False, name=None))
 
-    try:
-        first = run("cifar10/accuracy/test/200").document
-        before = stored()
-        second = run("cifar10-valid/accuracy/valid/200").document
-        after = stored()
-    finally:
-        TABLES.restore(saved)
+    first = run("cifar10/accuracy/test/200").document
+    before = stored()
+    second = run("cifar10-valid/accuracy/valid/200").document
+    after = stored()
     assert len(before) == 16 and {row[1] for row in before} == {"cifar10"}
     assert after == before  # nothing scored again
     assert [r.target for r in second.rows] == ["cifar10-valid/accuracy/valid/200"] * 2
