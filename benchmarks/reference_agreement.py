@@ -51,14 +51,18 @@ class Agreement:
     each paired difference, run - reference), and how alike the two order the cells."""
 
     proxy: str
-    #: the table's name of the proxy, and whether ours computes the same definition
+    #: the table's name of the proxy
     reference_proxy: str
-    same_definition: bool
     n: int
     kendall: ProxyDifference
     spearman: ProxyDifference
     #: Kendall tau between the run's and the reference's scores on the same n cells
     scores_kendall: float
+
+    @property
+    def same_definition(self) -> bool:
+        """Whether the run's proxy computes the table's definition (`HARNESS_PROXY`)."""
+        return HARNESS_PROXY.get(self.reference_proxy, self.reference_proxy) == self.proxy
 
 
 def _run_scores(document: ResultsDocument) -> tuple[pd.DataFrame, pd.Series, dict[str, bool]]:
@@ -141,7 +145,6 @@ def agreements(
             Agreement(
                 proxy=proxy,
                 reference_proxy=reference_proxy,
-                same_definition=HARNESS_PROXY.get(reference_proxy, reference_proxy) == proxy,
                 n=int(keep.sum()),
                 scores_kendall=float(sps.kendalltau(a if up else -a, b).statistic),
                 **figures,
